@@ -1,0 +1,80 @@
+/** Stable error codes: the contract. Messages may change; codes do not. */
+export const ErrorCode = {
+  InputUnreadable: 'GIPKIT_INPUT_UNREADABLE',
+  InputInvalid: 'GIPKIT_INPUT_INVALID',
+  RulesInvalid: 'GIPKIT_RULES_INVALID',
+  PluginInvalid: 'GIPKIT_PLUGIN_INVALID',
+  PluginDuplicate: 'GIPKIT_PLUGIN_DUPLICATE',
+  PluginApiVersion: 'GIPKIT_PLUGIN_API_VERSION',
+  PluginDependencyMissing: 'GIPKIT_PLUGIN_DEPENDENCY_MISSING',
+  PluginSetupFailed: 'GIPKIT_PLUGIN_SETUP_FAILED',
+  RegistryFrozen: 'GIPKIT_PLUGIN_REGISTRY_FROZEN',
+  VmUnknown: 'GIPKIT_EXPLAIN_VM_UNKNOWN',
+  EngineDisposed: 'GIPKIT_ENGINE_DISPOSED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** One problem in an input or rules file: where it is, what is wrong, and the value found. */
+export interface Diagnostic {
+  readonly file: string;
+  /** Path inside the document: `vms[3].host`. Empty for the whole document. */
+  readonly path: string;
+  /** 1-based, when the position is known. */
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+  /** The offending value, when there is one. Never a secret. */
+  readonly value?: unknown;
+}
+
+export function formatDiagnostic(diagnostic: Diagnostic): string {
+  const position = diagnostic.line === undefined ? '' : `:${diagnostic.line}:${diagnostic.column ?? 1}`;
+  const where = diagnostic.path === '' ? '' : ` ${diagnostic.path}:`;
+  const value = diagnostic.value === undefined ? '' : ` (found ${JSON.stringify(diagnostic.value)})`;
+  return `${diagnostic.file}${position}:${where} ${diagnostic.message}${value}`;
+}
+
+export interface GipkitErrorOptions {
+  readonly cause?: unknown;
+}
+
+/** Base of every error gipkit throws; `code` is stable. */
+export class GipkitError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options: GipkitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+function listDiagnostics(summary: string, diagnostics: readonly Diagnostic[]): string {
+  return [summary, ...diagnostics.map((d) => `  ${formatDiagnostic(d)}`)].join('\n');
+}
+
+/** Bad input files: the caller must fix the inventory or job. Lists every problem. */
+export class InputError extends GipkitError {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(code: ErrorCode, summary: string, diagnostics: readonly Diagnostic[], options: GipkitErrorOptions = {}) {
+    super(code, listDiagnostics(summary, diagnostics), options);
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Bad rule documents or rule changes: the administrator must fix the rules. */
+export class RuleError extends GipkitError {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(summary: string, diagnostics: readonly Diagnostic[], options: GipkitErrorOptions = {}) {
+    super(ErrorCode.RulesInvalid, listDiagnostics(summary, diagnostics), options);
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** A plugin is misused or misbehaves: its author must act. */
+export class PluginError extends GipkitError {
+  readonly plugin: string;
+  constructor(code: ErrorCode, plugin: string, message: string, options: GipkitErrorOptions = {}) {
+    super(code, `plugin ${plugin}: ${message}`, options);
+    this.plugin = plugin;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The validated input model: an inventory of the backup infrastructure and a
+ * backup job. Plain, JSON-serialisable data; the JSON Schema that validates it
+ * is printed by `gipkit schema`.
+ */
+
+/** A hypervisor platform. Open: plugins add their own (`'proxmox'`). */
+export type Platform = 'vmware' | 'hyperv' | (string & {});
+export type OsFamily = 'windows' | 'linux';
+/** How a proxy reaches a guest. Open: plugins add networkless methods. */
+export type ConnectionMethod = 'lan' | 'vix' | 'powershell-direct' | (string & {});
+/** `network` methods need an IP path to the guest; `networkless` go through the hypervisor. */
+export type ConnectionKind = 'network' | 'networkless';
+
+export type License =
+  | { readonly kind: 'universal' }
+  | { readonly kind: 'socket'; readonly edition: 'standard' | 'enterprise' | 'enterprise-plus' };
+
+export interface Network {
+  readonly id: string;
+  readonly site?: string;
+  readonly cidrs: readonly string[];
+  /** Reachable only from inside this network. */
+  readonly isolated: boolean;
+}
+
+export interface Host {
+  readonly id: string;
+  readonly platform: Platform;
+  readonly version: string;
+}
+
+export interface ServerOs {
+  readonly family: OsFamily;
+  readonly distro?: string;
+  readonly version?: string;
+}
+
+export interface Server {
+  readonly id: string;
+  readonly os: ServerOs;
+  readonly addresses: readonly string[];
+  readonly networks: readonly string[];
+  readonly roles: readonly string[];
+  readonly managed: boolean;
+  readonly hardened: boolean;
+  readonly appliance: boolean;
+  readonly packages: readonly string[];
+  readonly domain?: string;
+  readonly powershell?: string;
+  readonly runningTasks: number;
+}
+
+export interface Guest {
+  readonly family: OsFamily;
+  readonly version?: string;
+}
+
+export interface Vm {
+  readonly id: string;
+  readonly host: string;
+  readonly guest: Guest;
+  readonly addresses: readonly string[];
+  readonly networks: readonly string[];
+  readonly tools: boolean;
+}
+
+export interface Inventory {
+  readonly backupServer: string;
+  readonly license: License;
+  readonly networks: readonly Network[];
+  readonly hosts: readonly Host[];
+  readonly servers: readonly Server[];
+  readonly vms: readonly Vm[];
+}
+
+export type Credentials =
+  | { readonly kind: 'standard'; readonly account: string }
+  | { readonly kind: 'gmsa'; readonly account: string; readonly domain?: string };
+
+export interface GuestProcessing {
+  readonly applicationAware: boolean;
+  readonly indexing: boolean;
+  readonly transactionLogs: boolean;
+}
+
+export type ProxySelection =
+  | { readonly mode: 'automatic' }
+  | { readonly mode: 'preferred'; readonly servers: readonly string[]; readonly fallback: 'backup-server' | 'fail' };
+
+export interface Job {
+  readonly id: string;
+  readonly vms: readonly string[];
+  readonly guestProcessing: GuestProcessing;
+  readonly credentials: Credentials;
+  readonly vmCredentials: Readonly<Record<string, Credentials>>;
+  readonly proxy: ProxySelection;
+  readonly inverseProtocolOrder: boolean;
+}

@@ -1,0 +1,81 @@
+import type { ConnectionMethod } from './model.js';
+
+/**
+ * What selection decided for one VM.
+ * - `assigned`: a candidate was chosen by the rules.
+ * - `fallback`: preferred mode, no listed server could serve, the backup server took the role.
+ * - `backup-server`: a job-level rule gives the role to the backup server (socket Standard license).
+ * - `not-required`: the job does no guest processing; no proxy is needed.
+ * - `unassigned`: no server can serve the VM.
+ */
+export type DecisionStatus = 'assigned' | 'fallback' | 'backup-server' | 'not-required' | 'unassigned';
+
+/** Priority class of a candidate; lower wins. The default rules use 1 to 4. */
+export type Tier = number;
+
+/** A rule that kept a candidate out, with one sentence naming the actual values. */
+export interface RuleFinding {
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface Decision {
+  readonly vm: string;
+  readonly status: DecisionStatus;
+  readonly proxy: string | null;
+  readonly tier: Tier | null;
+  readonly connection: ConnectionMethod | null;
+  /** The chosen server's load when it was chosen: running tasks plus VMs assigned before this one. */
+  readonly load: number | null;
+  /** Why no server could serve, per candidate; present only when `status` is `unassigned`. */
+  readonly reasons?: readonly CandidateReasons[];
+}
+
+export interface CandidateReasons {
+  readonly server: string;
+  readonly reasons: readonly RuleFinding[];
+}
+
+export interface PlanSummary {
+  readonly vms: number;
+  readonly assigned: number;
+  readonly fallback: number;
+  readonly backupServer: number;
+  readonly notRequired: number;
+  readonly unassigned: number;
+  /** VMs per proxy, in inventory order, only proxies that received at least one VM. */
+  readonly perProxy: Readonly<Record<string, number>>;
+  readonly durationMs: number;
+}
+
+export interface Plan {
+  readonly job: string;
+  readonly decisions: readonly Decision[];
+  readonly summary: PlanSummary;
+}
+
+export type CandidateVerdict = 'chosen' | 'eligible' | 'ineligible' | 'not-a-candidate';
+
+export interface CandidateExplanation {
+  readonly server: string;
+  readonly verdict: CandidateVerdict;
+  readonly isBackupServer: boolean;
+  /** Rules that kept it out (empty when eligible). */
+  readonly failed: readonly RuleFinding[];
+  /** Connection methods it could use, in the order they would be tried. */
+  readonly methods: readonly ConnectionMethod[];
+  readonly tier: Tier | null;
+  /** Its load when the VM was decided (running tasks plus VMs assigned before it in job order). */
+  readonly load: number;
+}
+
+export interface Explanation {
+  readonly job: string;
+  readonly vm: string;
+  readonly decision: Decision;
+  /** Job-level rule that decided without looking at candidates, if any. */
+  readonly jobRule: RuleFinding | null;
+  readonly candidates: readonly CandidateExplanation[];
+  /** Sentences: why the winner won, or why nobody could. */
+  readonly because: readonly string[];
+}

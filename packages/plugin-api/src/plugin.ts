@@ -1,0 +1,31 @@
+import type { FactDefinition, OperatorDefinition, RuleChanges, RulePack } from './rules.js';
+
+/** The plugin-api major version this package describes. */
+export const API_VERSION = 1;
+
+/**
+ * What a plugin may register. Every method MUST be called during `setup` only:
+ * the registry freezes when the engine starts, and a late call throws
+ * `GIPKIT_PLUGIN_REGISTRY_FROZEN`.
+ */
+export interface PluginRegistry {
+  /** Adds rules; a name already taken by another pack is an error (use `changeRules`). */
+  addRules(pack: RulePack): void;
+  /** Replaces or disables rules of packs added before, by name. */
+  changeRules(changes: RuleChanges): void;
+  addOperator(operator: OperatorDefinition): void;
+  addFact(fact: FactDefinition): void;
+  /** Runs when the engine is disposed, in reverse order of registration. */
+  onDispose(dispose: () => void): void;
+}
+
+export interface Plugin {
+  /** Its npm name; unique in one engine. */
+  readonly name: string;
+  /** The plugin-api major it targets. */
+  readonly apiVersion: typeof API_VERSION;
+  /** Names of plugins that must be set up before this one. */
+  readonly dependsOn?: readonly string[];
+  /** Synchronous, no I/O. */
+  setup(registry: PluginRegistry): void;
+}
