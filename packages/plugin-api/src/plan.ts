@@ -65,6 +65,8 @@ export interface CandidateExplanation {
   /** Connection methods it could use, in the order they would be tried. */
   readonly methods: readonly ConnectionMethod[];
   readonly tier: Tier | null;
+  /** The tier rule that set `tier`. */
+  readonly tierRule?: string;
   /** Its load when the VM was decided (running tasks plus VMs assigned before it in job order). */
   readonly load: number;
 }

@@ -15,8 +15,16 @@ export interface PluginRegistry {
   changeRules(changes: RuleChanges): void;
   addOperator(operator: OperatorDefinition): void;
   addFact(fact: FactDefinition): void;
+  /** Declares a hypervisor platform, so inventories may name it in `hosts[].platform`. */
+  addPlatform(platform: PlatformDefinition): void;
   /** Runs when the engine is disposed, in reverse order of registration. */
   onDispose(dispose: () => void): void;
+}
+
+export interface PlatformDefinition {
+  /** As written in inventories: `proxmox`. */
+  readonly name: string;
+  readonly description: string;
 }
 
 export interface Plugin {

@@ -25,13 +25,14 @@ export type TopLevelCondition = AllCondition | AnyCondition | NotCondition;
  * - `job-outcome`: decides for every VM of the job without looking at candidates.
  * - `exclude`: the candidate cannot hold the role; `message` is one sentence with
  *   `{fact.name}` placeholders filled with the actual values.
- * - `method`: the candidate can reach the guest with this connection method.
+ * - `method`: the candidate can reach the guest with this connection method;
+ *   `message` says what the method needs, shown when no method applies.
  * - `tier`: the candidate's priority; the lowest tier of all firing tier rules counts.
  */
 export type RuleEvent =
   | { readonly type: 'job-outcome'; readonly params: { readonly status: 'not-required' | 'backup-server'; readonly message: string } }
   | { readonly type: 'exclude'; readonly params: { readonly message: string } }
-  | { readonly type: 'method'; readonly params: { readonly method: ConnectionMethod; readonly kind: ConnectionKind } }
+  | { readonly type: 'method'; readonly params: { readonly method: ConnectionMethod; readonly kind: ConnectionKind; readonly message?: string } }
   | { readonly type: 'tier'; readonly params: { readonly tier: number } };
 
 export interface RuleDocument {

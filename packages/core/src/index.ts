@@ -1,0 +1,15 @@
+export { Gipkit, createGipkit, defaultRulePack, DEFAULT_RULES_FILE, BUILT_IN_PLATFORMS, systemClock } from './engine/gipkit.js';
+export type { GipkitOptions } from './engine/gipkit.js';
+export { ofType } from './engine/of-type.js';
+export { loadInput, validateInput } from './input/load-input.js';
+export type { ValidInput, LoadInputOptions } from './input/load-input.js';
+export { inventorySchema, jobSchema } from './input/schema.js';
+export { loadRuleChanges } from './rules/load-rule-changes.js';
+export { DEFAULT_FACTS } from './rules/default-facts.js';
+export { DEFAULT_OPERATORS, BUILT_IN_OPERATORS } from './rules/operators.js';
+export { compileRule } from './rules/compile-rule.js';
+export type { CompiledRule, RuleOrigin } from './rules/compile-rule.js';
+export { FactTable } from './rules/fact-table.js';
+export type { Frames, FactSlot } from './rules/fact-table.js';
+export { fillMessage } from './rules/message-template.js';
+export { toJsonSchema } from './input/json-schema.js';

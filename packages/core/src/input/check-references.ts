@@ -1,0 +1,95 @@
+import type { Diagnostic, Inventory, Job } from '@gipkit/plugin-api';
+import { parseAddress, parseCidr } from './ip-address.js';
+import type { DocumentPath, SourceDocument } from './source-document.js';
+
+type Report = (path: DocumentPath, message: string, value?: unknown) => void;
+
+function reporter(document: SourceDocument, into: Diagnostic[]): Report {
+  return (path, message, value) => into.push(document.at(path, message, value));
+}
+
+function indexIds(
+  items: readonly { readonly id: string }[],
+  list: string,
+  kind: string,
+  report: Report,
+): Map<string, number> {
+  const index = new Map<string, number>();
+  items.forEach((item, position) => {
+    const first = index.get(item.id);
+    if (first === undefined) index.set(item.id, position);
+    else report([list, position, 'id'], `duplicate ${kind} id; first defined at ${list}[${first}]`, item.id);
+  });
+  return index;
+}
+
+function checkAddresses(addresses: readonly string[], at: DocumentPath, report: Report): void {
+  addresses.forEach((address, position) => {
+    if (parseAddress(address) === null) report([...at, position], 'malformed IP address', address);
+  });
+}
+
+function checkNetworkRefs(networks: readonly string[], at: DocumentPath, known: ReadonlyMap<string, number>, report: Report): void {
+  networks.forEach((network, position) => {
+    if (!known.has(network)) report([...at, position], 'unknown network', network);
+  });
+}
+
+export interface ReferenceCheck {
+  readonly inventory: Inventory;
+  readonly job: Job;
+  readonly inventoryDocument: SourceDocument;
+  readonly jobDocument: SourceDocument;
+  /** Platforms known to the engine: built in, or added by plugins. */
+  readonly platforms: ReadonlySet<string>;
+}
+
+/** Every cross-reference, address and platform problem of a shape-valid inventory and job. */
+export function checkReferences(check: ReferenceCheck): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const { inventory, job, platforms } = check;
+  const inInventory = reporter(check.inventoryDocument, problems);
+  const inJob = reporter(check.jobDocument, problems);
+
+  const networks = indexIds(inventory.networks, 'networks', 'network', inInventory);
+  const hosts = indexIds(inventory.hosts, 'hosts', 'host', inInventory);
+  const servers = indexIds(inventory.servers, 'servers', 'server', inInventory);
+  const vms = indexIds(inventory.vms, 'vms', 'VM', inInventory);
+
+  if (!servers.has(inventory.backupServer)) inInventory(['backupServer'], 'backupServer is not among the servers', inventory.backupServer);
+  inventory.networks.forEach((network, n) => {
+    network.cidrs.forEach((cidr, c) => {
+      if (parseCidr(cidr) === null) inInventory(['networks', n, 'cidrs', c], 'malformed CIDR', cidr);
+    });
+  });
+  const known = [...platforms].join(', ');
+  inventory.hosts.forEach((host, h) => {
+    if (!platforms.has(host.platform)) inInventory(['hosts', h, 'platform'], `unknown platform; expected one of ${known}`, host.platform);
+  });
+  inventory.servers.forEach((server, s) => {
+    checkAddresses(server.addresses, ['servers', s, 'addresses'], inInventory);
+    checkNetworkRefs(server.networks, ['servers', s, 'networks'], networks, inInventory);
+  });
+  inventory.vms.forEach((vm, v) => {
+    if (!hosts.has(vm.host)) inInventory(['vms', v, 'host'], 'unknown host', vm.host);
+    checkAddresses(vm.addresses, ['vms', v, 'addresses'], inInventory);
+    checkNetworkRefs(vm.networks, ['vms', v, 'networks'], networks, inInventory);
+  });
+
+  const inThisJob = new Map<string, number>();
+  job.vms.forEach((vm, position) => {
+    const first = inThisJob.get(vm);
+    if (first !== undefined) inJob(['vms', position], `VM listed twice; first at vms[${first}]`, vm);
+    else inThisJob.set(vm, position);
+    if (!vms.has(vm)) inJob(['vms', position], 'unknown VM: not in the inventory', vm);
+  });
+  for (const vm of Object.keys(job.vmCredentials)) {
+    if (!inThisJob.has(vm)) inJob(['vmCredentials', vm], 'credentials for a VM that is not in this job', vm);
+  }
+  if (job.proxy.mode === 'preferred') {
+    job.proxy.servers.forEach((server, position) => {
+      if (!servers.has(server)) inJob(['proxy', 'servers', position], 'preferred server is not among the servers', server);
+    });
+  }
+  return problems;
+}

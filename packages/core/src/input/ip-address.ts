@@ -1,0 +1,88 @@
+/**
+ * IPv4 and IPv6 addresses and CIDR blocks, parsed once into integers so that
+ * membership is a mask and a compare.
+ */
+export type ParsedAddress =
+  | { readonly version: 4; readonly value: number }
+  | { readonly version: 6; readonly value: bigint };
+
+/** IPv4 blocks compare as unsigned 32-bit numbers (fast path); IPv6 as bigint. */
+export type ParsedCidr =
+  | { readonly version: 4; readonly base: number; readonly mask: number }
+  | { readonly version: 6; readonly base: bigint; readonly mask: bigint };
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function parseIpv4(text: string): number | null {
+  const match = IPV4.exec(text);
+  if (match === null) return null;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = match[i] ?? '';
+    if (part.length > 1 && part.startsWith('0')) return null;
+    const octet = Number(part);
+    if (octet > 255) return null;
+    value = value * 256 + octet;
+  }
+  return value;
+}
+
+function parseIpv6(text: string): bigint | null {
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return null;
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const toGroups = (part: string): number[] | null => {
+    if (part === '') return [];
+    const groups: number[] = [];
+    const pieces = part.split(':');
+    for (const [index, piece] of pieces.entries()) {
+      if (piece.includes('.') && index === pieces.length - 1) {
+        const v4 = parseIpv4(piece);
+        if (v4 === null) return null;
+        groups.push(Math.floor(v4 / 65536), v4 % 65536);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(piece)) {
+        groups.push(parseInt(piece, 16));
+      } else {
+        return null;
+      }
+    }
+    return groups;
+  };
+  const head = toGroups(halves[0] ?? '');
+  const tail = halves.length === 2 ? toGroups(halves[1] ?? '') : [];
+  if (head === null || tail === null) return null;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  return groups.reduce((value, group) => (value << 16n) | BigInt(group), 0n);
+}
+
+export function parseAddress(text: string): ParsedAddress | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return { version: 4, value: v4 };
+  if (!text.includes(':')) return null;
+  const v6 = parseIpv6(text);
+  return v6 === null ? null : { version: 6, value: v6 };
+}
+
+export function parseCidr(text: string): ParsedCidr | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) return null;
+  const address = parseAddress(text.slice(0, slash));
+  const prefixText = text.slice(slash + 1);
+  if (address === null || !/^\d{1,3}$/.test(prefixText)) return null;
+  const prefix = Number(prefixText);
+  if (address.version === 4) {
+    if (prefix > 32) return null;
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    return { version: 4, base: (address.value & mask) >>> 0, mask };
+  }
+  if (prefix > 128) return null;
+  const mask = ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
+  return { version: 6, base: address.value & mask, mask };
+}
+
+export function cidrContains(cidr: ParsedCidr, address: ParsedAddress): boolean {
+  if (cidr.version === 4) return address.version === 4 && ((address.value & cidr.mask) >>> 0) === cidr.base;
+  return address.version === 6 && (address.value & cidr.mask) === cidr.base;
+}

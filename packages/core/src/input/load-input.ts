@@ -1,0 +1,83 @@
+import { ErrorCode, InputError, type Diagnostic, type Inventory, type Job } from '@gipkit/plugin-api';
+import type { z } from 'zod';
+import { checkReferences } from './check-references.js';
+import { inventorySchema, jobSchema } from './schema.js';
+import { parseSourceText, readSourceDocument, type SourceDocument } from './source-document.js';
+
+export interface ValidInput {
+  readonly inventory: Inventory;
+  readonly job: Job;
+}
+
+function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIssue[]): Diagnostic[] {
+  return issues.flatMap((issue) => {
+    const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => document.at([...path, key], 'unknown key', key));
+    }
+    const input = (issue as { input?: unknown }).input;
+    if (input === undefined && issue.code === 'invalid_type') return [document.at(path, `missing: ${issue.message.replace(/, received undefined$/, '')}`)];
+    return [document.at(path, issue.message, isScalar(input) ? input : undefined)];
+  });
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+function parseShape<T>(document: SourceDocument, schema: z.ZodType<T>, problems: Diagnostic[]): T | undefined {
+  if (document.problems.length > 0) {
+    problems.push(...document.problems);
+    return undefined;
+  }
+  const result = schema.safeParse(document.data, { reportInput: true });
+  if (result.success) return result.data;
+  problems.push(...shapeProblems(document, result.error.issues));
+  return undefined;
+}
+
+/**
+ * Validates an inventory and a job already read into source documents: shape,
+ * then references. Throws one InputError that lists every problem in both.
+ */
+export function validateDocuments(inventoryDocument: SourceDocument, jobDocument: SourceDocument, platforms: ReadonlySet<string>): ValidInput {
+  const problems: Diagnostic[] = [];
+  const inventory = parseShape(inventoryDocument, inventorySchema, problems) as Inventory | undefined;
+  const job = parseShape(jobDocument, jobSchema, problems) as Job | undefined;
+  if (inventory !== undefined && job !== undefined) {
+    problems.push(...checkReferences({ inventory, job, inventoryDocument, jobDocument, platforms }));
+  }
+  if (problems.length > 0 || inventory === undefined || job === undefined) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    throw new InputError(ErrorCode.InputInvalid, `invalid input (${count}):`, problems);
+  }
+  return { inventory, job };
+}
+
+export interface LoadInputOptions {
+  readonly inventory: string;
+  readonly job: string;
+  readonly platforms: ReadonlySet<string>;
+}
+
+/** Reads and validates an inventory file and a job file (YAML, or JSON by extension). */
+export function loadInput(options: LoadInputOptions): ValidInput {
+  return validateDocuments(readSourceDocument(options.inventory), readSourceDocument(options.job), options.platforms);
+}
+
+/** Validates in-memory data (for embedding products); `names` label the diagnostics. */
+export function validateInput(
+  data: { readonly inventory: unknown; readonly job: unknown },
+  platforms: ReadonlySet<string>,
+  names: { readonly inventory: string; readonly job: string } = { inventory: '<inventory>.json', job: '<job>.json' },
+): ValidInput {
+  const inventoryDocument = dataDocument(names.inventory, data.inventory);
+  const jobDocument = dataDocument(names.job, data.job);
+  return validateDocuments(inventoryDocument, jobDocument, platforms);
+}
+
+function dataDocument(file: string, data: unknown): SourceDocument {
+  let source: SourceDocument | undefined;
+  const located = (): SourceDocument => (source ??= parseSourceText(file.endsWith('.json') ? file : `${file}.json`, JSON.stringify(data, null, 2) ?? 'null'));
+  return { file, data, problems: [], at: (path, message, value) => ({ ...located().at(path, message, value), file }) };
+}

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Diagnostic } from '@gipkit/plugin-api';
+
+export type DocumentPath = readonly (string | number)[];
+
+/**
+ * A parsed input file that can say where a path lies in it. JSON files take
+ * the fast path (JSON.parse); positions are found with the YAML parser (JSON
+ * is YAML) only when a problem must be reported.
+ */
+export interface SourceDocument {
+  readonly file: string;
+  /** The parsed data, or undefined when the file could not be parsed. */
+  readonly data: unknown;
+  /** Syntax problems; when not empty, `data` is undefined. */
+  readonly problems: readonly Diagnostic[];
+  /** Diagnostic for a problem at `path`, with line:column when known. */
+  at(path: DocumentPath, message: string, value?: unknown): Diagnostic;
+}
+
+export function formatPath(path: DocumentPath): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}
+
+interface Located {
+  readonly document: Document.Parsed;
+  readonly lines: LineCounter;
+}
+
+function parseYaml(text: string): Located {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  return { document, lines };
+}
+
+function positionOf(located: Located, path: DocumentPath): { line: number; column: number } | undefined {
+  for (let length = path.length; length >= 0; length--) {
+    const node = located.document.getIn(path.slice(0, length), true) as { range?: [number, number, number] } | undefined;
+    if (node !== undefined && node !== null && Array.isArray(node.range)) {
+      const { line, col } = located.lines.linePos(node.range[0]);
+      return { line, column: col };
+    }
+  }
+  return undefined;
+}
+
+function jsonSyntaxPosition(text: string, error: SyntaxError): { line: number; column: number } | undefined {
+  const position = /position (\d+)/.exec(error.message);
+  if (position === null) {
+    const lineColumn = /line (\d+) column (\d+)/.exec(error.message);
+    return lineColumn === null ? undefined : { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
+  }
+  const offset = Number(position[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+export function readSourceDocument(file: string, readText: (file: string) => string = (f) => readFileSync(f, 'utf8')): SourceDocument {
+  let text: string;
+  try {
+    text = readText(file);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    return documentWithProblems(file, [{ file, path: '', message: `cannot read the file (${reason})` }]);
+  }
+  return parseSourceText(file, text);
+}
+
+export function parseSourceText(file: string, text: string): SourceDocument {
+  const isJson = file.toLowerCase().endsWith('.json');
+  let located: Located | undefined;
+  const locate = (): Located => (located ??= parseYaml(text));
+  const at = (path: DocumentPath, message: string, value?: unknown): Diagnostic => {
+    const position = positionOf(locate(), path);
+    return {
+      file,
+      path: formatPath(path),
+      ...(position === undefined ? {} : position),
+      message,
+      ...(value === undefined ? {} : { value }),
+    };
+  };
+  if (isJson) {
+    try {
+      return { file, data: JSON.parse(text) as unknown, problems: [], at };
+    } catch (error) {
+      const position = error instanceof SyntaxError ? jsonSyntaxPosition(text, error) : undefined;
+      const message = error instanceof Error ? error.message.replace(/ in JSON at position \d+.*$/, '') : String(error);
+      return documentWithProblems(file, [{ file, path: '', ...(position ?? {}), message: `invalid JSON: ${message}` }]);
+    }
+  }
+  const parsed = locate();
+  if (parsed.document.errors.length > 0) {
+    return documentWithProblems(
+      file,
+      parsed.document.errors.map((error) => {
+        const { line, col } = parsed.lines.linePos(error.pos[0]);
+        return { file, path: '', line, column: col, message: `invalid YAML: ${error.message.split('\n')[0] ?? error.code}` };
+      }),
+    );
+  }
+  return { file, data: parsed.document.toJS({ maxAliasCount: 1000 }) as unknown, problems: [], at };
+}
+
+function documentWithProblems(file: string, problems: readonly Diagnostic[]): SourceDocument {
+  return { file, data: undefined, problems, at: (path, message, value) => ({ file, path: formatPath(path), message, ...(value === undefined ? {} : { value }) }) };
+}

@@ -1,0 +1,117 @@
+import type { Decision, DecisionStatus, GipkitEvent, Plan, PlanSummary } from '@gipkit/plugin-api';
+import type { PlanningSession, VmClass } from './planning-session.js';
+
+/** Receives events as the plan is made; `wanted` false lets the planner skip building them. */
+/** An event before the bus stamps it with `runId` and `at`. */
+export type EventDraft = GipkitEvent extends infer E ? (E extends GipkitEvent ? Omit<E, 'runId' | 'at'> : never) : never;
+
+export interface PlanObserver {
+  readonly wanted: boolean;
+  emit(event: EventDraft): void;
+}
+
+export interface PlanHooks {
+  readonly observer: PlanObserver;
+  /** Monotonic milliseconds. */
+  readonly now: () => number;
+  /** Called before the VM at `position` is decided, with the live loads. */
+  readonly before?: (position: number, loads: Int32Array) => void;
+}
+
+function summarise(decisions: readonly Decision[], durationMs: number, serverOrder: readonly string[]): PlanSummary {
+  const counts: Record<DecisionStatus, number> = { assigned: 0, fallback: 0, 'backup-server': 0, 'not-required': 0, unassigned: 0 };
+  const perProxyCount = new Map<string, number>();
+  for (const decision of decisions) {
+    counts[decision.status]++;
+    if (decision.proxy !== null) perProxyCount.set(decision.proxy, (perProxyCount.get(decision.proxy) ?? 0) + 1);
+  }
+  const perProxy: Record<string, number> = {};
+  for (const id of serverOrder) {
+    const count = perProxyCount.get(id);
+    if (count !== undefined) perProxy[id] = count;
+  }
+  return {
+    vms: decisions.length,
+    assigned: counts.assigned,
+    fallback: counts.fallback,
+    backupServer: counts['backup-server'],
+    notRequired: counts['not-required'],
+    unassigned: counts.unassigned,
+    perProxy,
+    durationMs,
+  };
+}
+
+/**
+ * Decides the proxy of every VM of the job, in job order: the lowest tier, then
+ * the least load (running tasks plus VMs assigned earlier in this plan), then
+ * the first server in the inventory.
+ */
+export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
+  const started = hooks.now();
+  const { estate, loads } = session;
+  const { job } = estate;
+  const servers = estate.servers;
+  const observer = hooks.observer;
+  observer.emit({ type: 'plan.started', job: job.id, vms: job.vms.length, servers: servers.length });
+
+  const all = servers.map((_, index) => index);
+  const preferred = job.proxy.mode === 'preferred' ? new Set(job.proxy.servers) : null;
+  const candidates = preferred === null ? all : all.filter((index) => preferred.has(servers[index]?.id ?? ''));
+  const fallbackAllowed = job.proxy.mode === 'preferred' && job.proxy.fallback === 'backup-server';
+  const jobRule = session.jobOutcomeRule();
+  const jobStatus = jobRule?.document.event.type === 'job-outcome' ? jobRule.document.event.params.status : undefined;
+
+  const classes: VmClass[] = [];
+  if (jobStatus !== 'not-required') {
+    for (const vm of job.vms) {
+      const vmClass = session.classOf(vm);
+      vmClass.size++;
+      classes.push(vmClass);
+    }
+  }
+
+  const decisions: Decision[] = new Array<Decision>(job.vms.length);
+  const assign = (position: number, vm: string, vmClass: VmClass, server: number, status: 'assigned' | 'fallback' | 'backup-server'): void => {
+    const verdict = session.verdict(vmClass, server);
+    const load = loads[server] ?? 0;
+    loads[server] = load + 1;
+    const proxy = servers[server]?.id ?? '';
+    const tier = verdict.eligible ? verdict.tier : null;
+    const connection = verdict.eligible ? (session.methods(vmClass, server)[0] ?? null) : null;
+    decisions[position] = { vm, status, proxy, tier, connection, load };
+    if (observer.wanted) {
+      observer.emit({ type: 'proxy.selected', job: job.id, vm, status, proxy, tier, connection, load });
+    }
+  };
+
+  job.vms.forEach((vm, position) => {
+    hooks.before?.(position, loads);
+    if (jobStatus === 'not-required') {
+      decisions[position] = { vm, status: 'not-required', proxy: null, tier: null, connection: null, load: null };
+      return;
+    }
+    const vmClass = classes[position] as VmClass;
+    if (jobStatus === 'backup-server') {
+      assign(position, vm, vmClass, estate.backupServer, 'backup-server');
+      return;
+    }
+    const best = session.bestOf(vmClass, candidates);
+    if (best.servers.length > 0) {
+      assign(position, vm, vmClass, session.pick(best), 'assigned');
+      return;
+    }
+    if (fallbackAllowed && session.verdict(vmClass, estate.backupServer).eligible) {
+      assign(position, vm, vmClass, estate.backupServer, 'fallback');
+      return;
+    }
+    const reasons = session.reasons(vm, vmClass, fallbackAllowed && !candidates.includes(estate.backupServer) ? [...candidates, estate.backupServer] : candidates);
+    decisions[position] = { vm, status: 'unassigned', proxy: null, tier: null, connection: null, load: null, reasons };
+    if (observer.wanted) observer.emit({ type: 'proxy.unavailable', job: job.id, vm, reasons });
+  });
+
+  const durationMs = Math.round((hooks.now() - started) * 1000) / 1000;
+  const summary = summarise(decisions, durationMs, servers.map((server) => server.id));
+  observer.emit({ type: 'plan.completed', job: job.id, summary, durationMs });
+  return { job: job.id, decisions, summary };
+}
