@@ -16,6 +16,7 @@ function indexIds(
 ): Map<string, number> {
   const index = new Map<string, number>();
   items.forEach((item, position) => {
+    if (item.id === '') return;
     const first = index.get(item.id);
     if (first === undefined) index.set(item.id, position);
     else report([list, position, 'id'], `duplicate ${kind} id; first defined at ${list}[${first}]`, item.id);
@@ -25,13 +26,13 @@ function indexIds(
 
 function checkAddresses(addresses: readonly string[], at: DocumentPath, report: Report): void {
   addresses.forEach((address, position) => {
-    if (parseAddress(address) === null) report([...at, position], 'malformed IP address', address);
+    if (address !== '' && parseAddress(address) === null) report([...at, position], 'malformed IP address', address);
   });
 }
 
 function checkNetworkRefs(networks: readonly string[], at: DocumentPath, known: ReadonlyMap<string, number>, report: Report): void {
   networks.forEach((network, position) => {
-    if (!known.has(network)) report([...at, position], 'unknown network', network);
+    if (network !== '' && !known.has(network)) report([...at, position], 'unknown network', network);
   });
 }
 
@@ -56,28 +57,29 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
   const servers = indexIds(inventory.servers, 'servers', 'server', inInventory);
   const vms = indexIds(inventory.vms, 'vms', 'VM', inInventory);
 
-  if (!servers.has(inventory.backupServer)) inInventory(['backupServer'], 'backupServer is not among the servers', inventory.backupServer);
+  if (inventory.backupServer !== '' && !servers.has(inventory.backupServer)) inInventory(['backupServer'], 'backupServer is not among the servers', inventory.backupServer);
   inventory.networks.forEach((network, n) => {
     network.cidrs.forEach((cidr, c) => {
-      if (parseCidr(cidr) === null) inInventory(['networks', n, 'cidrs', c], 'malformed CIDR', cidr);
+      if (cidr !== '' && parseCidr(cidr) === null) inInventory(['networks', n, 'cidrs', c], 'malformed CIDR', cidr);
     });
   });
   const known = [...platforms].join(', ');
   inventory.hosts.forEach((host, h) => {
-    if (!platforms.has(host.platform)) inInventory(['hosts', h, 'platform'], `unknown platform; expected one of ${known}`, host.platform);
+    if (host.platform !== '' && !platforms.has(host.platform)) inInventory(['hosts', h, 'platform'], `unknown platform; expected one of ${known}`, host.platform);
   });
   inventory.servers.forEach((server, s) => {
     checkAddresses(server.addresses, ['servers', s, 'addresses'], inInventory);
     checkNetworkRefs(server.networks, ['servers', s, 'networks'], networks, inInventory);
   });
   inventory.vms.forEach((vm, v) => {
-    if (!hosts.has(vm.host)) inInventory(['vms', v, 'host'], 'unknown host', vm.host);
+    if (vm.host !== '' && !hosts.has(vm.host)) inInventory(['vms', v, 'host'], 'unknown host', vm.host);
     checkAddresses(vm.addresses, ['vms', v, 'addresses'], inInventory);
     checkNetworkRefs(vm.networks, ['vms', v, 'networks'], networks, inInventory);
   });
 
   const inThisJob = new Map<string, number>();
   job.vms.forEach((vm, position) => {
+    if (vm === '') return;
     const first = inThisJob.get(vm);
     if (first !== undefined) inJob(['vms', position], `VM listed twice; first at vms[${first}]`, vm);
     else inThisJob.set(vm, position);
@@ -88,7 +90,7 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
   }
   if (job.proxy.mode === 'preferred') {
     job.proxy.servers.forEach((server, position) => {
-      if (!servers.has(server)) inJob(['proxy', 'servers', position], 'preferred server is not among the servers', server);
+      if (server !== '' && !servers.has(server)) inJob(['proxy', 'servers', position], 'preferred server is not among the servers', server);
     });
   }
   return problems;

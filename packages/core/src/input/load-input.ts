@@ -1,6 +1,7 @@
 import { ErrorCode, InputError, type Diagnostic, type Inventory, type Job } from '@gipkit/plugin-api';
 import type { z } from 'zod';
 import { checkReferences } from './check-references.js';
+import { lenientInventory, lenientJob } from './lenient-view.js';
 import { inventorySchema, jobSchema } from './schema.js';
 import { parseSourceText, readSourceDocument, type SourceDocument } from './source-document.js';
 
@@ -44,8 +45,16 @@ export function validateDocuments(inventoryDocument: SourceDocument, jobDocument
   const problems: Diagnostic[] = [];
   const inventory = parseShape(inventoryDocument, inventorySchema, problems) as Inventory | undefined;
   const job = parseShape(jobDocument, jobSchema, problems) as Job | undefined;
-  if (inventory !== undefined && job !== undefined) {
-    problems.push(...checkReferences({ inventory, job, inventoryDocument, jobDocument, platforms }));
+  if (inventoryDocument.problems.length === 0 && jobDocument.problems.length === 0) {
+    problems.push(
+      ...checkReferences({
+        inventory: inventory ?? lenientInventory(inventoryDocument.data),
+        job: job ?? lenientJob(jobDocument.data),
+        inventoryDocument,
+        jobDocument,
+        platforms,
+      }),
+    );
   }
   if (problems.length > 0 || inventory === undefined || job === undefined) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;

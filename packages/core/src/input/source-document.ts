@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { Diagnostic } from '@gipkit/plugin-api';
+import { jsonErrorOffset } from './json-error-offset.js';
 
 export type DocumentPath = readonly (string | number)[];
 
@@ -51,16 +52,9 @@ function positionOf(located: Located, path: DocumentPath): { line: number; colum
   return undefined;
 }
 
-function jsonSyntaxPosition(text: string, error: SyntaxError): { line: number; column: number } | undefined {
-  const position = /position (\d+)/.exec(error.message);
-  if (position === null) {
-    const lineColumn = /line (\d+) column (\d+)/.exec(error.message);
-    return lineColumn === null ? undefined : { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
-  }
-  const offset = Number(position[1]);
+function positionAt(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
 }
 
 export function readSourceDocument(file: string, readText: (file: string) => string = (f) => readFileSync(f, 'utf8')): SourceDocument {
@@ -91,10 +85,11 @@ export function parseSourceText(file: string, text: string): SourceDocument {
   if (isJson) {
     try {
       return { file, data: JSON.parse(text) as unknown, problems: [], at };
-    } catch (error) {
-      const position = error instanceof SyntaxError ? jsonSyntaxPosition(text, error) : undefined;
-      const message = error instanceof Error ? error.message.replace(/ in JSON at position \d+.*$/, '') : String(error);
-      return documentWithProblems(file, [{ file, path: '', ...(position ?? {}), message: `invalid JSON: ${message}` }]);
+    } catch {
+      const offset = jsonErrorOffset(text);
+      const found = offset >= text.length ? 'end of file' : `${JSON.stringify(text[offset])}`;
+      const message = `invalid JSON: unexpected ${found}`;
+      return documentWithProblems(file, [{ file, path: '', ...positionAt(text, Math.max(offset, 0)), message }]);
     }
   }
   const parsed = locate();

@@ -1,0 +1,13 @@
+/** Where the CLI writes; tests pass their own. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+export const ExitCode = {
+  Ok: 0,
+  Failed: 1,
+  BadInput: 2,
+  Unassigned: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,40 @@
+import type { Explanation } from '@gipkit/plugin-api';
+import { ExitCode, type CliIo } from '../cli-io.js';
+import { formatTable } from '../format-table.js';
+import { oneOf, parseOptions, required } from '../parse-options.js';
+import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
+
+export const EXPLAIN_HELP = `Usage: gipkit explain --inventory FILE --job FILE --vm ID [--rules FILE]... [--format text|json]
+
+Shows every candidate for one VM: its verdict, the rules it failed with the actual
+values, its tier and its load at that moment, and why the winner won.`;
+
+export function formatExplanation(explanation: Explanation): string {
+  const { decision } = explanation;
+  const lines = [
+    `VM ${explanation.vm} in job ${explanation.job}: ${decision.status}${decision.proxy === null ? '' : ` → ${decision.proxy}`}` +
+      (decision.tier === null ? '' : ` (tier ${decision.tier}, ${decision.connection ?? 'no connection'}, load ${decision.load})`),
+    '',
+    formatTable(
+      ['SERVER', 'VERDICT', 'TIER', 'LOAD', 'METHODS', 'BACKUP SERVER'],
+      explanation.candidates.map((c) => [c.server, c.verdict, c.tier === null ? '-' : String(c.tier), String(c.load), c.methods.join(', ') || '-', c.isBackupServer ? 'yes' : '']),
+    ),
+  ];
+  const failures = explanation.candidates.filter((c) => c.failed.length > 0);
+  if (failures.length > 0) {
+    lines.push('', 'Rules failed:');
+    for (const candidate of failures) for (const finding of candidate.failed) lines.push(`  ${candidate.server}: ${finding.rule}: ${finding.message}`);
+  }
+  lines.push('', 'Why:', ...explanation.because.map((sentence) => `  ${sentence}`));
+  return lines.join('\n');
+}
+
+export function explainCommand(args: readonly string[], io: CliIo): ExitCode {
+  const { values } = parseOptions(args, { ...INPUT_OPTIONS, vm: { type: 'string' }, format: { type: 'string' } });
+  const format = oneOf('format', values.format, ['text', 'json'], 'text');
+  required(values, 'vm');
+  const { gipkit, input } = engineAndInput(values);
+  const explanation = gipkit.explain(input, values.vm ?? '');
+  io.stdout(format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
+  return ExitCode.Ok;
+}

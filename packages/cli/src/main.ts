@@ -1,0 +1,59 @@
+import { GipkitError, InputError, RuleError, formatDiagnostic } from '@gipkit/plugin-api';
+import { ExitCode, type CliIo } from './cli-io.js';
+import { EXPLAIN_HELP, explainCommand } from './commands/explain-command.js';
+import { PLAN_HELP, planCommand } from './commands/plan-command.js';
+import { SCHEMA_HELP, schemaCommand } from './commands/schema-command.js';
+import { VALIDATE_HELP, validateCommand } from './commands/validate-command.js';
+import { UsageError } from './parse-options.js';
+
+const COMMANDS: Record<string, { readonly run: (args: readonly string[], io: CliIo) => ExitCode; readonly help: string }> = {
+  plan: { run: planCommand, help: PLAN_HELP },
+  explain: { run: explainCommand, help: EXPLAIN_HELP },
+  validate: { run: validateCommand, help: VALIDATE_HELP },
+  schema: { run: schemaCommand, help: SCHEMA_HELP },
+};
+
+export const HELP = `Usage: gipkit <command> [options]
+
+Commands:
+  plan       decide the guest interaction proxy of every VM of a job
+  explain    show every candidate's verdict for one VM, and why
+  validate   check an inventory, a job and rules files
+  schema     print the JSON Schema of inventories and jobs
+
+Run gipkit <command> --help for a command's options.`;
+
+/** Runs the CLI; returns the exit code. Never throws for user errors. */
+export function main(argv: readonly string[], io: CliIo): ExitCode {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(`${HELP}\n`);
+    return name === undefined ? ExitCode.BadInput : ExitCode.Ok;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr(`gipkit: unknown command '${name}'\n\n${HELP}\n`);
+    return ExitCode.BadInput;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`${command.help}\n`);
+    return ExitCode.Ok;
+  }
+  try {
+    return command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`gipkit ${name}: ${error.message}\n\n${command.help}\n`);
+      return ExitCode.BadInput;
+    }
+    if (error instanceof InputError || error instanceof RuleError) {
+      io.stderr(`gipkit ${name}: ${error.message.split('\n')[0] ?? ''}\n${error.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}\n`);
+      return ExitCode.BadInput;
+    }
+    if (error instanceof GipkitError) {
+      io.stderr(`gipkit ${name}: ${error.message} [${error.code}]\n`);
+      return ExitCode.BadInput;
+    }
+    throw error;
+  }
+}
