@@ -12,7 +12,10 @@ export function jsonErrorOffset(text: string): number {
     while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
   };
   const literal = (word: string): void => {
-    for (const char of word) if (text[i++] !== char) (i--, fail());
+    for (const char of word) {
+      if (text[i] !== char) fail();
+      i++;
+    }
   };
   const string = (): void => {
     i++;
@@ -25,7 +28,12 @@ export function jsonErrorOffset(text: string): number {
         i++;
         const escape = text[i] ?? '';
         if (escape === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) ((i += k), fail());
+          for (let k = 1; k <= 4; k++) {
+            if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) {
+              i += k;
+              fail();
+            }
+          }
           i += 4;
         } else if (!'"\\/bfnrt'.includes(escape) || escape === '') fail();
       }

@@ -1,6 +1,7 @@
 import { RuleError, type Diagnostic, type OperatorFunction, type RuleChanges, type RulePack } from '@gipkit/plugin-api';
 import { compileRule, type CompiledRule, type RuleOrigin } from './compile-rule.js';
 import type { FactTable } from './fact-table.js';
+import { formatPath } from '../input/source-document.js';
 
 /** Locates a path inside a source (a rules file, a pack) for diagnostics. */
 export type Locate = (path: readonly (string | number)[], message: string, value?: unknown) => Diagnostic;
@@ -18,7 +19,7 @@ export interface LocatedChanges {
 export function packLocator(name: string): Locate {
   return (path, message, value) => ({
     file: name,
-    path: path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('').replace(/^\./, ''),
+    path: formatPath(path),
     message,
     ...(value === undefined ? {} : { value }),
   });
@@ -45,7 +46,7 @@ export function assembleRules(
     };
     return compileRule(document, facts, operators, origin);
   };
-  const describe = (rule: CompiledRule): string => `${rule.origin.source} ${rule.origin.path.join('.')}`;
+  const describe = (rule: CompiledRule): string => `${rule.origin.source} ${formatPath(rule.origin.path)}`;
 
   for (const { pack, locate } of packs) {
     pack.rules.forEach((document, index) => {
