@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built `gipkit` binary as a user would. */
+export function gipkit(...args: string[]): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Writes files into a fresh temporary folder; returns their paths by name. */
+export function tempFiles(files: Record<string, string>): Record<string, string> {
+  const folder = mkdtempSync(join(tmpdir(), 'gipkit-cli-'));
+  return Object.fromEntries(
+    Object.entries(files).map(([name, text]) => {
+      const path = join(folder, name);
+      writeFileSync(path, text);
+      return [name, path];
+    }),
+  );
+}
