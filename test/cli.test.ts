@@ -55,7 +55,13 @@ describe('gipkit plan', () => {
     expect(relaxed.code).toBe(0);
     const decision = JSON.parse(relaxed.stdout).decisions[2];
     expect(decision).toMatchObject({ vm: 'dmz-box', status: 'unassigned', proxy: null, tier: null, connection: null, load: null });
-    expect(decision.reasons.map((r: { server: string }) => r.server)).toEqual(['vbr', 'win-hq', 'lin-hq']);
+    expect(decision.reasons).toEqual([
+      {
+        rule: 'connection-method-required',
+        candidates: 3,
+        example: { server: 'vbr', message: expect.stringContaining('vbr has no connection method to dmz-box; LAN: dmz-box has no known address, or shares no network with vbr while one side is isolated (VM networks: dmz; server networks: hq)') },
+      },
+    ]);
     expect(gipkit(...args, '--strict').code).toBe(3);
   });
 

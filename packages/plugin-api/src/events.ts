@@ -1,5 +1,5 @@
 import type { ConnectionMethod } from './model.js';
-import type { CandidateReasons, DecisionStatus, PlanSummary, Tier } from './plan.js';
+import type { UnavailableReason, DecisionStatus, PlanSummary, Tier } from './plan.js';
 
 export interface EventBase<T extends string> {
   readonly type: T;
@@ -26,7 +26,7 @@ export type ProxySelectedEvent = EventBase<'proxy.selected'> & {
 export type ProxyUnavailableEvent = EventBase<'proxy.unavailable'> & {
   readonly job: string;
   readonly vm: string;
-  readonly reasons: readonly CandidateReasons[];
+  readonly reasons: readonly UnavailableReason[];
 };
 export type PlanCompletedEvent = EventBase<'plan.completed'> & {
   readonly job: string;

@@ -3,7 +3,7 @@ export type {
   Guest, Vm, Inventory, Credentials, GuestProcessing, ProxySelection, Job,
 } from './model.js';
 export type {
-  DecisionStatus, Tier, RuleFinding, Decision, CandidateReasons, PlanSummary, Plan,
+  DecisionStatus, Tier, RuleFinding, Decision, UnavailableReason, PlanSummary, Plan,
   CandidateVerdict, CandidateExplanation, Explanation,
 } from './plan.js';
 export type {

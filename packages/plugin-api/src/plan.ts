@@ -27,13 +27,21 @@ export interface Decision {
   readonly connection: ConnectionMethod | null;
   /** The chosen server's load when it was chosen: running tasks plus VMs assigned before this one. */
   readonly load: number | null;
-  /** Why no server could serve, per candidate; present only when `status` is `unassigned`. */
-  readonly reasons?: readonly CandidateReasons[];
+  /**
+   * Why no candidate could serve, one entry per rule that kept candidates out;
+   * present only when `status` is `unassigned`. Every candidate is counted under
+   * each rule it failed; `gipkit explain` lists each candidate in full.
+   */
+  readonly reasons?: readonly UnavailableReason[];
 }
 
-export interface CandidateReasons {
-  readonly server: string;
-  readonly reasons: readonly RuleFinding[];
+export interface UnavailableReason {
+  /** The rule that kept candidates out. */
+  readonly rule: string;
+  /** How many candidates it kept out. */
+  readonly candidates: number;
+  /** Its finding for the first of them (inventory order), with the actual values. */
+  readonly example: { readonly server: string; readonly message: string };
 }
 
 export interface PlanSummary {

@@ -33,14 +33,17 @@ describe('events$', () => {
     }
   });
 
-  it('emits proxy.unavailable with every candidate\'s reasons', () => {
+  it('emits proxy.unavailable with the reasons of every candidate, tallied per rule', () => {
     const gipkit = createGipkit();
     const unavailable: unknown[] = [];
     gipkit.events$.pipe(ofType('proxy.unavailable')).subscribe((event) => unavailable.push(event));
     const inventory = { ...smallInventory, vms: [{ id: 'lost', host: 'esx', guest: { family: 'linux' }, tools: false }] };
     gipkit.plan(gipkit.validateInput({ inventory, job: { ...smallJob, vms: ['lost'] } }));
     expect(unavailable).toHaveLength(1);
-    expect(unavailable[0]).toMatchObject({ vm: 'lost', reasons: expect.arrayContaining([expect.objectContaining({ server: 'vbr' })]) });
+    expect(unavailable[0]).toMatchObject({
+      vm: 'lost',
+      reasons: [{ rule: 'connection-method-required', candidates: 4, example: { server: 'vbr', message: expect.stringContaining('VIX: needs a VMware VM with VMware Tools running') } }],
+    });
   });
 
   it('ofType narrows the stream to the named types', () => {

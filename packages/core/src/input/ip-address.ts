@@ -11,20 +11,29 @@ export type ParsedCidr =
   | { readonly version: 4; readonly base: number; readonly mask: number }
   | { readonly version: 6; readonly base: bigint; readonly mask: bigint };
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
+/** Dotted quad without leading zeros; hand-written: it runs for every address of a large estate. */
 function parseIpv4(text: string): number | null {
-  const match = IPV4.exec(text);
-  if (match === null) return null;
   let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = match[i] ?? '';
-    if (part.length > 1 && part.startsWith('0')) return null;
-    const octet = Number(part);
-    if (octet > 255) return null;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46) {
+      if (digits === 0 || dots === 3) return null;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (code >= 48 && code <= 57) {
+      if (digits > 0 && octet === 0) return null;
+      octet = octet * 10 + (code - 48);
+      digits++;
+      if (octet > 255) return null;
+    } else return null;
   }
-  return value;
+  if (dots !== 3 || digits === 0) return null;
+  return value * 256 + octet;
 }
 
 function parseIpv6(text: string): bigint | null {

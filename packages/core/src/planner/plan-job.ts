@@ -72,8 +72,8 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
   }
 
   const decisions: Decision[] = new Array<Decision>(job.vms.length);
-  const assign = (position: number, vm: string, vmClass: VmClass, server: number, status: 'assigned' | 'fallback' | 'backup-server'): void => {
-    const verdict = session.verdict(vmClass, server);
+  const assign = (position: number, vm: string, vmClass: VmClass, server: number, status: 'assigned' | 'fallback' | 'backup-server', known?: number): void => {
+    const verdict = known === undefined ? session.verdict(vmClass, server) : { eligible: true, tier: known };
     const load = loads[server] ?? 0;
     loads[server] = load + 1;
     const proxy = servers[server]?.id ?? '';
@@ -98,7 +98,7 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
     }
     const best = session.bestOf(vmClass, candidates);
     if (best.servers.length > 0) {
-      assign(position, vm, vmClass, session.pick(best), 'assigned');
+      assign(position, vm, vmClass, session.pick(best), 'assigned', best.tier);
       return;
     }
     if (fallbackAllowed && session.verdict(vmClass, estate.backupServer).eligible) {

@@ -1,12 +1,12 @@
-import type { CandidateReasons, ConnectionMethod, RuleFinding } from '@gipkit/plugin-api';
+import type { ConnectionMethod, RuleFinding, UnavailableReason } from '@gipkit/plugin-api';
 import type { CompiledRule } from '../rules/compile-rule.js';
-import type { FactTable, Frames } from '../rules/fact-table.js';
+import type { FactSlot, FactTable, Frames } from '../rules/fact-table.js';
 import { fillMessage } from '../rules/message-template.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import { combine, evaluateOutcome, framesOf, NO_OUTCOME, type Combined, type Outcome } from './candidate-outcome.js';
 import type { EstateIndex } from './estate-index.js';
 import { FactFrames } from './fact-frames.js';
-import { LoadHeap, leastLoaded } from './load-heap.js';
+import { leastLoaded } from './least-loaded.js';
 
 /** VMs whose rule-relevant facts are identical share every rule outcome. */
 export interface VmClass {
@@ -15,12 +15,40 @@ export interface VmClass {
   readonly outcome: Outcome;
   /** Pair outcomes by server class, computed on first use. */
   readonly pairs: (Outcome | undefined)[];
-  /** VMs of the job in this class (decides heap vs scan). */
+  /** VMs of the job in this class. */
   size: number;
-  best?: { readonly tier: number; readonly servers: readonly number[]; readonly heap: LoadHeap | null };
+  /** Connection methods per server, in the order they are tried. */
+  readonly methods: Map<number, readonly ConnectionMethod[]>;
+  /** Per rule that kept candidates out: how many, and the first (for unassigned VMs). */
+  tally?: ReadonlyMap<string, { count: number; first: number }>;
+  best?: BestCandidates;
 }
 
-const HEAP_THRESHOLD = 4;
+/** Eligible candidates of the lowest tier for a class, in inventory order. */
+export interface BestCandidates {
+  readonly tier: number;
+  readonly servers: Int32Array;
+}
+
+/** Findings of the planner itself (steps 5 and 6 of selection), not of a rule document. */
+export const CONNECTION_METHOD_REQUIRED = 'connection-method-required';
+export const TIER_REQUIRED = 'tier-required';
+
+/**
+ * A key equal for equal fact values. Each value is tagged with its type and
+ * ends with NUL, so different value lists never give the same key.
+ */
+function signatureOf(frame: readonly unknown[], slots: readonly FactSlot[]): string {
+  let key = '';
+  for (const slot of slots) {
+    const value = frame[slot.index];
+    if (typeof value === 'string') key += `s${value}\u0000`;
+    else if (value === null || typeof value !== 'object') key += `${typeof value}${String(value)}\u0000`;
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) key += `a${value.length}\u0000${value.join('\u0000')}\u0000`;
+    else key += `j${JSON.stringify(value)}\u0000`;
+  }
+  return key;
+}
 
 /**
  * Everything one planning pass over one estate computes once: fact frames,
@@ -63,7 +91,7 @@ export class PlanningSession {
     const serverClasses = new Map<string, number>();
     const classFrames: (readonly unknown[])[] = [];
     this.#serverClass = Int32Array.from(this.#serverFrames, (frame) => {
-      const key = JSON.stringify(rules.serverSignature.map((slot) => frame[slot.index]));
+      const key = signatureOf(frame, rules.serverSignature);
       let id = serverClasses.get(key);
       if (id === undefined) {
         id = classFrames.length;
@@ -85,11 +113,11 @@ export class PlanningSession {
     const known = this.#classOfVm.get(vm);
     if (known !== undefined) return known;
     const frame = this.#frames.vm(vm, this.rules.needed.vm);
-    const key = JSON.stringify(this.rules.vmSignature.map((slot) => frame[slot.index]));
+    const key = signatureOf(frame, this.rules.vmSignature);
     let vmClass = this.#classes.get(key);
     if (vmClass === undefined) {
       const outcome = evaluateOutcome(this.#compiled, this.rules.candidateRules.vm, framesOf({ job: this.#jobFrame, vm: frame }));
-      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], size: 0 };
+      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], size: 0, methods: new Map() };
       this.#classes.set(key, vmClass);
     }
     this.#classOfVm.set(vm, vmClass);
@@ -120,12 +148,23 @@ export class PlanningSession {
     return [this.#jobOutcome, this.#serverOutcomes[server] ?? NO_OUTCOME, vmClass.outcome, this.#pairOutcome(vmClass, server)];
   }
 
+  /** Eligibility and tier of a server for a class; allocation-free, it runs for every class and server. */
   verdict(vmClass: VmClass, server: number): Combined {
-    return combine(this.#outcomes(vmClass, server));
+    const serverOutcome = this.#serverOutcomes[server] ?? NO_OUTCOME;
+    const pair = this.#pairOutcome(vmClass, server);
+    const job = this.#jobOutcome;
+    const vm = vmClass.outcome;
+    const excluded = job.excluded.length + serverOutcome.excluded.length + vm.excluded.length + pair.excluded.length > 0;
+    const method = job.methods.length + serverOutcome.methods.length + vm.methods.length + pair.methods.length > 0;
+    let { tier, tierRule } = job;
+    if (serverOutcome.tier < tier) ({ tier, tierRule } = serverOutcome);
+    if (vm.tier < tier) ({ tier, tierRule } = vm);
+    if (pair.tier < tier) ({ tier, tierRule } = pair);
+    return { eligible: !excluded && method && tierRule !== -1, tier, tierRule };
   }
 
   /** Eligible candidates of the lowest tier, in inventory order; built once per class. */
-  bestOf(vmClass: VmClass, candidates: readonly number[]): { tier: number; servers: readonly number[]; heap: LoadHeap | null } {
+  bestOf(vmClass: VmClass, candidates: readonly number[]): BestCandidates {
     if (vmClass.best !== undefined) return vmClass.best;
     let tier = Number.POSITIVE_INFINITY;
     let servers: number[] = [];
@@ -138,18 +177,26 @@ export class PlanningSession {
       }
       servers.push(server);
     }
-    const heap = vmClass.size > HEAP_THRESHOLD && servers.length > HEAP_THRESHOLD ? new LoadHeap(servers, this.loads) : null;
-    vmClass.best = { tier, servers, heap };
+    vmClass.best = { tier, servers: Int32Array.from(servers) };
     return vmClass.best;
   }
 
   /** Least loaded of a best list, first in the inventory among equals. */
-  pick(best: { readonly servers: readonly number[]; readonly heap: LoadHeap | null }): number {
-    return best.heap === null ? leastLoaded(best.servers, this.loads) : best.heap.peek();
+  pick(best: BestCandidates): number {
+    return leastLoaded(best.servers, this.loads);
   }
 
-  /** Methods the server can use for the class, in the order they are tried. */
-  methods(vmClass: VmClass, server: number): ConnectionMethod[] {
+  /** Methods the server can use for the class, in the order they are tried; cached per class and server. */
+  methods(vmClass: VmClass, server: number): readonly ConnectionMethod[] {
+    let methods = vmClass.methods.get(server);
+    if (methods === undefined) {
+      methods = this.#methods(vmClass, server);
+      vmClass.methods.set(server, methods);
+    }
+    return methods;
+  }
+
+  #methods(vmClass: VmClass, server: number): ConnectionMethod[] {
     const fired = new Set(this.#outcomes(vmClass, server).flatMap((outcome) => outcome.methods));
     return [...fired]
       .sort((a, b) => (this.#methodRank.get(a) ?? 0) - (this.#methodRank.get(b) ?? 0))
@@ -174,14 +221,45 @@ export class PlanningSession {
         return event?.type === 'method' && event.params.message !== undefined ? [fillMessage(event.params.message, read)] : [];
       });
       const serverId = this.estate.servers[server]?.id ?? '';
-      findings.push({ rule: 'connection-method-required', message: [`${serverId} has no connection method to ${vm}`, ...details].join('; ') });
+      findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: [`${serverId} has no connection method to ${vm}`, ...details].join('; ') });
     }
-    if (combine(outcomes).tierRule === -1) findings.push({ rule: 'tier-required', message: 'no tier rule applies' });
+    if (combine(outcomes).tierRule === -1) findings.push({ rule: TIER_REQUIRED, message: 'no tier rule applies' });
     return findings;
   }
 
-  reasons(vm: string, vmClass: VmClass, candidates: readonly number[]): CandidateReasons[] {
-    return candidates.map((server) => ({ server: this.estate.servers[server]?.id ?? '', reasons: this.findings(vm, vmClass, server) }));
+  /** Why no candidate could serve: a tally per rule, shared by the class, with an example message for this VM. */
+  reasons(vm: string, vmClass: VmClass, candidates: readonly number[]): UnavailableReason[] {
+    vmClass.tally ??= this.#tally(vmClass, candidates);
+    const findings = new Map<number, RuleFinding[]>();
+    const findingsOf = (server: number): RuleFinding[] => {
+      let found = findings.get(server);
+      if (found === undefined) findings.set(server, (found = this.findings(vm, vmClass, server)));
+      return found;
+    };
+    return [...vmClass.tally].map(([rule, { count, first }]) => ({
+      rule,
+      candidates: count,
+      example: {
+        server: this.estate.servers[first]?.id ?? '',
+        message: findingsOf(first).find((finding) => finding.rule === rule)?.message ?? '',
+      },
+    }));
+  }
+
+  #tally(vmClass: VmClass, candidates: readonly number[]): Map<string, { count: number; first: number }> {
+    const tally = new Map<string, { count: number; first: number }>();
+    const count = (rule: string, server: number): void => {
+      const entry = tally.get(rule);
+      if (entry === undefined) tally.set(rule, { count: 1, first: server });
+      else entry.count++;
+    };
+    for (const server of candidates) {
+      const outcomes = this.#outcomes(vmClass, server);
+      for (const index of outcomes.flatMap((outcome) => outcome.excluded)) count(this.#compiled[index]?.name ?? '', server);
+      if (!outcomes.some((outcome) => outcome.methods.length > 0)) count(CONNECTION_METHOD_REQUIRED, server);
+      if (combine(outcomes).tierRule === -1) count(TIER_REQUIRED, server);
+    }
+    return tally;
   }
 
   /** Reads any fact, in full, for messages: computed lazily, never for planning. */

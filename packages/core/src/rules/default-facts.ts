@@ -1,9 +1,11 @@
 import type { FactDefinition, Network } from '@gipkit/plugin-api';
 
 const ids = (networks: readonly Network[]): string[] => networks.map((network) => network.id);
-const sites = (networks: readonly Network[]): string[] => [
-  ...new Set(networks.flatMap((network) => (network.site === undefined ? [] : [network.site]))),
-];
+const sites = (networks: readonly Network[]): string[] => {
+  const found: string[] = [];
+  for (const network of networks) if (network.site !== undefined && !found.includes(network.site)) found.push(network.site);
+  return found;
+};
 /** A side is isolated when it is in at least one network and every one of them is isolated. */
 const isolated = (networks: readonly Network[]): boolean => networks.length > 0 && networks.every((network) => network.isolated);
 const lower = (value: string | undefined): string | null => (value === undefined ? null : value.toLowerCase());

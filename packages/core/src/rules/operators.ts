@@ -34,11 +34,18 @@ export const OPERATOR_DECORATORS: ReadonlyMap<string, (next: Next) => OperatorFu
   ['not', (next) => (a, b) => !next(a, b)],
 ]);
 
-/** Numeric parts of a version: "2012 R2" → [2012, 2], "9.4" → [9, 4]. */
-function versionParts(value: unknown): number[] | null {
+const versionCache = new Map<string, readonly number[] | null>();
+
+/** Numeric parts of a version: "2012 R2" → [2012, 2], "9.4" → [9, 4]. Memoised: versions repeat. */
+function versionParts(value: unknown): readonly number[] | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const parts = String(value).match(/\d+/g);
-  return parts === null ? null : parts.map(Number);
+  const text = String(value);
+  let parts = versionCache.get(text);
+  if (parts === undefined) {
+    parts = text.match(/\d+/g)?.map(Number) ?? null;
+    if (versionCache.size < 10_000) versionCache.set(text, parts);
+  }
+  return parts;
 }
 
 function compareVersions(left: readonly number[], right: readonly number[]): number {
