@@ -23,13 +23,18 @@ export function framesOf(parts: Partial<Frames>): Frames {
 /** Evaluates the given candidate rules (exclude, method, tier) on one set of frames. */
 export function evaluateOutcome(rules: readonly CompiledRule[], indices: readonly number[], frames: Frames): Outcome {
   if (indices.length === 0) return NO_OUTCOME;
+  return outcomeOf(rules, indices.filter((index) => rules[index]?.test(frames) === true));
+}
+
+/** The outcome of candidate rules known to have fired. */
+export function outcomeOf(rules: readonly CompiledRule[], fired: readonly number[]): Outcome {
   let excluded: number[] | undefined;
   let methods: number[] | undefined;
   let tier = Number.POSITIVE_INFINITY;
   let tierRule = -1;
-  for (const index of indices) {
+  for (const index of fired) {
     const rule = rules[index];
-    if (rule === undefined || !rule.test(frames)) continue;
+    if (rule === undefined) continue;
     const event = rule.document.event;
     if (event.type === 'exclude') (excluded ??= []).push(index);
     else if (event.type === 'method') (methods ??= []).push(index);

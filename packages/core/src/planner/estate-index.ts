@@ -10,7 +10,9 @@ export class EstateIndex {
   readonly job: Job;
   readonly servers: readonly Server[];
   readonly backupServer: number;
-  readonly #cidrs: readonly { readonly cidr: ParsedCidr; readonly network: Network }[];
+  /** IPv4 blocks by prefix length, then by masked base: one look-up per prefix length in use. */
+  readonly #ipv4: readonly { readonly mask: number; readonly bases: ReadonlyMap<number, readonly Network[]> }[];
+  readonly #ipv6: readonly { readonly cidr: ParsedCidr; readonly network: Network }[];
   readonly #networks: ReadonlyMap<string, Network>;
   readonly #hosts: ReadonlyMap<string, Host>;
   readonly #vms: ReadonlyMap<string, Vm>;
@@ -21,12 +23,25 @@ export class EstateIndex {
     this.servers = inventory.servers;
     this.backupServer = inventory.servers.findIndex((server) => server.id === inventory.backupServer);
     this.#networks = new Map(inventory.networks.map((network) => [network.id, network]));
-    this.#cidrs = inventory.networks.flatMap((network) =>
-      network.cidrs.flatMap((text) => {
+    const byMask = new Map<number, Map<number, Network[]>>();
+    const ipv6: { cidr: ParsedCidr; network: Network }[] = [];
+    for (const network of inventory.networks) {
+      for (const text of network.cidrs) {
         const cidr = parseCidr(text);
-        return cidr === null ? [] : [{ cidr, network }];
-      }),
-    );
+        if (cidr === null) continue;
+        if (cidr.version === 6) {
+          ipv6.push({ cidr, network });
+          continue;
+        }
+        let bases = byMask.get(cidr.mask);
+        if (bases === undefined) byMask.set(cidr.mask, (bases = new Map()));
+        const list = bases.get(cidr.base);
+        if (list === undefined) bases.set(cidr.base, [network]);
+        else if (!list.includes(network)) list.push(network);
+      }
+    }
+    this.#ipv4 = [...byMask].map(([mask, bases]) => ({ mask, bases }));
+    this.#ipv6 = ipv6;
     this.#hosts = new Map(inventory.hosts.map((host) => [host.id, host]));
     this.#vms = new Map(inventory.vms.map((vm) => [vm.id, vm]));
   }
@@ -37,7 +52,13 @@ export class EstateIndex {
     for (const text of addresses) {
       const address = parseAddress(text);
       if (address === null) continue;
-      for (const { cidr, network } of this.#cidrs) if (cidrContains(cidr, address)) found.add(network);
+      if (address.version === 4) {
+        for (const { mask, bases } of this.#ipv4) {
+          for (const network of bases.get((address.value & mask) >>> 0) ?? []) found.add(network);
+        }
+      } else {
+        for (const { cidr, network } of this.#ipv6) if (cidrContains(cidr, address)) found.add(network);
+      }
     }
     for (const id of named) {
       const network = this.#networks.get(id);

@@ -1,12 +1,13 @@
 import type { ConnectionMethod, RuleFinding, UnavailableReason } from '@gipkit/plugin-api';
 import type { CompiledRule } from '../rules/compile-rule.js';
-import type { FactSlot, FactTable, Frames } from '../rules/fact-table.js';
+import type { FactTable, Frames } from '../rules/fact-table.js';
 import { fillMessage } from '../rules/message-template.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import { combine, evaluateOutcome, framesOf, NO_OUTCOME, type Combined, type Outcome } from './candidate-outcome.js';
 import type { EstateIndex } from './estate-index.js';
 import { FactFrames } from './fact-frames.js';
 import { leastLoaded } from './least-loaded.js';
+import { PairOutcomes, signatureOf } from './pair-outcomes.js';
 
 /** VMs whose rule-relevant facts are identical share every rule outcome. */
 export interface VmClass {
@@ -15,6 +16,8 @@ export interface VmClass {
   readonly outcome: Outcome;
   /** Pair outcomes by server class, computed on first use. */
   readonly pairs: (Outcome | undefined)[];
+  /** Ids of its facts for each pair rule (see PairOutcomes). */
+  readonly pairKeys: Int32Array;
   /** VMs of the job in this class. */
   size: number;
   /** Connection methods per server, in the order they are tried. */
@@ -35,22 +38,6 @@ export const CONNECTION_METHOD_REQUIRED = 'connection-method-required';
 export const TIER_REQUIRED = 'tier-required';
 
 /**
- * A key equal for equal fact values. Each value is tagged with its type and
- * ends with NUL, so different value lists never give the same key.
- */
-function signatureOf(frame: readonly unknown[], slots: readonly FactSlot[]): string {
-  let key = '';
-  for (const slot of slots) {
-    const value = frame[slot.index];
-    if (typeof value === 'string') key += `s${value}\u0000`;
-    else if (value === null || typeof value !== 'object') key += `${typeof value}${String(value)}\u0000`;
-    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) key += `a${value.length}\u0000${value.join('\u0000')}\u0000`;
-    else key += `j${JSON.stringify(value)}\u0000`;
-  }
-  return key;
-}
-
-/**
  * Everything one planning pass over one estate computes once: fact frames,
  * per-server and per-class outcomes, and the load of every server.
  */
@@ -67,6 +54,8 @@ export class PlanningSession {
   readonly #serverOutcomes: readonly Outcome[];
   readonly #serverClass: Int32Array;
   readonly #serverClassFrames: readonly (readonly unknown[])[];
+  readonly #serverClassKeys: readonly Int32Array[];
+  readonly #pairOutcomes: PairOutcomes;
   readonly #classes = new Map<string, VmClass>();
   readonly #classOfVm = new Map<string, VmClass>();
   readonly #methodRank: ReadonlyMap<number, number>;
@@ -101,6 +90,8 @@ export class PlanningSession {
       return id;
     });
     this.#serverClassFrames = classFrames;
+    this.#pairOutcomes = new PairOutcomes(this.#compiled, rules.candidateRules.pair, rules.pairReads);
+    this.#serverClassKeys = classFrames.map((frame) => this.#pairOutcomes.serverKeys(frame));
   }
 
   /** The first job-outcome rule that fires, if any. */
@@ -117,7 +108,7 @@ export class PlanningSession {
     let vmClass = this.#classes.get(key);
     if (vmClass === undefined) {
       const outcome = evaluateOutcome(this.#compiled, this.rules.candidateRules.vm, framesOf({ job: this.#jobFrame, vm: frame }));
-      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], size: 0, methods: new Map() };
+      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], pairKeys: this.#pairOutcomes.vmKeys(frame), size: 0, methods: new Map() };
       this.#classes.set(key, vmClass);
     }
     this.#classOfVm.set(vm, vmClass);
@@ -132,13 +123,13 @@ export class PlanningSession {
     const serverClass = this.#serverClass[server] ?? 0;
     let outcome = vmClass.pairs[serverClass];
     if (outcome === undefined) {
-      const indices = this.rules.candidateRules.pair;
-      if (indices.length === 0) outcome = NO_OUTCOME;
-      else {
-        const serverFrame = this.#serverClassFrames[serverClass] ?? [];
-        const pairFrame = this.#frames.pair(serverFrame, vmClass.frame, this.rules.needed.pair);
-        outcome = evaluateOutcome(this.#compiled, indices, { job: this.#jobFrame, server: serverFrame, vm: vmClass.frame, pair: pairFrame });
-      }
+      const serverFrame = this.#serverClassFrames[serverClass] ?? [];
+      outcome = this.#pairOutcomes.outcome(vmClass.pairKeys, this.#serverClassKeys[serverClass] ?? new Int32Array(0), () => ({
+        job: this.#jobFrame,
+        server: serverFrame,
+        vm: vmClass.frame,
+        pair: this.#frames.pair(serverFrame, vmClass.frame, this.rules.needed.pair),
+      }));
       vmClass.pairs[serverClass] = outcome;
     }
     return outcome;

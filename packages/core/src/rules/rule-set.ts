@@ -16,6 +16,8 @@ export class RuleSet {
   /** Server facts whose values decide pair outcomes: servers equal on them share outcomes. */
   readonly serverSignature: readonly FactSlot[];
   readonly methodRules: readonly number[];
+  /** For each pair-scope rule (same order as `candidateRules.pair`): the VM and server facts it depends on. */
+  readonly pairReads: readonly { readonly vm: readonly FactSlot[]; readonly server: readonly FactSlot[] }[];
 
   constructor(rules: readonly CompiledRule[], facts: FactTable) {
     this.rules = rules;
@@ -47,6 +49,19 @@ export class RuleSet {
       }
     });
     this.candidateRules = byScope;
+    this.pairReads = byScope.pair.map((index) => {
+      const vm = new Set<FactSlot>();
+      const server = new Set<FactSlot>();
+      for (const slot of rules[index]?.reads ?? []) {
+        const definition = slot.definition;
+        const underlying = definition.scope === 'pair' ? definition.reads.flatMap((name) => facts.get(name) ?? []) : [slot];
+        for (const read of underlying) {
+          if (read.scope === 'vm') vm.add(read);
+          if (read.scope === 'server') server.add(read);
+        }
+      }
+      return { vm: [...vm], server: [...server] };
+    });
     this.needed = { job: [...needed.job], server: [...needed.server], vm: [...needed.vm], pair: [...needed.pair] };
     this.vmSignature = [...vmSignature];
     this.serverSignature = [...serverSignature];
