@@ -140,6 +140,19 @@ export class Gipkit {
     return explainVm({ session, plan, vm, position, loads: loads ?? session.loads });
   }
 
+  /**
+   * Every fact the rules see for one VM of the job and one server, by name:
+   * for writing and checking rules, and for running the documents elsewhere.
+   */
+  factsFor(input: ValidInput, vm: string, server: string): Record<string, unknown> {
+    this.#checkLive();
+    if (!input.job.vms.includes(vm)) throw new GipkitError(ErrorCode.VmUnknown, `VM ${vm} is not in job ${input.job.id}`);
+    const index = input.inventory.servers.findIndex((candidate) => candidate.id === server);
+    if (index < 0) throw new GipkitError(ErrorCode.VmUnknown, `server ${server} is not in the inventory`);
+    const frames = this.#session(input).fullFrames(vm, index);
+    return Object.fromEntries(this.facts.map((fact) => [fact.name, frames[fact.scope][this.#facts.get(fact.name)?.index ?? 0]]));
+  }
+
   /** Completes the event stream and runs plugin disposers in reverse order. */
   dispose(): void {
     if (this.#disposed) return;
