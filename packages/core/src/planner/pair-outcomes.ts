@@ -50,7 +50,7 @@ export class PairOutcomes {
   readonly #serverIds: KeyIds[];
   /** Per rule: rows by VM id, columns by server id; -1 unknown, 0 false, 1 true. */
   readonly #tables: (Int8Array | undefined)[][];
-  readonly #byFired = new Map<string, Outcome>();
+  readonly #byFired = new Map<number | string, Outcome>();
 
   constructor(rules: readonly CompiledRule[], indices: readonly number[], reads: readonly RuleReads[]) {
     this.#rules = rules;
@@ -75,7 +75,10 @@ export class PairOutcomes {
   outcome(vmKeys: Int32Array, serverKeys: Int32Array, frames: () => Frames): Outcome {
     if (this.#indices.length === 0) return NO_OUTCOME;
     let built: Frames | undefined;
-    let fired = '';
+    // Which rules fired: a bitmask while it fits, a list beyond 30 rules.
+    const wide = this.#indices.length > 30;
+    let mask = 0;
+    let list = '';
     for (let rule = 0; rule < this.#indices.length; rule++) {
       const tables = this.#tables[rule] as (Int8Array | undefined)[];
       const vmKey = vmKeys[rule] as number;
@@ -92,13 +95,17 @@ export class PairOutcomes {
         truth = this.#rules[this.#indices[rule] as number]?.test(built) === true ? 1 : 0;
         row[serverKey] = truth;
       }
-      if (truth === 1) fired += `${rule},`;
+      if (truth === 1) {
+        if (wide) list += `${rule},`;
+        else mask |= 1 << rule;
+      }
     }
-    let outcome = this.#byFired.get(fired);
+    const key = wide ? list : mask;
+    let outcome = this.#byFired.get(key);
     if (outcome === undefined) {
-      const firedIndices = fired === '' ? [] : fired.slice(0, -1).split(',').map((rule) => this.#indices[Number(rule)] as number);
-      outcome = outcomeOf(this.#rules, firedIndices);
-      this.#byFired.set(fired, outcome);
+      const fired = this.#indices.filter((_, rule) => (wide ? list.split(',').includes(String(rule)) : (mask & (1 << rule)) !== 0));
+      outcome = outcomeOf(this.#rules, fired);
+      this.#byFired.set(key, outcome);
     }
     return outcome;
   }

@@ -27,6 +27,13 @@ export interface VmClass {
   best?: BestCandidates;
 }
 
+interface ServerGroup {
+  readonly serverClass: number;
+  readonly outcome: Outcome;
+  /** In inventory order. */
+  readonly servers: Int32Array;
+}
+
 /** Eligible candidates of the lowest tier for a class, in inventory order. */
 export interface BestCandidates {
   readonly tier: number;
@@ -56,6 +63,7 @@ export class PlanningSession {
   readonly #serverClassFrames: readonly (readonly unknown[])[];
   readonly #serverClassKeys: readonly Int32Array[];
   readonly #pairOutcomes: PairOutcomes;
+  #groups: { readonly candidates: readonly number[]; readonly groups: readonly ServerGroup[] } | undefined;
   readonly #classes = new Map<string, VmClass>();
   readonly #classOfVm = new Map<string, VmClass>();
   readonly #methodRank: ReadonlyMap<number, number>;
@@ -120,7 +128,10 @@ export class PlanningSession {
   }
 
   #pairOutcome(vmClass: VmClass, server: number): Outcome {
-    const serverClass = this.#serverClass[server] ?? 0;
+    return this.#pairOutcomeOf(vmClass, this.#serverClass[server] ?? 0);
+  }
+
+  #pairOutcomeOf(vmClass: VmClass, serverClass: number): Outcome {
     let outcome = vmClass.pairs[serverClass];
     if (outcome === undefined) {
       const serverFrame = this.#serverClassFrames[serverClass] ?? [];
@@ -141,8 +152,11 @@ export class PlanningSession {
 
   /** Eligibility and tier of a server for a class; allocation-free, it runs for every class and server. */
   verdict(vmClass: VmClass, server: number): Combined {
-    const serverOutcome = this.#serverOutcomes[server] ?? NO_OUTCOME;
-    const pair = this.#pairOutcome(vmClass, server);
+    return this.#verdict(vmClass, this.#serverOutcomes[server] ?? NO_OUTCOME, this.#serverClass[server] ?? 0);
+  }
+
+  #verdict(vmClass: VmClass, serverOutcome: Outcome, serverClass: number): Combined {
+    const pair = this.#pairOutcomeOf(vmClass, serverClass);
     const job = this.#jobOutcome;
     const vm = vmClass.outcome;
     const excluded = job.excluded.length + serverOutcome.excluded.length + vm.excluded.length + pair.excluded.length > 0;
@@ -158,18 +172,44 @@ export class PlanningSession {
   bestOf(vmClass: VmClass, candidates: readonly number[]): BestCandidates {
     if (vmClass.best !== undefined) return vmClass.best;
     let tier = Number.POSITIVE_INFINITY;
-    let servers: number[] = [];
-    for (const server of candidates) {
-      const verdict = this.verdict(vmClass, server);
+    let groups: ServerGroup[] = [];
+    for (const group of this.#groupsOf(candidates)) {
+      const verdict = this.#verdict(vmClass, group.outcome, group.serverClass);
       if (!verdict.eligible || verdict.tier > tier) continue;
       if (verdict.tier < tier) {
         tier = verdict.tier;
-        servers = [];
+        groups = [];
       }
-      servers.push(server);
+      groups.push(group);
     }
-    vmClass.best = { tier, servers: Int32Array.from(servers) };
+    const servers = groups.length === 1 ? (groups[0]?.servers ?? new Int32Array(0)) : new Int32Array(groups.flatMap((group) => [...group.servers])).sort();
+    vmClass.best = { tier, servers };
     return vmClass.best;
+  }
+
+  /**
+   * Candidates grouped by server class and server-rule outcome: every server of
+   * a group gets the same verdict for any VM, so selection works per group.
+   * `#groupsOf` leaves out servers that a server rule excludes (never eligible).
+   */
+  #groupsOf(candidates: readonly number[]): readonly ServerGroup[] {
+    return this.#allGroupsOf(candidates).filter((group) => group.outcome.excluded.length === 0);
+  }
+
+  #allGroupsOf(candidates: readonly number[]): readonly ServerGroup[] {
+    if (this.#groups?.candidates === candidates) return this.#groups.groups;
+    const byKey = new Map<string, { serverClass: number; outcome: Outcome; servers: number[] }>();
+    for (const server of candidates) {
+      const outcome = this.#serverOutcomes[server] ?? NO_OUTCOME;
+      const serverClass = this.#serverClass[server] ?? 0;
+      const key = `${serverClass}|${outcome.excluded.join(',')}|${outcome.methods.join(',')}|${outcome.tierRule}`;
+      const group = byKey.get(key);
+      if (group === undefined) byKey.set(key, { serverClass, outcome, servers: [server] });
+      else group.servers.push(server);
+    }
+    const groups = [...byKey.values()].map((group) => ({ ...group, servers: Int32Array.from(group.servers) }));
+    this.#groups = { candidates, groups };
+    return groups;
   }
 
   /** Least loaded of a best list, first in the inventory among equals. */
@@ -204,58 +244,63 @@ export class PlanningSession {
     const findings: RuleFinding[] = [];
     for (const index of outcomes.flatMap((outcome) => outcome.excluded).sort((a, b) => a - b)) {
       const rule = this.#compiled[index];
-      if (rule?.document.event.type === 'exclude') findings.push({ rule: rule.name, message: fillMessage(rule.document.event.params.message, read) });
+      if (rule !== undefined) findings.push({ rule: rule.name, message: this.#message(rule.name, vm, server, read) });
     }
     if (!outcomes.some((outcome) => outcome.methods.length > 0)) {
+      findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: this.#message(CONNECTION_METHOD_REQUIRED, vm, server, read) });
+    }
+    if (combine(outcomes).tierRule === -1) findings.push({ rule: TIER_REQUIRED, message: this.#message(TIER_REQUIRED, vm, server, read) });
+    return findings;
+  }
+
+  /** One finding's sentence, with the actual values. */
+  #message(rule: string, vm: string, server: number, read: (fact: string) => unknown): string {
+    if (rule === TIER_REQUIRED) return 'no tier rule applies';
+    if (rule === CONNECTION_METHOD_REQUIRED) {
       const details = this.rules.methodRules.flatMap((index) => {
         const event = this.#compiled[index]?.document.event;
         return event?.type === 'method' && event.params.message !== undefined ? [fillMessage(event.params.message, read)] : [];
       });
-      const serverId = this.estate.servers[server]?.id ?? '';
-      findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: [`${serverId} has no connection method to ${vm}`, ...details].join('; ') });
+      return [`${this.estate.servers[server]?.id ?? ''} has no connection method to ${vm}`, ...details].join('; ');
     }
-    if (combine(outcomes).tierRule === -1) findings.push({ rule: TIER_REQUIRED, message: 'no tier rule applies' });
-    return findings;
+    const event = this.#compiled.find((compiled) => compiled.name === rule)?.document.event;
+    return event?.type === 'exclude' ? fillMessage(event.params.message, read) : rule;
   }
 
   /** Why no candidate could serve: a tally per rule, shared by the class, with an example message for this VM. */
   reasons(vm: string, vmClass: VmClass, candidates: readonly number[]): UnavailableReason[] {
     vmClass.tally ??= this.#tally(vmClass, candidates);
-    const findings = new Map<number, RuleFinding[]>();
-    const findingsOf = (server: number): RuleFinding[] => {
-      let found = findings.get(server);
-      if (found === undefined) findings.set(server, (found = this.findings(vm, vmClass, server)));
-      return found;
-    };
+    const vmFrame = this.#frames.vm(vm, this.#facts.inScope('vm'));
     return [...vmClass.tally].map(([rule, { count, first }]) => ({
       rule,
       candidates: count,
-      example: {
-        server: this.estate.servers[first]?.id ?? '',
-        message: findingsOf(first).find((finding) => finding.rule === rule)?.message ?? '',
-      },
+      example: { server: this.estate.servers[first]?.id ?? '', message: this.#message(rule, vm, first, this.#reader(vm, first, vmFrame)) },
     }));
   }
 
   #tally(vmClass: VmClass, candidates: readonly number[]): Map<string, { count: number; first: number }> {
     const tally = new Map<string, { count: number; first: number }>();
-    const count = (rule: string, server: number): void => {
+    const count = (rule: string, servers: Int32Array): void => {
       const entry = tally.get(rule);
-      if (entry === undefined) tally.set(rule, { count: 1, first: server });
-      else entry.count++;
+      const first = servers[0] ?? 0;
+      if (entry === undefined) tally.set(rule, { count: servers.length, first });
+      else {
+        entry.count += servers.length;
+        entry.first = Math.min(entry.first, first);
+      }
     };
-    for (const server of candidates) {
-      const outcomes = this.#outcomes(vmClass, server);
-      for (const index of outcomes.flatMap((outcome) => outcome.excluded)) count(this.#compiled[index]?.name ?? '', server);
-      if (!outcomes.some((outcome) => outcome.methods.length > 0)) count(CONNECTION_METHOD_REQUIRED, server);
-      if (combine(outcomes).tierRule === -1) count(TIER_REQUIRED, server);
+    for (const group of this.#allGroupsOf(candidates)) {
+      const outcomes = [this.#jobOutcome, group.outcome, vmClass.outcome, this.#pairOutcomeOf(vmClass, group.serverClass)];
+      for (const index of outcomes.flatMap((outcome) => outcome.excluded)) count(this.#compiled[index]?.name ?? '', group.servers);
+      if (!outcomes.some((outcome) => outcome.methods.length > 0)) count(CONNECTION_METHOD_REQUIRED, group.servers);
+      if (combine(outcomes).tierRule === -1) count(TIER_REQUIRED, group.servers);
     }
-    return tally;
+    return new Map([...tally].sort(([, a], [, b]) => b.count - a.count));
   }
 
   /** Reads any fact, in full, for messages: computed lazily, never for planning. */
-  #reader(vm: string, server: number): (name: string) => unknown {
-    let vmFrame: readonly unknown[] | undefined;
+  #reader(vm: string, server: number, fullVmFrame?: readonly unknown[]): (name: string) => unknown {
+    let vmFrame = fullVmFrame;
     const fullVm = (): readonly unknown[] => (vmFrame ??= this.#frames.vm(vm, this.#facts.inScope('vm')));
     const fullServer = (): readonly unknown[] => (this.#fullServers[server] ??= this.#frames.server(server, this.#facts.inScope('server')));
     const fullJob = (): readonly unknown[] => (this.#fullJob ??= this.#frames.job(this.#facts.inScope('job')));
