@@ -17,7 +17,7 @@ function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIss
       return issue.keys.map((key) => document.at([...path, key], 'unknown key', key));
     }
     const input = (issue as { input?: unknown }).input;
-    if (input === undefined && issue.code === 'invalid_type') return [document.at(path, `missing: ${issue.message.replace(/, received undefined$/, '')}`)];
+    if (input === undefined && issue.code === 'invalid_type') return [document.at(path, `missing (expected ${issue.expected})`)];
     return [document.at(path, issue.message, isScalar(input) ? input : undefined)];
   });
 }
