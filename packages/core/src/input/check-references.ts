@@ -1,4 +1,4 @@
-import type { Diagnostic, Inventory, Job } from '@gipkit/plugin-api';
+import type { Diagnostic, Inventory, Job, Vm } from '@gipkit/plugin-api';
 import { parseAddress, parseCidr } from './ip-address.js';
 import type { DocumentPath, SourceDocument } from './source-document.js';
 
@@ -24,16 +24,19 @@ function indexIds(
   return index;
 }
 
-function checkAddresses(addresses: readonly string[], at: DocumentPath, report: Report): void {
-  addresses.forEach((address, position) => {
-    if (address !== '' && parseAddress(address) === null) report([...at, position], 'malformed IP address', address);
-  });
+// Paths are built only when there is a problem: these run for every VM of the estate.
+function checkAddresses(addresses: readonly string[], list: string, index: number, report: Report): void {
+  for (let position = 0; position < addresses.length; position++) {
+    const address = addresses[position] ?? '';
+    if (address !== '' && parseAddress(address) === null) report([list, index, 'addresses', position], 'malformed IP address', address);
+  }
 }
 
-function checkNetworkRefs(networks: readonly string[], at: DocumentPath, known: ReadonlyMap<string, number>, report: Report): void {
-  networks.forEach((network, position) => {
-    if (network !== '' && !known.has(network)) report([...at, position], 'unknown network', network);
-  });
+function checkNetworkRefs(networks: readonly string[], list: string, index: number, known: ReadonlyMap<string, number>, report: Report): void {
+  for (let position = 0; position < networks.length; position++) {
+    const network = networks[position] ?? '';
+    if (network !== '' && !known.has(network)) report([list, index, 'networks', position], 'unknown network', network);
+  }
 }
 
 export interface ReferenceCheck {
@@ -68,25 +71,35 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
     if (host.platform !== '' && !platforms.has(host.platform)) inInventory(['hosts', h, 'platform'], `unknown platform; expected one of ${known}`, host.platform);
   });
   inventory.servers.forEach((server, s) => {
-    checkAddresses(server.addresses, ['servers', s, 'addresses'], inInventory);
-    checkNetworkRefs(server.networks, ['servers', s, 'networks'], networks, inInventory);
+    checkAddresses(server.addresses, 'servers', s, inInventory);
+    checkNetworkRefs(server.networks, 'servers', s, networks, inInventory);
   });
-  inventory.vms.forEach((vm, v) => {
+  for (let v = 0; v < inventory.vms.length; v++) {
+    const vm = inventory.vms[v] as Vm;
     if (vm.host !== '' && !hosts.has(vm.host)) inInventory(['vms', v, 'host'], 'unknown host', vm.host);
-    checkAddresses(vm.addresses, ['vms', v, 'addresses'], inInventory);
-    checkNetworkRefs(vm.networks, ['vms', v, 'networks'], networks, inInventory);
-  });
+    checkAddresses(vm.addresses, 'vms', v, inInventory);
+    checkNetworkRefs(vm.networks, 'vms', v, networks, inInventory);
+  }
 
-  const inThisJob = new Map<string, number>();
-  job.vms.forEach((vm, position) => {
-    if (vm === '') return;
-    const first = inThisJob.get(vm);
-    if (first !== undefined) inJob(['vms', position], `VM listed twice; first at vms[${first}]`, vm);
-    else inThisJob.set(vm, position);
-    if (!vms.has(vm)) inJob(['vms', position], 'unknown VM: not in the inventory', vm);
-  });
+  // Where each inventory VM first appears in the job (-1: not in it); unknown VMs are tracked apart.
+  const firstInJob = new Int32Array(inventory.vms.length).fill(-1);
+  const unknownInJob = new Map<string, number>();
+  for (let position = 0; position < job.vms.length; position++) {
+    const vm = job.vms[position] ?? '';
+    if (vm === '') continue;
+    const index = vms.get(vm);
+    const first = index === undefined ? unknownInJob.get(vm) : firstInJob[index];
+    if (first !== undefined && first >= 0) inJob(['vms', position], `VM listed twice; first at vms[${first}]`, vm);
+    else if (index !== undefined) firstInJob[index] = position;
+    else unknownInJob.set(vm, position);
+    if (index === undefined) inJob(['vms', position], 'unknown VM: not in the inventory', vm);
+  }
+  const inThisJob = (vm: string): boolean => {
+    const index = vms.get(vm);
+    return index === undefined ? unknownInJob.has(vm) : (firstInJob[index] ?? -1) >= 0;
+  };
   for (const vm of Object.keys(job.vmCredentials)) {
-    if (!inThisJob.has(vm)) inJob(['vmCredentials', vm], 'credentials for a VM that is not in this job', vm);
+    if (!inThisJob(vm)) inJob(['vmCredentials', vm], 'credentials for a VM that is not in this job', vm);
   }
   if (job.proxy.mode === 'preferred') {
     job.proxy.servers.forEach((server, position) => {

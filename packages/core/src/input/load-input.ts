@@ -1,6 +1,7 @@
 import { ErrorCode, InputError, type Diagnostic, type Inventory, type Job } from '@gipkit/plugin-api';
 import type { z } from 'zod';
 import { checkReferences } from './check-references.js';
+import { fastInventory, fastJob } from './fast-shape.js';
 import { lenientInventory, lenientJob } from './lenient-view.js';
 import { inventorySchema, jobSchema } from './schema.js';
 import { parseSourceText, readSourceDocument, type SourceDocument } from './source-document.js';
@@ -26,13 +27,15 @@ function isScalar(value: unknown): boolean {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
-function parseShape<T>(document: SourceDocument, schema: z.ZodType<T>, problems: Diagnostic[]): T | undefined {
+function parseShape<T>(document: SourceDocument, schema: z.ZodType, fast: (data: unknown) => T | undefined, problems: Diagnostic[]): T | undefined {
   if (document.problems.length > 0) {
     problems.push(...document.problems);
     return undefined;
   }
+  const quick = fast(document.data);
+  if (quick !== undefined) return quick;
   const result = schema.safeParse(document.data, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) return result.data as T;
   problems.push(...shapeProblems(document, result.error.issues));
   return undefined;
 }
@@ -43,8 +46,8 @@ function parseShape<T>(document: SourceDocument, schema: z.ZodType<T>, problems:
  */
 export function validateDocuments(inventoryDocument: SourceDocument, jobDocument: SourceDocument, platforms: ReadonlySet<string>): ValidInput {
   const problems: Diagnostic[] = [];
-  const inventory = parseShape(inventoryDocument, inventorySchema, problems) as Inventory | undefined;
-  const job = parseShape(jobDocument, jobSchema, problems) as Job | undefined;
+  const inventory: Inventory | undefined = parseShape(inventoryDocument, inventorySchema, fastInventory, problems);
+  const job: Job | undefined = parseShape(jobDocument, jobSchema, fastJob, problems);
   if (inventoryDocument.problems.length === 0 && jobDocument.problems.length === 0) {
     problems.push(
       ...checkReferences({

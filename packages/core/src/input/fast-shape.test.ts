@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fastInventory, fastJob } from './fast-shape.js';
+import { inventorySchema, jobSchema } from './schema.js';
+
+// The fast path must accept exactly what the zod schema accepts, and build the same value.
+
+const junk = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant(''), fc.integer({ min: -2, max: 2 }), fc.boolean(), fc.constant('x'), fc.constant([]), fc.constant({}), fc.constant(['a', 1]));
+
+/** A valid value, or one with a field replaced by junk, deleted, or an unknown key added. */
+function mutated<T extends Record<string, unknown>>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 3, arbitrary: valid },
+    valid.chain((value) => {
+      const keys = Object.keys(value);
+      if (keys.length === 0) return fc.constant<unknown>(value);
+      return fc.tuple(fc.constantFrom(...keys), junk, fc.constantFrom('replace', 'delete', 'extra')).map(([key, replacement, how]) => {
+        const copy: Record<string, unknown> = { ...value };
+        if (how === 'replace') copy[key] = replacement;
+        else if (how === 'delete') delete copy[key];
+        else copy.extraKey = replacement;
+        return copy;
+      });
+    }),
+  );
+}
+
+const id = fc.constantFrom('a', 'b', 'vbr');
+const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+const strip = <T extends Record<string, unknown>>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+const server = mutated(
+  fc.record({
+    id,
+    os: mutated(fc.record({ family: fc.constantFrom('windows', 'linux'), distro: optional(fc.constantFrom('rhel', 'ubuntu')), version: optional(fc.constantFrom('9', '2019')) }).map(strip)),
+    addresses: optional(fc.array(fc.constantFrom('10.0.0.1', 'x'), { maxLength: 2 })),
+    networks: optional(fc.array(id, { maxLength: 2 })),
+    roles: optional(fc.array(fc.constantFrom('repository'), { maxLength: 1 })),
+    managed: optional(fc.boolean()),
+    hardened: optional(fc.boolean()),
+    appliance: optional(fc.boolean()),
+    packages: optional(fc.array(fc.constantFrom('libmsi1'), { maxLength: 1 })),
+    domain: optional(fc.constantFrom('corp.example')),
+    powershell: optional(fc.constantFrom('5.1')),
+    runningTasks: optional(fc.oneof(fc.nat(5), fc.constant(1.5), fc.constant(-1))),
+  }).map(strip),
+);
+const vm = mutated(
+  fc.record({
+    id,
+    host: id,
+    guest: mutated(fc.record({ family: fc.constantFrom('windows', 'linux'), version: optional(fc.constantFrom('2019')) }).map(strip)),
+    addresses: optional(fc.array(fc.constantFrom('10.0.0.1'), { maxLength: 2 })),
+    networks: optional(fc.array(id, { maxLength: 1 })),
+    tools: optional(fc.boolean()),
+  }).map(strip),
+);
+const inventory = mutated(
+  fc.record({
+    backupServer: id,
+    license: optional(fc.oneof(fc.constant({ kind: 'universal' }), fc.record({ kind: fc.constant('socket'), edition: fc.constantFrom('standard', 'enterprise', 'gold') }))),
+    networks: optional(fc.array(mutated(fc.record({ id, site: optional(id), cidrs: fc.array(fc.constantFrom('10.0.0.0/8'), { maxLength: 2 }), isolated: optional(fc.boolean()) }).map(strip)), { maxLength: 2 })),
+    hosts: fc.array(mutated(fc.record({ id, platform: fc.constantFrom('vmware', ''), version: fc.constantFrom('8.0') })), { maxLength: 2 }),
+    servers: fc.array(server, { maxLength: 3 }),
+    vms: fc.array(vm, { maxLength: 3 }),
+  }).map(strip),
+);
+const credentials = mutated(
+  fc.oneof(
+    fc.record({ kind: fc.constant('standard'), account: fc.constantFrom('x', '') }),
+    fc.record({ kind: fc.constant('gmsa'), account: fc.constant('g$'), domain: optional(fc.constantFrom('corp.example', '')) }).map(strip),
+  ),
+);
+const job = mutated(
+  fc.record({
+    id,
+    vms: fc.array(id, { maxLength: 3 }),
+    guestProcessing: optional(mutated(fc.record({ applicationAware: optional(fc.boolean()), indexing: optional(fc.boolean()) }).map(strip))),
+    credentials,
+    vmCredentials: optional(fc.dictionary(id, credentials, { maxKeys: 2 })),
+    proxy: optional(
+      fc.oneof(
+        fc.constant({ mode: 'automatic' }),
+        fc.record({ mode: fc.constant('preferred'), servers: fc.array(id, { maxLength: 2 }), fallback: optional(fc.constantFrom('backup-server', 'fail', 'maybe')) }).map(strip),
+      ),
+    ),
+    inverseProtocolOrder: optional(fc.boolean()),
+  }).map(strip),
+);
+
+describe('fast shape path', () => {
+  it('agrees with the inventory schema', () => {
+    fc.assert(
+      fc.property(inventory, (data) => {
+        const reference = inventorySchema.safeParse(data);
+        expect(fastInventory(data)).toEqual(reference.success ? reference.data : undefined);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('agrees with the job schema', () => {
+    fc.assert(
+      fc.property(job, (data) => {
+        const reference = jobSchema.safeParse(data);
+        expect(fastJob(data)).toEqual(reference.success ? reference.data : undefined);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
