@@ -15,11 +15,8 @@ function mutated<T extends Record<string, unknown>>(valid: fc.Arbitrary<T>): fc.
       const keys = Object.keys(value);
       if (keys.length === 0) return fc.constant<unknown>(value);
       return fc.tuple(fc.constantFrom(...keys), junk, fc.constantFrom('replace', 'delete', 'extra')).map(([key, replacement, how]) => {
-        const copy: Record<string, unknown> = { ...value };
-        if (how === 'replace') copy[key] = replacement;
-        else if (how === 'delete') delete copy[key];
-        else copy.extraKey = replacement;
-        return copy;
+        if (how === 'delete') return Object.fromEntries(Object.entries(value).filter(([name]) => name !== key));
+        return how === 'replace' ? { ...value, [key]: replacement } : { ...value, extraKey: replacement };
       });
     }),
   );
