@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import type { Diagnostic } from '@gipkit/plugin-api';
 import { jsonErrorOffset } from './json-error-offset.js';
 
@@ -35,8 +36,16 @@ interface Located {
   readonly lines: LineCounter;
 }
 
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+/** The YAML parser, loaded on first use: JSON inputs without problems never need it. */
+function yaml(): YamlModule {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+}
+
 function parseYaml(text: string): Located {
-  const lines = new LineCounter();
+  const { LineCounter: Lines, parseDocument } = yaml();
+  const lines = new Lines();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   return { document, lines };
 }

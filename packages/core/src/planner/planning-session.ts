@@ -20,8 +20,8 @@ export interface VmClass {
   readonly pairKeys: Int32Array;
   /** VMs of the job in this class. */
   size: number;
-  /** Connection methods per server, in the order they are tried. */
-  readonly methods: Map<number, readonly ConnectionMethod[]>;
+  /** Connection methods by server group (servers that share every outcome), in the order they are tried. */
+  readonly methods: (readonly ConnectionMethod[] | undefined)[];
   /** Per rule that kept candidates out: how many, and the first (for unassigned VMs). */
   tally?: ReadonlyMap<string, { count: number; first: number }>;
   best?: BestCandidates;
@@ -64,6 +64,8 @@ export class PlanningSession {
   readonly #serverClassKeys: readonly Int32Array[];
   readonly #pairOutcomes: PairOutcomes;
   #groups: { readonly candidates: readonly number[]; readonly groups: readonly ServerGroup[] } | undefined;
+  /** Group id of each server: same server class and same server-rule outcome. */
+  readonly #serverGroup: Int32Array;
   readonly #classes = new Map<string, VmClass>();
   readonly #classOfVm = new Map<string, VmClass>();
   readonly #methodRank: ReadonlyMap<number, number>;
@@ -100,6 +102,13 @@ export class PlanningSession {
     this.#serverClassFrames = classFrames;
     this.#pairOutcomes = new PairOutcomes(this.#compiled, rules.candidateRules.pair, rules.pairReads);
     this.#serverClassKeys = classFrames.map((frame) => this.#pairOutcomes.serverKeys(frame));
+    const groupIds = new Map<string, number>();
+    this.#serverGroup = Int32Array.from(servers, (_, server) => {
+      const key = this.#groupKey(server);
+      let id = groupIds.get(key);
+      if (id === undefined) groupIds.set(key, (id = groupIds.size));
+      return id;
+    });
   }
 
   /** The first job-outcome rule that fires, if any. */
@@ -116,7 +125,7 @@ export class PlanningSession {
     let vmClass = this.#classes.get(key);
     if (vmClass === undefined) {
       const outcome = evaluateOutcome(this.#compiled, this.rules.candidateRules.vm, framesOf({ job: this.#jobFrame, vm: frame }));
-      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], pairKeys: this.#pairOutcomes.vmKeys(frame), size: 0, methods: new Map() };
+      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], pairKeys: this.#pairOutcomes.vmKeys(frame), size: 0, methods: [] };
       this.#classes.set(key, vmClass);
     }
     this.#classOfVm.set(vm, vmClass);
@@ -196,13 +205,18 @@ export class PlanningSession {
     return this.#allGroupsOf(candidates).filter((group) => group.outcome.excluded.length === 0);
   }
 
+  #groupKey(server: number): string {
+    const outcome = this.#serverOutcomes[server] ?? NO_OUTCOME;
+    return `${this.#serverClass[server] ?? 0}|${outcome.excluded.join(',')}|${outcome.methods.join(',')}|${outcome.tierRule}`;
+  }
+
   #allGroupsOf(candidates: readonly number[]): readonly ServerGroup[] {
     if (this.#groups?.candidates === candidates) return this.#groups.groups;
     const byKey = new Map<string, { serverClass: number; outcome: Outcome; servers: number[] }>();
     for (const server of candidates) {
       const outcome = this.#serverOutcomes[server] ?? NO_OUTCOME;
       const serverClass = this.#serverClass[server] ?? 0;
-      const key = `${serverClass}|${outcome.excluded.join(',')}|${outcome.methods.join(',')}|${outcome.tierRule}`;
+      const key = this.#groupKey(server);
       const group = byKey.get(key);
       if (group === undefined) byKey.set(key, { serverClass, outcome, servers: [server] });
       else group.servers.push(server);
@@ -219,10 +233,11 @@ export class PlanningSession {
 
   /** Methods the server can use for the class, in the order they are tried; cached per class and server. */
   methods(vmClass: VmClass, server: number): readonly ConnectionMethod[] {
-    let methods = vmClass.methods.get(server);
+    const group = this.#serverGroup[server] ?? 0;
+    let methods = vmClass.methods[group];
     if (methods === undefined) {
       methods = this.#methods(vmClass, server);
-      vmClass.methods.set(server, methods);
+      vmClass.methods[group] = methods;
     }
     return methods;
   }
