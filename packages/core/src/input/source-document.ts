@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Document, LineCounter } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { Diagnostic } from '@gipkit/plugin-api';
 import { jsonErrorOffset } from './json-error-offset.js';
 
@@ -32,11 +32,11 @@ export function formatPath(path: DocumentPath): string {
 }
 
 interface Located {
-  readonly document: Document.Parsed;
-  readonly lines: LineCounter;
+  readonly document: Yaml.Document.Parsed;
+  readonly lines: Yaml.LineCounter;
 }
 
-type YamlModule = typeof import('yaml');
+type YamlModule = typeof Yaml;
 let yamlModule: YamlModule | undefined;
 /** The YAML parser, loaded on first use: JSON inputs without problems never need it. */
 function yaml(): YamlModule {
