@@ -64,11 +64,7 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
 
   const classes: VmClass[] = [];
   if (jobStatus !== 'not-required') {
-    for (const vm of job.vms) {
-      const vmClass = session.classOf(vm);
-      vmClass.size++;
-      classes.push(vmClass);
-    }
+    for (const vm of job.vms) classes.push(session.classOf(vm));
   }
 
   const decisions: Decision[] = new Array<Decision>(job.vms.length);

@@ -18,8 +18,6 @@ export interface VmClass {
   readonly pairs: (Outcome | undefined)[];
   /** Ids of its facts for each pair rule (see PairOutcomes). */
   readonly pairKeys: Int32Array;
-  /** VMs of the job in this class. */
-  size: number;
   /** Connection methods by server group (servers that share every outcome), in the order they are tried. */
   readonly methods: (readonly ConnectionMethod[] | undefined)[];
   /** Per rule that kept candidates out: how many, and the first (for unassigned VMs). */
@@ -125,13 +123,14 @@ export class PlanningSession {
     let vmClass = this.#classes.get(key);
     if (vmClass === undefined) {
       const outcome = evaluateOutcome(this.#compiled, this.rules.candidateRules.vm, framesOf({ job: this.#jobFrame, vm: frame }));
-      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], pairKeys: this.#pairOutcomes.vmKeys(frame), size: 0, methods: [] };
+      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], pairKeys: this.#pairOutcomes.vmKeys(frame), methods: [] };
       this.#classes.set(key, vmClass);
     }
     this.#classOfVm.set(vm, vmClass);
     return vmClass;
   }
 
+  /** How many classes of VMs this plan found (VMs whose rule-relevant facts are identical). */
   get classCount(): number {
     return this.#classes.size;
   }
