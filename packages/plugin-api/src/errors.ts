@@ -10,6 +10,7 @@ export const ErrorCode = {
   PluginSetupFailed: 'GIPKIT_PLUGIN_SETUP_FAILED',
   RegistryFrozen: 'GIPKIT_PLUGIN_REGISTRY_FROZEN',
   VmUnknown: 'GIPKIT_EXPLAIN_VM_UNKNOWN',
+  ServerUnknown: 'GIPKIT_EXPLAIN_SERVER_UNKNOWN',
   EngineDisposed: 'GIPKIT_ENGINE_DISPOSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -83,3 +83,15 @@ describe('events$', () => {
     expect(() => gipkit.plan(gipkit.validateInput({ inventory: smallInventory, job: smallJob }))).toThrow(/disposed/);
   });
 });
+
+describe('factsFor', () => {
+  it('shows every fact the rules see for one VM and one server', () => {
+    const gipkit = createGipkit();
+    const input = gipkit.validateInput({ inventory: smallInventory, job: smallJob });
+    expect(gipkit.factsFor(input, 'app-hq', 'win-hq')).toMatchObject({
+      'vm.id': 'app-hq', 'server.id': 'win-hq', 'vm.networks': ['hq'], 'server.networks': ['hq'], 'pair.sameNetwork': true, 'server.isBackupServer': false,
+    });
+    expect(() => gipkit.factsFor(input, 'app-hq', 'nobody')).toThrow(expect.objectContaining({ code: 'GIPKIT_EXPLAIN_SERVER_UNKNOWN' }));
+    expect(() => gipkit.factsFor(input, 'nobody', 'win-hq')).toThrow(expect.objectContaining({ code: 'GIPKIT_EXPLAIN_VM_UNKNOWN' }));
+  });
+});

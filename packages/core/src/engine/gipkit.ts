@@ -148,7 +148,7 @@ export class Gipkit {
     this.#checkLive();
     if (!input.job.vms.includes(vm)) throw new GipkitError(ErrorCode.VmUnknown, `VM ${vm} is not in job ${input.job.id}`);
     const index = input.inventory.servers.findIndex((candidate) => candidate.id === server);
-    if (index < 0) throw new GipkitError(ErrorCode.VmUnknown, `server ${server} is not in the inventory`);
+    if (index < 0) throw new GipkitError(ErrorCode.ServerUnknown, `server ${server} is not in the inventory`);
     const frames = this.#session(input).fullFrames(vm, index);
     return Object.fromEntries(this.facts.map((fact) => [fact.name, frames[fact.scope][this.#facts.get(fact.name)?.index ?? 0]]));
   }
