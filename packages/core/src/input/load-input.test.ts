@@ -2,97 +2,207 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, InputError, formatDiagnostic } from '@gipkit/plugin-api';
+import { ErrorCode, InputError, formatDiagnostic, type Diagnostic } from '@gipkit/plugin-api';
 import { createGipkit } from '../index.js';
 
-function files(inventory: string, job: string, extension = 'yaml') {
-  const folder = mkdtempSync(join(tmpdir(), 'gipkit-input-'));
+// Bad input fails before any work, with every problem of both files listed in
+// one InputError: file, path, line:column (files) and the value found.
+
+/** Writes an inventory and a job into a fresh folder of the temp dir; returns their paths. */
+function files(inventory: string, job: string, extension = 'yaml'): { inventory: string; job: string } {
+  const folder = mkdtempSync(join(tmpdir(), 'gipkit-load-input-'));
   const paths = { inventory: join(folder, `inventory.${extension}`), job: join(folder, `job.${extension}`) };
   writeFileSync(paths.inventory, inventory);
   writeFileSync(paths.job, job);
   return paths;
 }
 
-function problems(paths: { inventory: string; job: string }): string[] {
+function inputError(run: () => unknown): InputError {
   try {
-    createGipkit().loadInput(paths);
+    run();
   } catch (error) {
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).code).toBe(ErrorCode.InputInvalid);
-    return (error as InputError).diagnostics.map((d) => formatDiagnostic(d).replace(`${dirname(paths.inventory)}/`, ''));
+    return error as InputError;
   }
   throw new Error('expected an InputError');
 }
 
+/** Every diagnostic of loading the files, formatted, with the temp folder cut off the file names. */
+function problems(paths: { inventory: string; job: string }): string[] {
+  const error = inputError(() => createGipkit().loadInput(paths));
+  return error.diagnostics.map((diagnostic) => formatDiagnostic(diagnostic).replace(`${dirname(paths.inventory)}/`, ''));
+}
+
+const VALID_INVENTORY = `backupServer: vbr
+hosts: [ { id: esx, platform: vmware, version: "8.0" } ]
+servers: [ { id: vbr, os: { family: windows } } ]
+vms: [ { id: a, host: esx, guest: { family: linux } } ]
+`;
 const VALID_JOB = `id: j
 vms: [a]
 guestProcessing: { applicationAware: true }
 credentials: { kind: standard, account: x }
 `;
 
-describe('loadInput', () => {
-  it('reads valid YAML and fills the defaults', () => {
-    const paths = files(
-      `backupServer: vbr
-hosts: [ { id: esx, platform: vmware, version: "8.0" } ]
-servers: [ { id: vbr, os: { family: windows } } ]
-vms: [ { id: a, host: esx, guest: { family: linux } } ]
+describe('valid input', () => {
+  it('parses YAML and fills every default', () => {
+    const { inventory, job } = createGipkit().loadInput(files(VALID_INVENTORY, 'id: j\nvms: [a]\ncredentials: { kind: standard, account: x }\n'));
+    expect(inventory).toEqual({
+      backupServer: 'vbr',
+      license: { kind: 'universal' },
+      networks: [],
+      hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }],
+      servers: [
+        { id: 'vbr', os: { family: 'windows' }, addresses: [], networks: [], roles: [], managed: true, hardened: false, appliance: false, packages: [], runningTasks: 0 },
+      ],
+      vms: [{ id: 'a', host: 'esx', guest: { family: 'linux' }, addresses: [], networks: [], tools: true }],
+    });
+    expect(job).toEqual({
+      id: 'j',
+      vms: ['a'],
+      guestProcessing: { applicationAware: false, indexing: false, transactionLogs: false },
+      credentials: { kind: 'standard', account: 'x' },
+      vmCredentials: {},
+      proxy: { mode: 'automatic' },
+      inverseProtocolOrder: false,
+    });
+    expect('domain' in (inventory.servers[0] ?? {})).toBe(false);
+  });
+
+  it('parses JSON the same way, and fills the defaults of networks and preferred selection', () => {
+    const inventory = {
+      backupServer: 'vbr',
+      networks: [{ id: 'hq', cidrs: ['10.1.0.0/16', '2001:db8::/32'] }],
+      hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }],
+      servers: [{ id: 'vbr', os: { family: 'windows' }, addresses: ['10.1.0.5', '2001:db8::5', '::ffff:10.1.0.6'] }],
+      vms: [{ id: 'a', host: 'esx', guest: { family: 'linux' } }],
+    };
+    const job = { id: 'j', vms: ['a'], credentials: { kind: 'gmsa', account: 'CORP\\g$' }, proxy: { mode: 'preferred', servers: ['vbr'] } };
+    const loaded = createGipkit().loadInput(files(JSON.stringify(inventory), JSON.stringify(job), 'json'));
+    expect(loaded.inventory.networks).toEqual([{ id: 'hq', cidrs: ['10.1.0.0/16', '2001:db8::/32'], isolated: false }]);
+    expect(loaded.job.proxy).toEqual({ mode: 'preferred', servers: ['vbr'], fallback: 'backup-server' });
+    expect(loaded.job.credentials).toEqual({ kind: 'gmsa', account: 'CORP\\g$' });
+    expect(createGipkit().validateInput({ inventory, job })).toEqual(loaded);
+  });
+
+  it('keeps values that are given', () => {
+    const { inventory, job } = createGipkit().loadInput(
+      files(
+        `backupServer: vbr
+license: { kind: socket, edition: enterprise-plus }
+networks: [ { id: dmz, site: hq, cidrs: [10.99.0.0/24], isolated: true } ]
+hosts: [ { id: hv, platform: hyperv, version: "2019" } ]
+servers:
+  - { id: vbr, os: { family: linux, distro: rhel, version: "9.4" }, managed: false, hardened: true, appliance: true, packages: [libmsi1], domain: corp.example, powershell: "7.4", runningTasks: 3, roles: [repository] }
+vms: [ { id: a, host: hv, guest: { family: windows, version: "2019" }, tools: false, networks: [dmz] } ]
 `,
-      'id: j\nvms: [a]\ncredentials: { kind: standard, account: x }\n',
+        `id: j
+vms: [a]
+guestProcessing: { indexing: true }
+credentials: { kind: standard, account: x }
+vmCredentials: { a: { kind: gmsa, account: g, domain: corp.example } }
+proxy: { mode: preferred, servers: [vbr], fallback: fail }
+inverseProtocolOrder: true
+`,
+      ),
     );
-    const { inventory, job } = createGipkit().loadInput(paths);
-    expect(inventory.license).toEqual({ kind: 'universal' });
-    expect(inventory.servers[0]).toMatchObject({ managed: true, hardened: false, appliance: false, packages: [], roles: [], addresses: [], networks: [], runningTasks: 0 });
-    expect(inventory.vms[0]).toMatchObject({ tools: true, addresses: [], networks: [] });
-    expect(job).toMatchObject({ guestProcessing: { applicationAware: false, indexing: false, transactionLogs: false }, proxy: { mode: 'automatic' }, vmCredentials: {}, inverseProtocolOrder: false });
+    expect(inventory.license).toEqual({ kind: 'socket', edition: 'enterprise-plus' });
+    expect(inventory.servers[0]).toMatchObject({ managed: false, hardened: true, appliance: true, packages: ['libmsi1'], domain: 'corp.example', powershell: '7.4', runningTasks: 3 });
+    expect(inventory.vms[0]).toMatchObject({ tools: false, networks: ['dmz'] });
+    expect(job).toMatchObject({
+      guestProcessing: { applicationAware: false, indexing: true, transactionLogs: false },
+      vmCredentials: { a: { kind: 'gmsa', account: 'g', domain: 'corp.example' } },
+      proxy: { mode: 'preferred', servers: ['vbr'], fallback: 'fail' },
+      inverseProtocolOrder: true,
+    });
   });
+});
 
-  it('reports invalid YAML with line and column', () => {
+describe('syntax errors', () => {
+  it('invalid YAML: line and column of the error', () => {
     expect(problems(files('backupServer: vbr\nhosts: [\n', VALID_JOB))).toEqual([expect.stringMatching(/^inventory\.yaml:3:1: invalid YAML: /)]);
+    expect(problems(files('backupServer: vbr\nhosts: []\nservers: []\nvms: []\n  bad: indent\n', VALID_JOB))).toEqual([expect.stringMatching(/^inventory\.yaml:5:1: invalid YAML: /)]);
   });
 
-  it('reports invalid JSON with line and column', () => {
+  it('a key given twice in YAML is a syntax error', () => {
+    expect(problems(files(VALID_INVENTORY, `${VALID_JOB}id: again\n`))).toEqual([expect.stringMatching(/^job\.yaml:5:1: invalid YAML: /)]);
+  });
+
+  it('invalid JSON: line and column of the first offending character', () => {
     expect(problems(files('{\n  "backupServer": "vbr",\n  "hosts": [,]\n}', '{"id": "j", "vms": [], "credentials": {"kind": "standard", "account": "x"}}', 'json'))).toEqual([
       'inventory.json:3:13: invalid JSON: unexpected ","',
     ]);
+    expect(problems(files('{"backupServer": "vbr",\n "hosts": []', '{"id": "j",\n "vms": ["a"]\n "credentials": {}}', 'json'))).toEqual([
+      'inventory.json:2:13: invalid JSON: unexpected end of file',
+      'job.json:3:2: invalid JSON: unexpected "\\""',
+    ]);
   });
 
-  it('reports a file that cannot be read', () => {
-    const paths = files('x: 1', VALID_JOB);
+  it('a syntax error in one file does not hide the shape problems of the other', () => {
+    expect(problems(files('backupServer: vbr\nhosts: [\n', 'id: j\nvms: [a]\ncredentials: { kind: standard, account: x }\ncolour: blue\n'))).toEqual([
+      expect.stringMatching(/^inventory\.yaml:3:1: invalid YAML: /),
+      'job.yaml:4:9: colour: unknown key (found "colour")',
+    ]);
+  });
+
+  it('a file that cannot be read', () => {
+    const paths = files(VALID_INVENTORY, VALID_JOB);
     expect(problems({ ...paths, inventory: `${paths.inventory}.missing` })).toEqual(['inventory.yaml.missing: cannot read the file (ENOENT)']);
   });
+});
 
-  it('lists every problem of both files at once, with file, line:column, path and value', () => {
-    const inventory = `backupServer: nobody
+describe('every problem at once', () => {
+  const inventory = `backupServer: nobody
+license: { kind: socket, edition: basic }
 networks:
-  - { id: hq, cidrs: [10.1.0.0/16, 10.1.0.0/99] }
-  - { id: hq, cidrs: [10.2.0.0/16] }
+  - { id: hq, cidrs: [10.1.0.0/16, 10.1.0.0/99, 10.2.0.0, "fe80::/129"] }
+  - { id: hq, cidrs: [10.2.0.0/16], isolatd: true }
 hosts:
   - { id: esx, platform: vmwar, version: "8.0" }
+  - { id: esx, platform: hyperv, version: "2019" }
 servers:
-  - { id: s1, os: { family: windows }, addresses: [10.1.0.256], networks: [nowhere] }
+  - { id: s1, os: { family: windows }, addresses: [10.1.0.256, "fe80::1::2", 10.1.0.7], networks: [nowhere] }
   - { id: s2, os: { family: beos } }
   - { id: s1, os: { family: linux }, hardend: true }
 vms:
-  - { id: a, host: esx2, guest: { family: windows } }
+  - { id: a, host: esx2, guest: { family: windows }, addresses: [10.01.0.1], networks: [hq, nowhere] }
+  - { id: a, host: esx, guest: { family: solaris } }
 `;
-    const job = `id: j
+  const job = `id: j
 vms: [a, ghost, a]
 credentials: { kind: standard, account: x }
 vmCredentials: { other: { kind: gmsa, account: y } }
-proxy: { mode: preferred, servers: [s1, missing] }
+proxy: { mode: preferred, servers: [s1, missing], fallbak: fail }
+colour: blue
 `;
+
+  it('lists every shape and reference problem of the inventory and the job in one InputError, with file, line:column, path and value', () => {
     expect(problems(files(inventory, job))).toEqual([
-      'inventory.yaml:9:29: servers[1].os.family: unknown OS family; expected windows or linux (found "beos")',
-      'inventory.yaml:10:47: servers[2].hardend: unknown key (found "hardend")',
-      'inventory.yaml:4:11: networks[1].id: duplicate network id; first defined at networks[0] (found "hq")',
-      'inventory.yaml:10:11: servers[2].id: duplicate server id; first defined at servers[0] (found "s1")',
+      // shape: enums, unknown keys, unknown OS families
+      'inventory.yaml:2:35: license.edition: Invalid option: expected one of "standard"|"enterprise"|"enterprise-plus" (found "basic")',
+      'inventory.yaml:5:46: networks[1].isolatd: unknown key (found "isolatd")',
+      'inventory.yaml:11:29: servers[1].os.family: unknown OS family; expected windows or linux (found "beos")',
+      'inventory.yaml:12:47: servers[2].hardend: unknown key (found "hardend")',
+      'inventory.yaml:15:42: vms[1].guest.family: unknown OS family; expected windows or linux (found "solaris")',
+      'job.yaml:5:60: proxy.fallbak: unknown key (found "fallbak")',
+      'job.yaml:6:9: colour: unknown key (found "colour")',
+      // references: duplicate ids, backupServer, CIDRs, platforms, addresses, networks, hosts
+      'inventory.yaml:5:11: networks[1].id: duplicate network id; first defined at networks[0] (found "hq")',
+      'inventory.yaml:8:11: hosts[1].id: duplicate host id; first defined at hosts[0] (found "esx")',
+      'inventory.yaml:12:11: servers[2].id: duplicate server id; first defined at servers[0] (found "s1")',
+      'inventory.yaml:15:11: vms[1].id: duplicate VM id; first defined at vms[0] (found "a")',
       'inventory.yaml:1:15: backupServer: backupServer is not among the servers (found "nobody")',
-      'inventory.yaml:3:36: networks[0].cidrs[1]: malformed CIDR (found "10.1.0.0/99")',
-      'inventory.yaml:6:26: hosts[0].platform: unknown platform; expected one of vmware, hyperv (found "vmwar")',
-      'inventory.yaml:8:52: servers[0].addresses[0]: malformed IP address (found "10.1.0.256")',
-      'inventory.yaml:8:76: servers[0].networks[0]: unknown network (found "nowhere")',
-      'inventory.yaml:12:20: vms[0].host: unknown host (found "esx2")',
+      'inventory.yaml:4:36: networks[0].cidrs[1]: malformed CIDR (found "10.1.0.0/99")',
+      'inventory.yaml:4:49: networks[0].cidrs[2]: malformed CIDR (found "10.2.0.0")',
+      'inventory.yaml:4:59: networks[0].cidrs[3]: malformed CIDR (found "fe80::/129")',
+      'inventory.yaml:7:26: hosts[0].platform: unknown platform; expected one of vmware, hyperv (found "vmwar")',
+      'inventory.yaml:10:52: servers[0].addresses[0]: malformed IP address (found "10.1.0.256")',
+      'inventory.yaml:10:64: servers[0].addresses[1]: malformed IP address (found "fe80::1::2")',
+      'inventory.yaml:10:100: servers[0].networks[0]: unknown network (found "nowhere")',
+      'inventory.yaml:14:20: vms[0].host: unknown host (found "esx2")',
+      'inventory.yaml:14:66: vms[0].addresses[0]: malformed IP address (found "10.01.0.1")',
+      'inventory.yaml:14:93: vms[0].networks[1]: unknown network (found "nowhere")',
       'job.yaml:2:10: vms[1]: unknown VM: not in the inventory (found "ghost")',
       'job.yaml:2:17: vms[2]: VM listed twice; first at vms[0] (found "a")',
       'job.yaml:4:25: vmCredentials.other: credentials for a VM that is not in this job (found "other")',
@@ -100,17 +210,102 @@ proxy: { mode: preferred, servers: [s1, missing] }
     ]);
   });
 
-  it('reports missing required fields and wrong types with their place', () => {
-    const found = problems(files('backupServer: vbr\nhosts: []\nservers: [ { id: vbr, os: { family: windows }, runningTasks: -1 } ]\n', 'id: j\nvms: a\n'));
-    expect(found).toEqual([
-      expect.stringMatching(/^inventory\.yaml:3:62: servers\[0\]\.runningTasks: .*-1/),
-      expect.stringMatching(/^inventory\.yaml:1:1: vms: missing \(expected array\)$/),
-      expect.stringMatching(/^job\.yaml:2:6: vms: .*array/),
-      expect.stringMatching(/^job\.yaml:1:1: credentials: missing \(expected object\)$/),
+  it('each diagnostic carries its parts apart: file, path, line, column, message, value', () => {
+    const paths = files(inventory, job);
+    const { diagnostics, message } = inputError(() => createGipkit().loadInput(paths));
+    expect(diagnostics).toHaveLength(26);
+    expect(diagnostics.find((d) => d.path === 'vms[0].host')).toEqual<Diagnostic>({
+      file: paths.inventory,
+      path: 'vms[0].host',
+      line: 14,
+      column: 20,
+      message: 'unknown host',
+      value: 'esx2',
+    });
+    expect(diagnostics.find((d) => d.path === 'proxy.servers[1]')).toEqual<Diagnostic>({
+      file: paths.job,
+      path: 'proxy.servers[1]',
+      line: 5,
+      column: 41,
+      message: 'preferred server is not among the servers',
+      value: 'missing',
+    });
+    expect(message.split('\n')[0]).toBe('invalid input (26 problems):');
+    expect(message.split('\n')).toHaveLength(27);
+  });
+
+  it('JSON files get line:column too', () => {
+    const json = `{
+  "backupServer": "vbr",
+  "hosts": [{ "id": "esx", "platform": "vmware", "version": "8.0" }],
+  "servers": [{ "id": "vbr", "os": { "family": "windows" }, "addresses": ["10.1.0.300"] }],
+  "vms": [{ "id": "a", "host": "esx9", "guest": { "family": "linux" } }]
+}`;
+    expect(problems(files(json, '{ "id": "j", "vms": ["a", "b"], "credentials": { "kind": "standard", "account": "x" } }', 'json'))).toEqual([
+      'inventory.json:4:75: servers[0].addresses[0]: malformed IP address (found "10.1.0.300")',
+      'inventory.json:5:32: vms[0].host: unknown host (found "esx9")',
+      'job.json:1:27: vms[1]: unknown VM: not in the inventory (found "b")',
     ]);
   });
 
-  it('validates in-memory data too, naming the place by path', () => {
-    expect(() => createGipkit().validateInput({ inventory: { backupServer: 'x', hosts: [], servers: [], vms: [] }, job: {} })).toThrow(InputError);
+  it('missing required fields, wrong types and out-of-range numbers, with their place', () => {
+    const found = problems(files('backupServer: vbr\nhosts: []\nservers: [ { id: vbr, os: { family: windows }, runningTasks: -1 } ]\n', 'id: j\nvms: a\ncredentials: { kind: oauth, account: x }\n'));
+    expect(found).toEqual([
+      expect.stringMatching(/^inventory\.yaml:3:62: servers\[0\]\.runningTasks: .*\(found -1\)$/),
+      'inventory.yaml:1:1: vms: missing (expected array)',
+      expect.stringMatching(/^job\.yaml:2:6: vms: .*array.* \(found "a"\)$/),
+      expect.stringMatching(/^job\.yaml:3:22: credentials\.kind: unknown kind; expected one of standard, gmsa \(found "oauth"\)$/),
+    ]);
+  });
+
+  it('validates in-memory data too, naming each place by path and value', () => {
+    const error = inputError(() =>
+      createGipkit().validateInput({
+        inventory: { backupServer: 'vbr', hosts: [{ id: 'h', platform: 'proxmox', version: '8' }], servers: [{ id: 'vbr', os: { family: 'windows' }, addresses: ['fe80::1%eth0'] }], vms: [{ id: 'a', host: 'h', guest: { family: 'linux' }, tools: 'yes' }] },
+        job: { id: 'j', vms: ['a'], credentials: { kind: 'standard', account: 'x' }, proxy: { mode: 'preferred', servers: [] } },
+      }),
+    );
+    expect(error.diagnostics.map((d) => [d.file, d.path, d.value])).toEqual([
+      ['<inventory>.json', 'vms[0].tools', 'yes'],
+      ['<job>.json', 'proxy.servers', undefined],
+      ['<inventory>.json', 'hosts[0].platform', 'proxmox'],
+      ['<inventory>.json', 'servers[0].addresses[0]', 'fe80::1%eth0'],
+    ]);
+    expect(error.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('expected boolean'),
+      'preferred mode needs at least one server',
+      'unknown platform; expected one of vmware, hyperv',
+      'malformed IP address',
+    ]);
+  });
+
+  it('a platform a plugin declares is known', () => {
+    const gipkit = createGipkit({
+      plugins: [{ name: '@acme/gipkit-proxmox', apiVersion: 1, setup: (registry) => registry.addPlatform({ name: 'proxmox', description: 'Proxmox VE' }) }],
+    });
+    const input = gipkit.validateInput({
+      inventory: { backupServer: 'vbr', hosts: [{ id: 'h', platform: 'proxmox', version: '8' }], servers: [{ id: 'vbr', os: { family: 'windows' } }], vms: [{ id: 'a', host: 'h', guest: { family: 'linux' } }] },
+      job: { id: 'j', vms: ['a'], credentials: { kind: 'standard', account: 'x' } },
+    });
+    expect(input.inventory.hosts[0]?.platform).toBe('proxmox');
+  });
+});
+
+describe('fixes found by the test suites', () => {
+  it('a JSON file saved with a byte order mark loads', () => {
+    const paths = files(
+      '\uFEFF{"backupServer":"vbr","hosts":[],"servers":[{"id":"vbr","os":{"family":"windows"}}],"vms":[]}',
+      '\uFEFF{"id":"j","vms":[],"credentials":{"kind":"standard","account":"x"}}',
+      'json',
+    );
+    expect(createGipkit().loadInput(paths).job.id).toBe('j');
+  });
+
+  it('an unknown or missing kind names the value or says it is missing', () => {
+    const inventory = 'backupServer: vbr\nhosts: []\nservers: [ { id: vbr, os: { family: windows } } ]\nvms: []\nlicense: { edition: standard }\n';
+    expect(problems(files(inventory, 'id: j\nvms: []\ncredentials: { kind: oauth, account: x }\n'))).toEqual([
+      'inventory.yaml:5:10: license.kind: missing (expected one of universal, socket)',
+      'job.yaml:3:22: credentials.kind: unknown kind; expected one of standard, gmsa (found "oauth")',
+    ]);
   });
 });

@@ -18,6 +18,13 @@ function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIss
       return issue.keys.map((key) => document.at([...path, key], 'unknown key', key));
     }
     const input = (issue as { input?: unknown }).input;
+    const discriminator = (issue as { discriminator?: unknown }).discriminator;
+    if (issue.code === 'invalid_union' && typeof discriminator === 'string') {
+      const options = ((issue as { options?: unknown[] }).options ?? []).map(String).join(', ');
+      const found = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[discriminator] : undefined;
+      if (found === undefined) return [document.at(path, `missing (expected one of ${options})`)];
+      return [document.at(path, `unknown ${discriminator}; expected one of ${options}`, isScalar(found) ? found : undefined)];
+    }
     if (input === undefined && issue.code === 'invalid_type') return [document.at(path, `missing (expected ${issue.expected})`)];
     return [document.at(path, issue.message, isScalar(input) ? input : undefined)];
   });

@@ -77,7 +77,9 @@ export function readSourceDocument(file: string, readText: (file: string) => str
   return parseSourceText(file, text);
 }
 
-export function parseSourceText(file: string, text: string): SourceDocument {
+export function parseSourceText(file: string, source: string): SourceDocument {
+  // Editors on Windows may save a byte order mark; it is not part of the document.
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const isJson = file.toLowerCase().endsWith('.json');
   let located: Located | undefined;
   const locate = (): Located => (located ??= parseYaml(text));

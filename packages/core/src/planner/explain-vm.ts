@@ -27,7 +27,8 @@ export function explainVm(input: ExplainInput): Explanation {
 
   const candidates: CandidateExplanation[] = estate.servers.map((server, index) => {
     const verdict = session.verdict(vmClass, index);
-    const isCandidate = preferred === null || preferred.has(server.id) || (decision.status === 'fallback' && index === estate.backupServer);
+    const fallback = job.proxy.mode === 'preferred' && job.proxy.fallback === 'backup-server' && decision.status !== 'assigned';
+    const isCandidate = preferred === null || preferred.has(server.id) || (fallback && index === estate.backupServer);
     const failed = verdict.eligible ? [] : session.findings(vm, vmClass, index);
     return {
       server: server.id,
@@ -61,7 +62,13 @@ export function explainVm(input: ExplainInput): Explanation {
   } else if (decision.status === 'fallback') {
     because.push(`No preferred server (${[...(preferred ?? [])].join(', ')}) can serve ${vm}; the backup server ${decision.proxy} takes the role (fallback: backup-server).`);
   } else if (decision.status === 'unassigned') {
-    because.push(`No ${preferred === null ? '' : 'preferred '}server can serve ${vm}${preferred !== null && job.proxy.mode === 'preferred' && job.proxy.fallback === 'fail' ? ' and the job does not fall back (fallback: fail)' : ''}.`);
+    const how =
+      job.proxy.mode !== 'preferred'
+        ? ''
+        : job.proxy.fallback === 'fail'
+          ? ' and the job does not fall back (fallback: fail)'
+          : `, and the backup server ${estate.servers[estate.backupServer]?.id ?? ''} cannot serve it either (fallback: backup-server)`;
+    because.push(`No ${preferred === null ? '' : 'preferred '}server can serve ${vm}${how}.`);
   } else if (decision.status === 'backup-server') {
     because.push(`The backup server ${decision.proxy} performs guest interaction for every VM of this job.`);
   }

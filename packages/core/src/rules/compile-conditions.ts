@@ -31,14 +31,18 @@ export function parseJsonPath(path: string): PathPart[] | null {
   return parts;
 }
 
-/** As json-rules-engine: a path applies only to objects; a missing step gives undefined. */
+/**
+ * As json-rules-engine: a path applies only to a fact whose value is an
+ * object; each step reads an own property (as jsonpath-plus does, so a string
+ * step gives a character or `length`); a missing step gives undefined.
+ */
 function withPath(getter: Getter, parts: readonly PathPart[]): Getter {
   if (parts.length === 0) return getter;
   return (frames) => {
     let value = getter(frames);
     if (value === null || typeof value !== 'object') return value;
     for (const part of parts) {
-      if (value === null || typeof value !== 'object') return undefined;
+      if (value === null || value === undefined || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
       value = (value as Record<PathPart, unknown>)[part];
     }
     return value;
