@@ -142,7 +142,7 @@ describe('syntax errors', () => {
   it('a syntax error in one file does not hide the shape problems of the other', () => {
     expect(problems(files('backupServer: vbr\nhosts: [\n', 'id: j\nvms: [a]\ncredentials: { kind: standard, account: x }\ncolour: blue\n'))).toEqual([
       expect.stringMatching(/^inventory\.yaml:3:1: invalid YAML: /),
-      'job.yaml:4:9: colour: unknown key (found "colour")',
+      'job.yaml:4:1: colour: unknown key (found "colour")',
     ]);
   });
 
@@ -181,12 +181,12 @@ colour: blue
     expect(problems(files(inventory, job))).toEqual([
       // shape: enums, unknown keys, unknown OS families
       'inventory.yaml:2:35: license.edition: Invalid option: expected one of "standard"|"enterprise"|"enterprise-plus" (found "basic")',
-      'inventory.yaml:5:46: networks[1].isolatd: unknown key (found "isolatd")',
+      'inventory.yaml:5:37: networks[1].isolatd: unknown key (found "isolatd")',
       'inventory.yaml:11:29: servers[1].os.family: unknown OS family; expected windows or linux (found "beos")',
-      'inventory.yaml:12:47: servers[2].hardend: unknown key (found "hardend")',
+      'inventory.yaml:12:38: servers[2].hardend: unknown key (found "hardend")',
       'inventory.yaml:15:42: vms[1].guest.family: unknown OS family; expected windows or linux (found "solaris")',
-      'job.yaml:5:60: proxy.fallbak: unknown key (found "fallbak")',
-      'job.yaml:6:9: colour: unknown key (found "colour")',
+      'job.yaml:5:51: proxy.fallbak: unknown key (found "fallbak")',
+      'job.yaml:6:1: colour: unknown key (found "colour")',
       // references: duplicate ids, backupServer, CIDRs, platforms, addresses, networks, hosts
       'inventory.yaml:5:11: networks[1].id: duplicate network id; first defined at networks[0] (found "hq")',
       'inventory.yaml:8:11: hosts[1].id: duplicate host id; first defined at hosts[0] (found "esx")',

@@ -15,7 +15,7 @@ function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIss
   return issues.flatMap((issue) => {
     const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => document.at([...path, key], 'unknown key', key));
+      return issue.keys.map((key) => document.atKey([...path, key], 'unknown key', key));
     }
     const input = (issue as { input?: unknown }).input;
     const discriminator = (issue as { discriminator?: unknown }).discriminator;
@@ -98,5 +98,11 @@ export function validateInput(
 function dataDocument(file: string, data: unknown): SourceDocument {
   let source: SourceDocument | undefined;
   const located = (): SourceDocument => (source ??= parseSourceText(file.endsWith('.json') ? file : `${file}.json`, JSON.stringify(data, null, 2) ?? 'null'));
-  return { file, data, problems: [], at: (path, message, value) => ({ ...located().at(path, message, value), file }) };
+  return {
+    file,
+    data,
+    problems: [],
+    at: (path, message, value) => ({ ...located().at(path, message, value), file }),
+    atKey: (path, message, value) => ({ ...located().atKey(path, message, value), file }),
+  };
 }

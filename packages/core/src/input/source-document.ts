@@ -19,6 +19,8 @@ export interface SourceDocument {
   readonly problems: readonly Diagnostic[];
   /** Diagnostic for a problem at `path`, with line:column when known. */
   at(path: DocumentPath, message: string, value?: unknown): Diagnostic;
+  /** The same, pointing at the key of the last path step (for unknown keys). */
+  atKey(path: DocumentPath, message: string, value?: unknown): Diagnostic;
 }
 
 export function formatPath(path: DocumentPath): string {
@@ -50,7 +52,16 @@ function parseYaml(text: string): Located {
   return { document, lines };
 }
 
-function positionOf(located: Located, path: DocumentPath): { line: number; column: number } | undefined {
+function positionOf(located: Located, path: DocumentPath, key = false): { line: number; column: number } | undefined {
+  const last = path[path.length - 1];
+  if (key && last !== undefined) {
+    const parent = located.document.getIn(path.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+    const found = parent?.items?.find((item) => item.key?.value === last)?.key?.range;
+    if (found !== undefined) {
+      const { line, col } = located.lines.linePos(found[0]);
+      return { line, column: col };
+    }
+  }
   for (let length = path.length; length >= 0; length--) {
     const node = located.document.getIn(path.slice(0, length), true) as { range?: [number, number, number] } | undefined;
     if (node !== undefined && node !== null && Array.isArray(node.range)) {
@@ -83,8 +94,8 @@ export function parseSourceText(file: string, source: string): SourceDocument {
   const isJson = file.toLowerCase().endsWith('.json');
   let located: Located | undefined;
   const locate = (): Located => (located ??= parseYaml(text));
-  const at = (path: DocumentPath, message: string, value?: unknown): Diagnostic => {
-    const position = positionOf(locate(), path);
+  const diagnostic = (key: boolean) => (path: DocumentPath, message: string, value?: unknown): Diagnostic => {
+    const position = positionOf(locate(), path, key);
     return {
       file,
       path: formatPath(path),
@@ -93,9 +104,11 @@ export function parseSourceText(file: string, source: string): SourceDocument {
       ...(value === undefined ? {} : { value }),
     };
   };
+  const at = diagnostic(false);
+  const atKey = diagnostic(true);
   if (isJson) {
     try {
-      return { file, data: JSON.parse(text) as unknown, problems: [], at };
+      return { file, data: JSON.parse(text) as unknown, problems: [], at, atKey };
     } catch {
       const offset = jsonErrorOffset(text);
       const found = offset >= text.length ? 'end of file' : `${JSON.stringify(text[offset])}`;
@@ -113,9 +126,10 @@ export function parseSourceText(file: string, source: string): SourceDocument {
       }),
     );
   }
-  return { file, data: parsed.document.toJS({ maxAliasCount: 1000 }) as unknown, problems: [], at };
+  return { file, data: parsed.document.toJS({ maxAliasCount: 1000 }) as unknown, problems: [], at, atKey };
 }
 
 function documentWithProblems(file: string, problems: readonly Diagnostic[]): SourceDocument {
-  return { file, data: undefined, problems, at: (path, message, value) => ({ file, path: formatPath(path), message, ...(value === undefined ? {} : { value }) }) };
+  const at = (path: DocumentPath, message: string, value?: unknown): Diagnostic => ({ file, path: formatPath(path), message, ...(value === undefined ? {} : { value }) });
+  return { file, data: undefined, problems, at, atKey: at };
 }
