@@ -22,3 +22,7 @@ export type { PluginRegistry, Plugin, PlatformDefinition } from './plugin.js';
 export { API_VERSION } from './plugin.js';
 export type { Token, Clock } from './tokens.js';
 export { createToken, RULE_PACK, FACT, OPERATOR, CLOCK } from './tokens.js';
+export type {
+  CallOptions, CommandResult, SecretReference, GuestSession, ConnectRequest, GuestConnector, BundleFile, ComponentBundle,
+  DeploymentMode, DeploymentResult, GuestDeployer, GuestWork, Dispatcher,
+} from './deployment.js';
