@@ -12,6 +12,11 @@ export const ErrorCode = {
   VmUnknown: 'GIPKIT_EXPLAIN_VM_UNKNOWN',
   ServerUnknown: 'GIPKIT_EXPLAIN_SERVER_UNKNOWN',
   EngineDisposed: 'GIPKIT_ENGINE_DISPOSED',
+  ConnectionRefused: 'GIPKIT_CONNECTOR_REFUSED',
+  ConnectionTimedOut: 'GIPKIT_CONNECTOR_TIMEOUT',
+  ConnectionAborted: 'GIPKIT_CONNECTOR_ABORTED',
+  ConnectionDropped: 'GIPKIT_CONNECTOR_DROPPED',
+  ConnectorFailed: 'GIPKIT_CONNECTOR_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -79,3 +84,6 @@ export class PluginError extends GipkitError {
     this.plugin = plugin;
   }
 }
+
+/** A connector or session call failed: the orchestrator reports it and fails over; it never escapes a run. */
+export class ConnectorError extends GipkitError {}

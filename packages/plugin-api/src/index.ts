@@ -17,7 +17,7 @@ export type {
 } from './events.js';
 export { EVENT_TYPES } from './events.js';
 export type { Diagnostic, GipkitErrorOptions } from './errors.js';
-export { ErrorCode, GipkitError, InputError, RuleError, PluginError, formatDiagnostic } from './errors.js';
+export { ErrorCode, GipkitError, InputError, RuleError, PluginError, ConnectorError, formatDiagnostic } from './errors.js';
 export type { PluginRegistry, Plugin, PlatformDefinition } from './plugin.js';
 export { API_VERSION } from './plugin.js';
 export type { Token, Clock } from './tokens.js';

@@ -1,0 +1,35 @@
+import { ConnectorError, ErrorCode, type CallOptions } from '@gipkit/plugin-api';
+
+/**
+ * Runs `work` so that the returned promise settles within `options.timeoutMs`
+ * and as soon as `options.signal` aborts, whatever `work` does (a hung step
+ * ends at its timeout, not never). `what` names the step in the error.
+ */
+export function settleWithin<T>(what: string, options: CallOptions, work: () => Promise<T>): Promise<T> {
+  if (options.signal.aborted) return Promise.reject(new ConnectorError(ErrorCode.ConnectionAborted, `${what}: cancelled`));
+  return new Promise<T>((resolve, reject) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      finish();
+      reject(new ConnectorError(ErrorCode.ConnectionAborted, `${what}: cancelled`));
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new ConnectorError(ErrorCode.ConnectionTimedOut, `${what}: no answer within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    work().then(
+      (value) => {
+        finish();
+        resolve(value);
+      },
+      (error: unknown) => {
+        finish();
+        reject(error);
+      },
+    );
+  });
+}
