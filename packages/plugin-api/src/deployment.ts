@@ -1,9 +1,10 @@
-import type { ConnectionMethod, OsFamily, Platform } from './model.js';
+import type { ConnectionMethod, OsFamily, Platform, SecretSource } from './model.js';
 
 /**
- * Deployment contracts (issue #3, in progress): what the orchestrator will
- * call to reach a guest through its proxy and deploy runtime components.
- * The rules each implementation must follow are in docs/reference/deployment-contracts.md.
+ * Deployment contracts: what the orchestrator calls to reach a guest through
+ * its proxy and deploy runtime components. The numbered rules every
+ * implementation follows are in docs/reference/deployment-contracts.md; the
+ * conformance suites of `@gipkit/testkit` check them.
  */
 
 /** Every call on a session takes a deadline and a cancellation signal. */
@@ -22,30 +23,62 @@ export interface CommandResult {
 }
 
 /** A reference to a secret, never the secret itself: read when a connection opens. */
-export type SecretReference = { readonly env: string } | { readonly file: string };
+export type SecretReference = SecretSource;
 
 /** An open connection from a proxy to one guest. */
 export interface GuestSession {
   readonly vm: string;
   readonly proxy: string;
   readonly method: ConnectionMethod;
+  /** Runs a program with arguments (never through a shell unless `command[0]` is one). */
   run(command: readonly string[], options: CallOptions): Promise<CommandResult>;
-  upload(contents: Uint8Array, remotePath: string, options: CallOptions): Promise<void>;
+  /** Writes a file, creating missing parent folders; `mode` is a POSIX permission (Linux guests). */
+  upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void>;
+  /** Removes a file or a folder with everything in it; a missing path is not an error. */
   remove(remotePath: string, options: CallOptions): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface ConnectRequest {
+/** Something a connector tells the run while connecting; becomes an event. */
+export type ConnectorNotice = {
+  readonly kind: 'host-key-trusted';
+  /** `address:port` as connected to. */
+  readonly endpoint: string;
+  readonly algorithm: string;
+  /** `SHA256:` followed by the base64 digest, as OpenSSH prints it. */
+  readonly fingerprint: string;
+  /** Where it was recorded, when it was. */
+  readonly knownHostsFile?: string;
+};
+
+/** Which guest to reach, from which server, as whom. Serialisable; holds no secret. */
+export interface GuestTarget {
   readonly vm: string;
-  readonly proxy: string;
+  readonly host: string;
+  readonly platform: Platform;
+  readonly family: OsFamily;
   /** Addresses the guest reported, in inventory order. */
   readonly addresses: readonly string[];
-  readonly host: string;
-  readonly guestFamily: OsFamily;
   readonly account: string;
   readonly secret?: SecretReference;
-  /** SSH port for Linux guests over LAN; the connector's default when absent. */
-  readonly port?: number;
+  /** SSH port for Linux guests over LAN; the connector's default (22) when absent. */
+  readonly sshPort?: number;
+}
+
+export interface ConnectRequest extends GuestTarget {
+  /** The server the connection starts from (the proxy, or the backup server after a failover). */
+  readonly proxy: string;
+  /** Reports notices such as a host key trusted on first use. */
+  readonly notify?: (notice: ConnectorNotice) => void;
+}
+
+/**
+ * Opens sessions over one transport (SSH, the Windows network, a hypervisor's
+ * guest channel). A LAN connector routes to one per guest OS family; the
+ * session it returns reports `method`.
+ */
+export interface SessionOpener {
+  open(request: ConnectRequest, method: ConnectionMethod, options: CallOptions): Promise<GuestSession>;
 }
 
 /** One per (platform, connection method): VMware `lan` and `vix`, Hyper-V `lan` and `powershell-direct`. */
@@ -56,7 +89,7 @@ export interface GuestConnector {
 }
 
 export interface BundleFile {
-  /** Relative to the bundle's folder on the guest. */
+  /** Relative to the bundle's folder on the guest, `/`-separated. */
   readonly path: string;
   readonly contents: Uint8Array;
   readonly executable?: boolean;
@@ -64,44 +97,137 @@ export interface BundleFile {
 
 /** What the embedding product deploys into guests. gipkit ships no vendor binaries. */
 export interface ComponentBundle {
+  /** `[a-z0-9][a-z0-9-]*`: used in folder and service names. */
   readonly name: string;
   readonly version: string;
   readonly files: readonly BundleFile[];
-  /** Per guest OS family: the command that starts the component (relative to its folder). */
+  /** Per guest OS family: the program and arguments that start the component, run from its folder. */
   readonly start: Readonly<Partial<Record<OsFamily, readonly string[]>>>;
-  /** Per guest OS family: a command that exits 0 when the component is healthy. */
+  /** Per guest OS family: a command, run from its folder, that exits 0 when the component is healthy. */
   readonly health: Readonly<Partial<Record<OsFamily, readonly string[]>>>;
 }
 
 export type DeploymentMode = 'non-persistent' | 'persistent';
 
+/** Steps a deployment reports, in order; `install` only for persistent deployments. */
+export type DeploymentStep = 'connect' | 'upload' | 'install' | 'start' | 'health';
+export const DEPLOYMENT_STEPS = ['connect', 'upload', 'install', 'start', 'health'] as const satisfies readonly DeploymentStep[];
+
+/** Per-step timeouts in milliseconds. */
+export interface StepTimeouts {
+  readonly connect: number;
+  readonly upload: number;
+  readonly install: number;
+  readonly start: number;
+  readonly health: number;
+  readonly remove: number;
+}
+
 export interface DeploymentResult {
   readonly mode: DeploymentMode;
   /** Where the components live on the guest. */
   readonly location: string;
+  readonly version: string;
   /** Persistent: the same version was already installed and is reused. */
   readonly reused: boolean;
+}
+
+/** What a deployer gets besides the session: the run, its cancellation, its timeouts, and where to report steps. */
+export interface DeployContext {
+  readonly runId: string;
+  readonly signal: AbortSignal;
+  readonly timeouts: StepTimeouts;
+  /** Called as each step begins. */
+  step(step: Exclude<DeploymentStep, 'connect'>): void;
 }
 
 /** One per guest OS family (`linux`, `windows`). */
 export interface GuestDeployer {
   readonly family: OsFamily;
-  deploy(session: GuestSession, bundle: ComponentBundle, mode: DeploymentMode, options: CallOptions): Promise<DeploymentResult>;
-  /** Removes a non-persistent deployment; never called for persistent ones. */
-  remove(session: GuestSession, deployment: DeploymentResult, options: CallOptions): Promise<void>;
+  /**
+   * Where a deployment of this bundle lives, known before deploying so that a
+   * partial deployment (a drop mid-upload) can still be removed.
+   */
+  locate(bundle: ComponentBundle, mode: DeploymentMode, runId: string): string;
+  deploy(session: GuestSession, bundle: ComponentBundle, mode: DeploymentMode, context: DeployContext): Promise<DeploymentResult>;
+  /** Stops and removes a non-persistent deployment, whole or partial; never called for persistent ones. */
+  remove(session: GuestSession, location: string, context: DeployContext): Promise<void>;
 }
 
-/** Work for one VM, serialisable so that a later dispatcher can send it to a remote agent. */
-export interface GuestWork {
-  readonly runId: string;
-  readonly vm: string;
-  readonly proxy: string;
-  readonly methods: readonly ConnectionMethod[];
-  readonly mode: DeploymentMode;
-  readonly bundle: { readonly name: string; readonly version: string };
+/** An error as it travels in events and task outcomes: a stable code and a message without secrets. */
+export interface ErrorSummary {
+  readonly code: string;
+  readonly message: string;
 }
 
-/** Hands a VM's work to the agent on its proxy. */
+/** A failed connection attempt: which server, which method, why. */
+export interface ConnectionFailure {
+  readonly server: string;
+  readonly method: ConnectionMethod;
+  readonly cause: ErrorSummary;
+}
+
+/** Work for one VM on one server. JSON-serialisable and free of secrets, so that a remote agent can receive it. */
+export type GuestTask =
+  | {
+      readonly kind: 'deploy';
+      readonly runId: string;
+      readonly server: string;
+      readonly target: GuestTarget;
+      /** In the order to try. */
+      readonly methods: readonly ConnectionMethod[];
+      readonly mode: DeploymentMode;
+      readonly bundle: { readonly name: string; readonly version: string };
+      readonly timeouts: StepTimeouts;
+    }
+  | {
+      readonly kind: 'remove';
+      readonly runId: string;
+      readonly server: string;
+      readonly target: GuestTarget;
+      readonly methods: readonly ConnectionMethod[];
+      readonly location: string;
+      readonly timeouts: StepTimeouts;
+    };
+
+/** Progress an agent reports while it works on a task. Serialisable. */
+export type TaskReport =
+  | { readonly kind: 'step'; readonly method: ConnectionMethod; readonly step: DeploymentStep }
+  | { readonly kind: 'connection-failed'; readonly failure: ConnectionFailure }
+  | { readonly kind: 'reconnecting'; readonly method: ConnectionMethod; readonly cause: ErrorSummary }
+  | { readonly kind: 'notice'; readonly notice: ConnectorNotice };
+
+/** How a task ended. Serialisable. An agent never rejects for a guest's failure; it says so here. */
+export type TaskOutcome =
+  | { readonly status: 'succeeded'; readonly method: ConnectionMethod; readonly deployment?: DeploymentResult }
+  /** No method connected: the orchestrator fails over. */
+  | { readonly status: 'unreachable'; readonly failures: readonly ConnectionFailure[] }
+  /** Connected, then failed (a step, or a drop after its one reconnect). `location`: a partial deployment to remove. */
+  | {
+      readonly status: 'failed';
+      readonly method: ConnectionMethod;
+      readonly step: DeploymentStep | 'remove';
+      readonly cause: ErrorSummary;
+      readonly location?: string;
+    };
+
+export interface DispatchOptions {
+  readonly signal: AbortSignal;
+  readonly report: (report: TaskReport) => void;
+}
+
+/** Hands a VM's work to the agent on its server. */
 export interface Dispatcher {
-  dispatch(work: GuestWork, options: CallOptions): Promise<void>;
+  dispatch(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome>;
+}
+
+/** What the in-process agent offers a dispatcher: it runs a task here, with the registered connectors and deployers. */
+export interface GuestAgent {
+  perform(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome>;
+}
+
+/** A dispatcher plugins register; `create` gets the in-process agent (a remote dispatcher may ignore it). */
+export interface DispatcherDefinition {
+  readonly name: string;
+  create(agent: GuestAgent): Dispatcher;
 }

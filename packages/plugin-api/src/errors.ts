@@ -17,6 +17,15 @@ export const ErrorCode = {
   ConnectionAborted: 'GIPKIT_CONNECTOR_ABORTED',
   ConnectionDropped: 'GIPKIT_CONNECTOR_DROPPED',
   ConnectorFailed: 'GIPKIT_CONNECTOR_FAILED',
+  ConnectionAuthFailed: 'GIPKIT_CONNECTOR_AUTH',
+  HostKeyRejected: 'GIPKIT_CONNECTOR_HOST_KEY',
+  SecretUnavailable: 'GIPKIT_CONNECTOR_SECRET',
+  DeployFailed: 'GIPKIT_DEPLOY_FAILED',
+  HealthCheckFailed: 'GIPKIT_DEPLOY_HEALTH',
+  BundleInvalid: 'GIPKIT_BUNDLE_INVALID',
+  RunCancelled: 'GIPKIT_RUN_CANCELLED',
+  RunMisconfigured: 'GIPKIT_RUN_MISCONFIGURED',
+  NotAssigned: 'GIPKIT_RUN_NOT_ASSIGNED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,6 +1,6 @@
 export type {
   Platform, OsFamily, ConnectionMethod, ConnectionKind, License, Network, Host, ServerOs, Server,
-  Guest, Vm, Inventory, Credentials, GuestProcessing, ProxySelection, Job,
+  Guest, Vm, Inventory, SecretSource, Credentials, GuestProcessingFailure, RuntimeComponents, GuestProcessing, ProxySelection, Job,
 } from './model.js';
 export type {
   DecisionStatus, Tier, RuleFinding, Decision, UnavailableReason, PlanSummary, Plan,
@@ -13,16 +13,22 @@ export type {
 } from './rules.js';
 export type {
   EventBase, PlanStartedEvent, ProxySelectedEvent, ProxyUnavailableEvent, PlanCompletedEvent,
+  JobStartedEvent, DeploymentStartedEvent, DeploymentStepEvent, ConnectionFailedEvent, HostKeyTrustedEvent,
+  FailoverStartedEvent, FailoverSucceededEvent, FailoverFailedEvent, DeploymentSucceededEvent, DeploymentFailedEvent,
+  DeploymentSkippedEvent, CleanupFailure, CleanupCompletedEvent, RunCounts, JobCompletedEvent,
   GipkitEvent, GipkitEventType, EventOfType,
 } from './events.js';
-export { EVENT_TYPES } from './events.js';
+export { EVENT_TYPES, TERMINAL_EVENT_TYPES } from './events.js';
 export type { Diagnostic, GipkitErrorOptions } from './errors.js';
 export { ErrorCode, GipkitError, InputError, RuleError, PluginError, ConnectorError, formatDiagnostic } from './errors.js';
 export type { PluginRegistry, Plugin, PlatformDefinition } from './plugin.js';
 export { API_VERSION } from './plugin.js';
 export type { Token, Clock } from './tokens.js';
-export { createToken, RULE_PACK, FACT, OPERATOR, CLOCK } from './tokens.js';
+export { createToken, RULE_PACK, FACT, OPERATOR, CLOCK, CONNECTOR, DEPLOYER, DISPATCHER } from './tokens.js';
 export type {
-  CallOptions, CommandResult, SecretReference, GuestSession, ConnectRequest, GuestConnector, BundleFile, ComponentBundle,
-  DeploymentMode, DeploymentResult, GuestDeployer, GuestWork, Dispatcher,
+  CallOptions, CommandResult, SecretReference, GuestSession, ConnectorNotice, GuestTarget, ConnectRequest, SessionOpener, GuestConnector,
+  BundleFile, ComponentBundle, DeploymentMode, DeploymentStep, StepTimeouts, DeploymentResult, DeployContext, GuestDeployer,
+  ErrorSummary, ConnectionFailure, GuestTask, TaskReport, TaskOutcome, DispatchOptions, Dispatcher, GuestAgent, DispatcherDefinition,
 } from './deployment.js';
+export { DEPLOYMENT_STEPS } from './deployment.js';
+export { settleWithin } from './settle-within.js';

@@ -63,6 +63,8 @@ export interface Vm {
   readonly addresses: readonly string[];
   readonly networks: readonly string[];
   readonly tools: boolean;
+  /** SSH port for Linux guests reached over the network (default 22). */
+  readonly sshPort?: number;
 }
 
 export interface Inventory {
@@ -74,9 +76,17 @@ export interface Inventory {
   readonly vms: readonly Vm[];
 }
 
+/** A reference to a secret (an environment variable or a file), read when a connection opens; never the secret itself. */
+export type SecretSource = { readonly env: string } | { readonly file: string };
+
 export type Credentials =
-  | { readonly kind: 'standard'; readonly account: string }
+  | { readonly kind: 'standard'; readonly account: string; readonly secret?: SecretSource }
   | { readonly kind: 'gmsa'; readonly account: string; readonly domain?: string };
+
+/** What a VM's failed guest processing means for the job (domain rule 13). */
+export type GuestProcessingFailure = 'fail-vm' | 'continue-crash-consistent';
+/** Non-persistent components are removed when the job ends; persistent agent components are installed once and kept. */
+export type RuntimeComponents = 'non-persistent' | 'persistent';
 
 export interface GuestProcessing {
   readonly applicationAware: boolean;
@@ -96,4 +106,8 @@ export interface Job {
   readonly vmCredentials: Readonly<Record<string, Credentials>>;
   readonly proxy: ProxySelection;
   readonly inverseProtocolOrder: boolean;
+  /** Default `fail-vm` (the product's "require successful processing"). */
+  readonly onGuestProcessingFailure: GuestProcessingFailure;
+  /** Default `non-persistent`. */
+  readonly runtimeComponents: RuntimeComponents;
 }

@@ -1,3 +1,4 @@
+import type { DispatcherDefinition, GuestConnector, GuestDeployer } from './deployment.js';
 import type { FactDefinition, OperatorDefinition, RuleChanges, RulePack } from './rules.js';
 
 /** The plugin-api major version this package describes. */
@@ -17,6 +18,12 @@ export interface PluginRegistry {
   addFact(fact: FactDefinition): void;
   /** Declares a hypervisor platform, so inventories may name it in `hosts[].platform`. */
   addPlatform(platform: PlatformDefinition): void;
+  /** A connector for one (platform, connection method); a second one for the same pair is an error. */
+  addConnector(connector: GuestConnector): void;
+  /** A deployer for one guest OS family; a second one for the same family is an error. */
+  addDeployer(deployer: GuestDeployer): void;
+  /** A dispatcher, chosen by name when a run starts (`in-process` is built in). */
+  addDispatcher(dispatcher: DispatcherDefinition): void;
   /** Runs when the engine is disposed, in reverse order of registration. */
   onDispose(dispose: () => void): void;
 }

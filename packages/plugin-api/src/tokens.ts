@@ -1,3 +1,4 @@
+import type { DispatcherDefinition, GuestConnector, GuestDeployer } from './deployment.js';
 import type { FactDefinition, OperatorDefinition, RulePack } from './rules.js';
 
 /** A typed dependency-injection token. */
@@ -27,3 +28,9 @@ export const FACT = createToken<FactDefinition>('gipkit.fact');
 /** Every custom operator registered (resolve all). */
 export const OPERATOR = createToken<OperatorDefinition>('gipkit.operator');
 export const CLOCK = createToken<Clock>('gipkit.clock');
+/** Every guest connector registered (resolve all). */
+export const CONNECTOR = createToken<GuestConnector>('gipkit.connector');
+/** Every guest deployer registered (resolve all). */
+export const DEPLOYER = createToken<GuestDeployer>('gipkit.deployer');
+/** Every dispatcher registered (resolve all). */
+export const DISPATCHER = createToken<DispatcherDefinition>('gipkit.dispatcher');

@@ -1,8 +1,7 @@
 import {
-  ConnectorError, ErrorCode,
+  ConnectorError, ErrorCode, settleWithin,
   type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type Platform,
 } from '@gipkit/plugin-api';
-import { settleWithin } from './settle-within.js';
 import type { SimulatedGuest } from './simulated-guest.js';
 
 /** Faults a simulated connection can be told to show. */

@@ -3,10 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import {
-  CLOCK, ErrorCode, FACT, GipkitError, OPERATOR, PluginError, RULE_PACK,
-  type Clock, type Explanation, type FactDefinition, type GipkitEvent, type OperatorDefinition, type OperatorFunction,
-  type Plan, type Plugin, type RuleChanges, type RuleDocument, type RulePack,
+  CLOCK, CONNECTOR, DEPLOYER, DISPATCHER, ErrorCode, FACT, GipkitError, OPERATOR, PluginError, RULE_PACK,
+  type Clock, type DispatcherDefinition, type Explanation, type FactDefinition, type GipkitEvent, type GuestConnector, type GuestDeployer,
+  type OperatorDefinition, type OperatorFunction, type Plan, type Plugin, type RuleChanges, type RuleDocument, type RulePack,
 } from '@gipkit/plugin-api';
+import { InProcessAgent } from '../run/in-process-agent.js';
+import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
+import type { RunOptions } from '../run/run-options.js';
+import { checkRunSetup } from '../run/check-run-setup.js';
 import { createEngineContainer, registerValue, resolveAll } from './container.js';
 import { EventBus } from './event-bus.js';
 import { setUpPlugins, type Registrations } from './plugin-host.js';
@@ -64,6 +68,9 @@ export class Gipkit {
   readonly operators: readonly OperatorDefinition[];
   readonly facts: readonly FactDefinition[];
   readonly platforms: ReadonlySet<string>;
+  readonly connectors: readonly GuestConnector[];
+  readonly deployers: readonly GuestDeployer[];
+  readonly dispatchers: readonly DispatcherDefinition[];
   readonly #ruleSet: RuleSet;
   readonly #facts: FactTable;
   readonly #bus: EventBus;
@@ -73,7 +80,7 @@ export class Gipkit {
 
   constructor(options: GipkitOptions = {}) {
     const container = createEngineContainer();
-    const registrations: Registrations = { packs: [], changes: [], operators: [], facts: [], platforms: [], disposers: [] };
+    const registrations: Registrations = { packs: [], changes: [], operators: [], facts: [], platforms: [], connectors: [], deployers: [], dispatchers: [], disposers: [] };
     setUpPlugins(options.plugins ?? [], registrations);
 
     const located: LocatedPack[] = options.defaultRules === false ? [] : [defaultRulePack()];
@@ -82,6 +89,12 @@ export class Gipkit {
     for (const fact of [...DEFAULT_FACTS, ...registrations.facts]) registerValue(container, FACT, fact);
     for (const operator of [...DEFAULT_OPERATORS, ...registrations.operators]) registerValue(container, OPERATOR, operator);
     registerValue(container, CLOCK, options.clock ?? systemClock);
+    for (const connector of registrations.connectors) registerValue(container, CONNECTOR, connector);
+    for (const deployer of registrations.deployers) registerValue(container, DEPLOYER, deployer);
+    for (const dispatcher of [IN_PROCESS_DISPATCHER, ...registrations.dispatchers]) registerValue(container, DISPATCHER, dispatcher);
+    this.connectors = resolveAll(container, CONNECTOR);
+    this.deployers = resolveAll(container, DEPLOYER);
+    this.dispatchers = resolveAll(container, DISPATCHER);
 
     this.facts = resolveAll(container, FACT);
     this.operators = resolveAll(container, OPERATOR);
@@ -116,11 +129,60 @@ export class Gipkit {
     return validateInput(data, this.platforms);
   }
 
-  /** Decides the proxy of every VM of the job. */
-  plan(input: ValidInput): Plan {
+  /**
+   * Decides the proxy of every VM of the job. `load` adds live task counts
+   * (a running job's `RunHandle.load`) to each server's `runningTasks`.
+   */
+  plan(input: ValidInput, options: PlanOptions = {}): Plan {
     this.#checkLive();
-    const session = this.#session(input);
+    const session = this.#session(withLoad(input, options.load));
     return planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() });
+  }
+
+  /**
+   * Plans (unless given a plan), then deploys the runtime components into every
+   * VM through its proxy, failing over to the backup server, and removes
+   * non-persistent components at job end. Never rejects for a guest's failure:
+   * each VM's outcome is in the result and in the events. Rejects before any
+   * work for a bad setup (no deployer for a guest family, a bundle without a
+   * start command for it, an unknown dispatcher).
+   */
+  run(input: ValidInput, options: RunOptions): Promise<RunResult> {
+    return this.startRun(input, options).result;
+  }
+
+  /** `run`, with the live load of each server while it runs. */
+  startRun(input: ValidInput, options: RunOptions): RunHandle {
+    this.#checkLive();
+    const dispatcherName = options.dispatcher ?? IN_PROCESS_DISPATCHER.name;
+    const definition = this.dispatchers.find((candidate) => candidate.name === dispatcherName);
+    const perServer = options.concurrency?.perServer ?? DEFAULT_PER_SERVER;
+    const total = options.concurrency?.total ?? DEFAULT_TOTAL;
+    const session = this.#session(input);
+    checkRunSetup({ input, bundle: options.bundle, connectors: this.connectors, deployers: this.deployers, dispatcher: definition === undefined ? dispatcherName : undefined, perServer, total });
+    const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() });
+    const runId = randomUUID();
+    const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle);
+    const run = new JobRun(session, plan, {
+      runId,
+      bundle: options.bundle,
+      dispatcher: (definition ?? IN_PROCESS_DISPATCHER).create(agent),
+      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+      perServer,
+      total,
+      signal: options.signal ?? new AbortController().signal,
+      cleanupSignal: options.cleanupSignal ?? new AbortController().signal,
+      ...(options.beforeCleanup === undefined ? {} : { beforeCleanup: options.beforeCleanup }),
+      emit: (draft) => this.#bus.emit(runId, draft),
+      now: () => this.#clock.now(),
+    });
+    const servers = input.inventory.servers.map((server) => server.id);
+    const indexOf = new Map(servers.map((server, index) => [server, index]));
+    const load: ServerLoad = {
+      get: (server) => run.load[indexOf.get(server) ?? -1] ?? 0,
+      snapshot: () => Object.fromEntries(servers.map((server, index) => [server, run.load[index] ?? 0]).filter(([, count]) => count !== 0)),
+    };
+    return { runId, load, result: run.run() };
   }
 
   /** Every candidate's verdict for one VM of the job, and why the winner won. */
@@ -184,6 +246,35 @@ function checkUnique(names: readonly string[], what: string): void {
     if (seen.has(name)) throw new PluginError(ErrorCode.PluginInvalid, name, `${what} ${name} is registered twice`);
     seen.add(name);
   }
+}
+
+/** Each server's live task count in a run. */
+export interface ServerLoad {
+  get(server: string): number;
+  /** Servers with tasks running now, by id. */
+  snapshot(): Record<string, number>;
+}
+
+export interface RunHandle {
+  readonly runId: string;
+  /** Rises as a server's tasks start and falls as they end; pass it to `plan` so that selection sees it. */
+  readonly load: ServerLoad;
+  readonly result: Promise<RunResult>;
+}
+
+export interface PlanOptions {
+  readonly load?: ServerLoad;
+}
+
+const IN_PROCESS_DISPATCHER: DispatcherDefinition = {
+  name: 'in-process',
+  create: (agent) => ({ dispatch: (task, options) => agent.perform(task, options) }),
+};
+
+function withLoad(input: ValidInput, load: ServerLoad | undefined): ValidInput {
+  if (load === undefined) return input;
+  const servers = input.inventory.servers.map((server) => ({ ...server, runningTasks: server.runningTasks + load.get(server.id) }));
+  return { inventory: { ...input.inventory, servers }, job: input.job };
 }
 
 export function createGipkit(options: GipkitOptions = {}): Gipkit {

@@ -1,6 +1,7 @@
 import {
   API_VERSION, ErrorCode, PluginError,
-  type FactDefinition, type OperatorDefinition, type PlatformDefinition, type Plugin, type PluginRegistry, type RuleChanges, type RulePack,
+  type DispatcherDefinition, type FactDefinition, type GuestConnector, type GuestDeployer, type OperatorDefinition, type PlatformDefinition,
+  type Plugin, type PluginRegistry, type RuleChanges, type RulePack,
 } from '@gipkit/plugin-api';
 
 /** What plugins registered, in registration order. */
@@ -10,6 +11,9 @@ export interface Registrations {
   readonly operators: OperatorDefinition[];
   readonly facts: FactDefinition[];
   readonly platforms: PlatformDefinition[];
+  readonly connectors: GuestConnector[];
+  readonly deployers: GuestDeployer[];
+  readonly dispatchers: DispatcherDefinition[];
   readonly disposers: (() => void)[];
 }
 
@@ -64,6 +68,26 @@ export function setUpPlugins(plugins: readonly Plugin[], into: Registrations): v
       addOperator: (operator) => (guard('addOperator'), into.operators.push(operator)),
       addFact: (fact) => (guard('addFact'), into.facts.push(fact)),
       addPlatform: (platform) => (guard('addPlatform'), into.platforms.push(platform)),
+      addConnector: (connector) => {
+        guard('addConnector');
+        const taken = into.connectors.find((other) => other.platform === connector.platform && other.method === connector.method);
+        if (taken !== undefined) throw new PluginError(ErrorCode.PluginInvalid, plugin.name, `a connector for ${connector.platform}/${connector.method} is already registered`);
+        into.connectors.push(connector);
+      },
+      addDeployer: (deployer) => {
+        guard('addDeployer');
+        if (into.deployers.some((other) => other.family === deployer.family)) {
+          throw new PluginError(ErrorCode.PluginInvalid, plugin.name, `a deployer for ${deployer.family} guests is already registered`);
+        }
+        into.deployers.push(deployer);
+      },
+      addDispatcher: (dispatcher) => {
+        guard('addDispatcher');
+        if (dispatcher.name === 'in-process' || into.dispatchers.some((other) => other.name === dispatcher.name)) {
+          throw new PluginError(ErrorCode.PluginInvalid, plugin.name, `a dispatcher named ${dispatcher.name} is already registered`);
+        }
+        into.dispatchers.push(dispatcher);
+      },
       onDispose: (dispose) => (guard('onDispose'), into.disposers.push(dispose)),
     };
     try {

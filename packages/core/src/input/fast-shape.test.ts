@@ -50,6 +50,7 @@ const vm = mutated(
     addresses: optional(fc.array(fc.constantFrom('10.0.0.1'), { maxLength: 2 })),
     networks: optional(fc.array(id, { maxLength: 1 })),
     tools: optional(fc.boolean()),
+    sshPort: optional(fc.constantFrom(22, 2222, 0, 70000, 22.5, '22')),
   }).map(strip),
 );
 const inventory = mutated(
@@ -64,7 +65,11 @@ const inventory = mutated(
 );
 const credentials = mutated(
   fc.oneof(
-    fc.record({ kind: fc.constant('standard'), account: fc.constantFrom('x', '') }),
+    fc.record({
+      kind: fc.constant('standard'),
+      account: fc.constantFrom('x', ''),
+      secret: optional(fc.constantFrom({ env: 'GUEST_KEY' }, { env: '1BAD' }, { file: '/run/secrets/k' }, { file: '' }, { env: 'A', file: 'b' }, 'hunter2')),
+    }).map(strip),
     fc.record({ kind: fc.constant('gmsa'), account: fc.constant('g$'), domain: optional(fc.constantFrom('corp.example', '')) }).map(strip),
   ),
 );
@@ -82,6 +87,8 @@ const job = mutated(
       ),
     ),
     inverseProtocolOrder: optional(fc.boolean()),
+    onGuestProcessingFailure: optional(fc.constantFrom('fail-vm', 'continue-crash-consistent', 'ignore')),
+    runtimeComponents: optional(fc.constantFrom('non-persistent', 'persistent', 'sometimes')),
   }).map(strip),
 );
 

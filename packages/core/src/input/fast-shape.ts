@@ -1,4 +1,4 @@
-import type { Credentials, Inventory, Job } from '@gipkit/plugin-api';
+import type { Credentials, Inventory, Job, SecretSource } from '@gipkit/plugin-api';
 
 /**
  * The fast path of shape validation, for large well-formed estates: checks
@@ -62,7 +62,7 @@ const NETWORK = new Set(['id', 'site', 'cidrs', 'isolated']);
 const HOST = new Set(['id', 'platform', 'version']);
 const SERVER = new Set(['id', 'os', 'addresses', 'networks', 'roles', 'managed', 'hardened', 'appliance', 'packages', 'domain', 'powershell', 'runningTasks']);
 const SERVER_OS = new Set(['family', 'distro', 'version']);
-const VM = new Set(['id', 'host', 'guest', 'addresses', 'networks', 'tools']);
+const VM = new Set(['id', 'host', 'guest', 'addresses', 'networks', 'tools', 'sshPort']);
 const GUEST = new Set(['family', 'version']);
 const EDITIONS = new Set(['standard', 'enterprise', 'enterprise-plus']);
 
@@ -129,6 +129,7 @@ export function fastInventory(data: unknown): Inventory | undefined {
           addresses: strings(vm.addresses),
           networks: ids(vm.networks),
           tools: flag(vm.tools, true),
+          ...(vm.sshPort === undefined ? {} : { sshPort: port(vm.sshPort) }),
         };
       }),
     };
@@ -138,13 +139,32 @@ export function fastInventory(data: unknown): Inventory | undefined {
   }
 }
 
-const JOB = new Set(['id', 'vms', 'guestProcessing', 'credentials', 'vmCredentials', 'proxy', 'inverseProtocolOrder']);
+const JOB = new Set(['id', 'vms', 'guestProcessing', 'credentials', 'vmCredentials', 'proxy', 'inverseProtocolOrder', 'onGuestProcessingFailure', 'runtimeComponents']);
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function port(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535 ? value : doubt();
+}
+
+function secret(value: unknown): SecretSource {
+  const record = isObject(value) ? value : doubt();
+  if (onlyKeys(record, new Set(['env'])) && typeof record.env === 'string' && ENV_NAME.test(record.env)) return { env: record.env };
+  if (onlyKeys(record, new Set(['file'])) && typeof record.file === 'string' && record.file.length > 0) return { file: record.file };
+  return doubt();
+}
+
+function choice<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  return allowed.includes(value as T) ? (value as T) : doubt();
+}
 const PROCESSING = new Set(['applicationAware', 'indexing', 'transactionLogs']);
 
 function credentials(value: unknown): Credentials {
   const record = isObject(value) ? value : doubt();
   const account = typeof record.account === 'string' && record.account.length > 0 ? record.account : doubt();
-  if (record.kind === 'standard' && onlyKeys(record, new Set(['kind', 'account']))) return { kind: 'standard', account };
+  if (record.kind === 'standard' && onlyKeys(record, new Set(['kind', 'account', 'secret']))) {
+    return { kind: 'standard', account, ...(record.secret === undefined ? {} : { secret: secret(record.secret) }) };
+  }
   if (record.kind === 'gmsa' && onlyKeys(record, new Set(['kind', 'account', 'domain']))) {
     if (record.domain !== undefined && !(typeof record.domain === 'string' && record.domain.length > 0)) doubt();
     return { kind: 'gmsa', account, ...(record.domain === undefined ? {} : { domain: record.domain as string }) };
@@ -187,6 +207,8 @@ export function fastJob(data: unknown): Job | undefined {
       vmCredentials,
       proxy: proxy(root.proxy),
       inverseProtocolOrder: flag(root.inverseProtocolOrder, false),
+      onGuestProcessingFailure: choice(root.onGuestProcessingFailure, ['fail-vm', 'continue-crash-consistent'], 'fail-vm'),
+      runtimeComponents: choice(root.runtimeComponents, ['non-persistent', 'persistent'], 'non-persistent'),
     };
   } catch (error) {
     if (error instanceof Doubt) return undefined;

@@ -49,5 +49,7 @@ export function lenientJob(data: unknown): Job {
     vmCredentials: Object.fromEntries(Object.keys(record(root.vmCredentials)).map((vm) => [vm, { kind: 'standard', account: '' }])),
     proxy: proxy.mode === 'preferred' ? { mode: 'preferred', servers: texts(proxy.servers), fallback: 'backup-server' } : { mode: 'automatic' },
     inverseProtocolOrder: false,
+    onGuestProcessingFailure: 'fail-vm',
+    runtimeComponents: 'non-persistent',
   };
 }

@@ -66,6 +66,8 @@ describe('valid input', () => {
       vmCredentials: {},
       proxy: { mode: 'automatic' },
       inverseProtocolOrder: false,
+      onGuestProcessingFailure: 'fail-vm',
+      runtimeComponents: 'non-persistent',
     });
     expect('domain' in (inventory.servers[0] ?? {})).toBe(false);
   });
@@ -307,5 +309,30 @@ describe('fixes found by the test suites', () => {
       'inventory.yaml:5:10: license.kind: missing (expected one of universal, socket)',
       'job.yaml:3:22: credentials.kind: unknown kind; expected one of standard, gmsa (found "oauth")',
     ]);
+  });
+});
+
+describe('secrets in the job file', () => {
+  it('credentials take a secret reference: an environment variable or a file, plus the deployment settings and sshPort', () => {
+    const inventory = VALID_INVENTORY.replace('guest: { family: linux } }', 'guest: { family: linux }, sshPort: 2222 }');
+    const job = 'id: j\nvms: [a]\ncredentials: { kind: standard, account: x, secret: { env: GUEST_KEY } }\nvmCredentials: { a: { kind: standard, account: y, secret: { file: /run/secrets/a } } }\nonGuestProcessingFailure: continue-crash-consistent\nruntimeComponents: persistent\n';
+    const loaded = createGipkit().loadInput(files(inventory, job));
+    expect(loaded.inventory.vms[0]?.sshPort).toBe(2222);
+    expect(loaded.job).toMatchObject({
+      credentials: { secret: { env: 'GUEST_KEY' } },
+      vmCredentials: { a: { secret: { file: '/run/secrets/a' } } },
+      onGuestProcessingFailure: 'continue-crash-consistent',
+      runtimeComponents: 'persistent',
+    });
+  });
+
+  it('a secret written in clear is refused without repeating it, and every place is listed', () => {
+    const job = 'id: j\nvms: [a]\ncredentials: { kind: standard, account: x, password: hunter2 }\nvmCredentials: { a: { kind: standard, account: y, secret: s3cr3t-value } }\n';
+    const listed = problems(files(VALID_INVENTORY, job));
+    expect(listed).toEqual([
+      'job.yaml:3:44: credentials.password: secrets are never written in the job file; use secret: { env: NAME } or secret: { file: PATH } (found "password")',
+      'job.yaml:4:59: vmCredentials.a.secret: secrets are never written in the job file; use secret: { env: NAME } or secret: { file: PATH }',
+    ]);
+    expect(listed.join('\n')).not.toMatch(/hunter2|s3cr3t/);
   });
 });

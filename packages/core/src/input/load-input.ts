@@ -11,12 +11,22 @@ export interface ValidInput {
   readonly job: Job;
 }
 
+/** Keys under credentials that would hold a secret in clear. */
+const CLEAR_TEXT_SECRETS = new Set(['password', 'privatekey', 'key', 'passphrase', 'token']);
+const CLEAR_TEXT_SECRET_MESSAGE = 'secrets are never written in the job file; use secret: { env: NAME } or secret: { file: PATH }';
+
 function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIssue[]): Diagnostic[] {
   return issues.flatMap((issue) => {
     const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => document.atKey([...path, key], 'unknown key', key));
+      return issue.keys.map((key) =>
+        CLEAR_TEXT_SECRETS.has(key.toLowerCase()) && (path.includes('credentials') || path.includes('vmCredentials'))
+          ? document.atKey([...path, key], CLEAR_TEXT_SECRET_MESSAGE, key)
+          : document.atKey([...path, key], 'unknown key', key),
+      );
     }
+    // A secret field never echoes what it holds: it may be the secret, written where a reference belongs.
+    if (path.includes('secret')) return [document.at(path.slice(0, path.indexOf('secret') + 1), CLEAR_TEXT_SECRET_MESSAGE)];
     const input = (issue as { input?: unknown }).input;
     const discriminator = (issue as { discriminator?: unknown }).discriminator;
     if (issue.code === 'invalid_union' && typeof discriminator === 'string') {

@@ -50,6 +50,7 @@ export const vmSchema = z.strictObject({
   addresses: z.array(z.string()).default([]),
   networks: ids.default([]),
   tools: z.boolean().default(true),
+  sshPort: z.number().int().min(1).max(65535).optional(),
 });
 
 export const inventorySchema = z
@@ -63,8 +64,14 @@ export const inventorySchema = z
   })
   .describe('gipkit inventory: networks, hypervisor hosts, managed servers and VMs');
 
+/** A reference to a secret: the name of an environment variable or the path of a file; never the secret. */
+export const secretSchema = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+
 export const credentialsSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('standard'), account: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('standard'), account: z.string().min(1), secret: secretSchema.optional() }),
   z.strictObject({ kind: z.literal('gmsa'), account: z.string().min(1), domain: z.string().min(1).optional() }),
 ]);
 
@@ -92,6 +99,8 @@ export const jobSchema = z
       ])
       .default({ mode: 'automatic' }),
     inverseProtocolOrder: z.boolean().default(false),
+    onGuestProcessingFailure: z.enum(['fail-vm', 'continue-crash-consistent']).default('fail-vm'),
+    runtimeComponents: z.enum(['non-persistent', 'persistent']).default('non-persistent'),
   })
   .describe('gipkit backup job: the VMs to process, guest processing, credentials and proxy selection');
 

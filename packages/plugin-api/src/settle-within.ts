@@ -1,4 +1,5 @@
-import { ConnectorError, ErrorCode, type CallOptions } from '@gipkit/plugin-api';
+import type { CallOptions } from './deployment.js';
+import { ConnectorError, ErrorCode } from './errors.js';
 
 /**
  * Runs `work` so that the returned promise settles within `options.timeoutMs`

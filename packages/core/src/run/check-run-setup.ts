@@ -1,0 +1,53 @@
+import { ErrorCode, GipkitError, type ComponentBundle, type GuestConnector, type GuestDeployer, type OsFamily } from '@gipkit/plugin-api';
+import type { ValidInput } from '../input/load-input.js';
+
+const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+export interface RunSetup {
+  readonly input: ValidInput;
+  readonly bundle: ComponentBundle;
+  readonly connectors: readonly GuestConnector[];
+  readonly deployers: readonly GuestDeployer[];
+  /** The name asked for, when no dispatcher has it. */
+  readonly dispatcher: string | undefined;
+  readonly perServer: number;
+  readonly total: number;
+}
+
+/**
+ * Checks, before any work, what would make every VM fail the same way: a guest
+ * family without a deployer or without a start and health command in the
+ * bundle, a platform without any connector, an unknown dispatcher, limits below
+ * one. Lists every problem in one error.
+ */
+export function checkRunSetup(setup: RunSetup): void {
+  const problems: string[] = [];
+  const { inventory, job } = setup.input;
+  const { bundle } = setup;
+  if (!BUNDLE_NAME.test(bundle.name)) problems.push(`bundle name ${JSON.stringify(bundle.name)} must match ${BUNDLE_NAME.source}`);
+  if (bundle.version === '') problems.push('bundle version is empty');
+  if (setup.dispatcher !== undefined) problems.push(`no dispatcher is named ${JSON.stringify(setup.dispatcher)}`);
+  for (const [name, value] of [['perServer', setup.perServer], ['total', setup.total]] as const) {
+    if (!Number.isInteger(value) || value < 1) problems.push(`concurrency.${name} must be a whole number of at least 1 (found ${String(value)})`);
+  }
+  const inJob = new Set(job.vms);
+  const families = new Set<OsFamily>();
+  const platforms = new Set<string>();
+  const hosts = new Map(inventory.hosts.map((host) => [host.id, host.platform]));
+  for (const vm of inventory.vms) {
+    if (!inJob.has(vm.id)) continue;
+    families.add(vm.guest.family);
+    platforms.add(hosts.get(vm.host) ?? '');
+  }
+  for (const family of [...families].sort()) {
+    if (!setup.deployers.some((deployer) => deployer.family === family)) problems.push(`no deployer is registered for ${family} guests`);
+    if (bundle.start[family] === undefined || bundle.start[family].length === 0) problems.push(`bundle ${bundle.name} has no start command for ${family} guests`);
+    if (bundle.health[family] === undefined || bundle.health[family].length === 0) problems.push(`bundle ${bundle.name} has no health command for ${family} guests`);
+  }
+  for (const platform of [...platforms].sort()) {
+    if (!setup.connectors.some((connector) => connector.platform === platform)) problems.push(`no connector is registered for platform ${platform}`);
+  }
+  if (problems.length > 0) {
+    throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${job.id}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}

@@ -1,0 +1,137 @@
+import {
+  ErrorCode,
+  type ComponentBundle, type ConnectionFailure, type ConnectionMethod, type DeployContext, type DeploymentStep, type DispatchOptions,
+  type ErrorSummary, type GuestAgent, type GuestConnector, type GuestDeployer, type GuestSession, type GuestTask, type TaskOutcome,
+} from '@gipkit/plugin-api';
+import { summariseError } from './error-summary.js';
+
+type DeployTask = Extract<GuestTask, { kind: 'deploy' }>;
+type RemoveTask = Extract<GuestTask, { kind: 'remove' }>;
+
+/**
+ * The agent that runs inside the embedding process: it performs a task with
+ * the registered connectors and deployers. It never rejects for a guest's
+ * failure; the outcome says what happened.
+ */
+export class InProcessAgent implements GuestAgent {
+  readonly #connectors: ReadonlyMap<string, GuestConnector>;
+  readonly #deployers: ReadonlyMap<string, GuestDeployer>;
+  readonly #bundle: ComponentBundle;
+
+  constructor(connectors: readonly GuestConnector[], deployers: readonly GuestDeployer[], bundle: ComponentBundle) {
+    this.#connectors = new Map(connectors.map((connector) => [`${connector.platform}/${connector.method}`, connector]));
+    this.#deployers = new Map(deployers.map((deployer) => [deployer.family, deployer]));
+    this.#bundle = bundle;
+  }
+
+  async perform(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome> {
+    return task.kind === 'deploy' ? this.#deploy(task, options) : this.#remove(task, options);
+  }
+
+  /** Tries each method in order; the first that connects carries the whole deployment (with one reconnect on a drop). */
+  async #deploy(task: DeployTask, options: DispatchOptions): Promise<TaskOutcome> {
+    const deployer = this.#deployers.get(task.target.family);
+    if (deployer === undefined) return misconfigured(task, `no deployer is registered for ${task.target.family} guests`);
+    if (task.bundle.name !== this.#bundle.name || task.bundle.version !== this.#bundle.version) {
+      return misconfigured(task, `this agent carries bundle ${this.#bundle.name}@${this.#bundle.version}, not ${task.bundle.name}@${task.bundle.version}`);
+    }
+    const location = task.mode === 'non-persistent' ? deployer.locate(this.#bundle, task.mode, task.runId) : undefined;
+    const failures: ConnectionFailure[] = [];
+    for (const method of task.methods) {
+      const session = await this.#connect(task, method, options, failures, false);
+      if (session === undefined) {
+        if (options.signal.aborted) return cancelled(method, 'connect', location);
+        continue;
+      }
+      return this.#deployThrough(task, deployer, session, options, location);
+    }
+    return { status: 'unreachable', failures };
+  }
+
+  async #deployThrough(task: DeployTask, deployer: GuestDeployer, first: GuestSession, options: DispatchOptions, location: string | undefined): Promise<TaskOutcome> {
+    let session = first;
+    let step: DeploymentStep = 'connect';
+    const context: DeployContext = {
+      runId: task.runId,
+      signal: options.signal,
+      timeouts: task.timeouts,
+      step: (next) => {
+        step = next;
+        options.report({ kind: 'step', method: session.method, step: next });
+      },
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const deployment = await deployer.deploy(session, this.#bundle, task.mode, context);
+        return { status: 'succeeded', method: session.method, deployment };
+      } catch (error) {
+        const cause = summariseError(error, task.target.secret);
+        const dropped = cause.code === ErrorCode.ConnectionDropped && !options.signal.aborted;
+        await session.close().catch(() => undefined);
+        if (!dropped || attempt > 0) return { status: 'failed', method: session.method, step, cause, ...(location === undefined ? {} : { location }) };
+        options.report({ kind: 'reconnecting', method: session.method, cause });
+        const failures: ConnectionFailure[] = [];
+        const again = await this.#connect(task, session.method, options, failures, true);
+        if (again === undefined) {
+          const last = failures.at(-1)?.cause ?? cause;
+          return { status: 'failed', method: session.method, step: 'connect', cause: last, ...(location === undefined ? {} : { location }) };
+        }
+        session = again;
+        step = 'connect';
+      }
+    }
+  }
+
+  async #remove(task: RemoveTask, options: DispatchOptions): Promise<TaskOutcome> {
+    const deployer = this.#deployers.get(task.target.family);
+    if (deployer === undefined) return misconfigured(task, `no deployer is registered for ${task.target.family} guests`);
+    const failures: ConnectionFailure[] = [];
+    for (const method of task.methods) {
+      const session = await this.#connect(task, method, options, failures, false);
+      if (session === undefined) continue;
+      try {
+        await deployer.remove(session, task.location, { runId: task.runId, signal: options.signal, timeouts: task.timeouts, step: () => undefined });
+        return { status: 'succeeded', method };
+      } catch (error) {
+        return { status: 'failed', method, step: 'remove', cause: summariseError(error, task.target.secret), location: task.location };
+      } finally {
+        await session.close().catch(() => undefined);
+      }
+    }
+    return { status: 'unreachable', failures };
+  }
+
+  /** One connection attempt; a failure is recorded and reported, never thrown. */
+  async #connect(task: GuestTask, method: ConnectionMethod, options: DispatchOptions, failures: ConnectionFailure[], reconnect: boolean): Promise<GuestSession | undefined> {
+    const connector = this.#connectors.get(`${task.target.platform}/${method}`);
+    const report = (cause: ErrorSummary): undefined => {
+      const failure = { server: task.server, method, cause };
+      failures.push(failure);
+      if (task.kind === 'deploy') options.report({ kind: 'connection-failed', failure });
+      return undefined;
+    };
+    if (connector === undefined) {
+      return report({ code: ErrorCode.RunMisconfigured, message: `no connector is registered for ${task.target.platform}/${method}` });
+    }
+    if (task.kind === 'deploy') options.report({ kind: 'step', method, step: 'connect' });
+    try {
+      return await connector.connect(
+        { ...task.target, proxy: task.server, notify: (notice) => options.report({ kind: 'notice', notice }) },
+        { timeoutMs: task.timeouts.connect, signal: options.signal },
+      );
+    } catch (error) {
+      const cause = summariseError(error, task.target.secret);
+      return report(reconnect ? { ...cause, message: `reconnect failed: ${cause.message}` } : cause);
+    }
+  }
+}
+
+function misconfigured(task: GuestTask, message: string): TaskOutcome {
+  const cause = { code: ErrorCode.RunMisconfigured, message };
+  return { status: 'failed', method: task.methods[0] ?? 'none', step: task.kind === 'deploy' ? 'connect' : 'remove', cause };
+}
+
+function cancelled(method: ConnectionMethod, step: DeploymentStep, location: string | undefined): TaskOutcome {
+  const cause = { code: ErrorCode.RunCancelled, message: 'the run was cancelled' };
+  return { status: 'failed', method, step, cause, ...(location === undefined ? {} : { location }) };
+}

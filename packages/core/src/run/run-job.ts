@@ -1,0 +1,327 @@
+import {
+  ErrorCode,
+  type CleanupFailure, type ComponentBundle, type ConnectionMethod, type DeploymentMode, type DeploymentStep, type Dispatcher, type ErrorSummary,
+  type GuestTarget, type GuestTask, type Plan, type RunCounts, type StepTimeouts, type TaskOutcome, type TaskReport,
+} from '@gipkit/plugin-api';
+import type { EventDraft } from '../planner/plan-job.js';
+import type { PlanningSession } from '../planner/planning-session.js';
+import { isCancellation } from './error-summary.js';
+import { TaskSlots } from './task-slots.js';
+
+export const DEFAULT_TIMEOUTS: StepTimeouts = { connect: 30_000, upload: 120_000, install: 120_000, start: 60_000, health: 60_000, remove: 60_000 };
+export const DEFAULT_PER_SERVER = 4;
+export const DEFAULT_TOTAL = 64;
+
+export interface RunSettings {
+  readonly runId: string;
+  readonly bundle: ComponentBundle;
+  readonly dispatcher: Dispatcher;
+  readonly timeouts: StepTimeouts;
+  readonly perServer: number;
+  readonly total: number;
+  readonly signal: AbortSignal;
+  readonly cleanupSignal: AbortSignal;
+  readonly beforeCleanup?: () => Promise<void>;
+  readonly emit: (draft: EventDraft) => void;
+  readonly now: () => number;
+}
+
+/** How one VM's run ended. */
+export interface VmRunOutcome {
+  readonly vm: string;
+  readonly status: 'succeeded' | 'failed' | 'crash-consistent' | 'skipped';
+  /** The server that did the work, or tried last; null when none was given the VM. */
+  readonly server: string | null;
+  readonly method: ConnectionMethod | null;
+  readonly failedOver: boolean;
+  readonly cause?: ErrorSummary;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly job: string;
+  readonly plan: Plan;
+  readonly vms: readonly VmRunOutcome[];
+  readonly counts: RunCounts;
+  readonly perServer: Readonly<Record<string, RunCounts>>;
+  readonly cleanup: { readonly removed: number; readonly kept: number; readonly failures: readonly CleanupFailure[] };
+  readonly durationMs: number;
+  readonly cancelled: boolean;
+  readonly accepted: boolean;
+}
+
+/** A deployment to remove at job end: where it is and who reached it. */
+interface Leftover {
+  readonly position: number;
+  readonly server: number;
+  readonly methods: readonly ConnectionMethod[];
+  readonly location: string;
+}
+
+const NOT_ASSIGNED = 'the plan gave this VM no proxy';
+
+/**
+ * Deploys the runtime components into every VM of a planned job: the VM's proxy
+ * tries its allowed methods in order, then the backup server takes over (one
+ * failover), under per-server and total concurrency limits; at job end every
+ * non-persistent deployment is removed, after failures and cancellation too.
+ */
+export class JobRun {
+  /** Each server's live task count in this run (by inventory index). */
+  readonly load: Int32Array;
+  readonly #session: PlanningSession;
+  readonly #plan: Plan;
+  readonly #settings: RunSettings;
+  readonly #slots: TaskSlots;
+  readonly #outcomes: (VmRunOutcome | undefined)[];
+  readonly #leftovers: Leftover[] = [];
+  readonly #mode: DeploymentMode;
+  #kept = 0;
+
+  constructor(session: PlanningSession, plan: Plan, settings: RunSettings) {
+    this.#session = session;
+    this.#plan = plan;
+    this.#settings = settings;
+    this.#slots = new TaskSlots(session.estate.servers.length, settings.perServer, settings.total);
+    this.load = this.#slots.active;
+    this.#outcomes = new Array<VmRunOutcome | undefined>(plan.decisions.length);
+    this.#mode = session.estate.job.runtimeComponents;
+  }
+
+  async run(): Promise<RunResult> {
+    const started = this.#settings.now();
+    const { estate } = this.#session;
+    const { job } = estate;
+    const { emit, signal, bundle } = this.#settings;
+    emit({
+      type: 'job.started', job: job.id, vms: job.vms.length, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version },
+      onGuestProcessingFailure: job.onGuestProcessingFailure, concurrency: { perServer: this.#settings.perServer, total: this.#settings.total },
+    });
+    const onAbort = (): void => this.#slots.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.#plan.decisions.forEach((decision, position) => {
+        if (decision.status === 'not-required') {
+          this.#finish(position, { vm: decision.vm, status: 'skipped', server: null, method: null, failedOver: false });
+          emit({ type: 'deployment.skipped', job: job.id, vm: decision.vm, reason: 'not-required' });
+          return;
+        }
+        const server = decision.proxy === null ? -1 : estate.servers.findIndex((candidate) => candidate.id === decision.proxy);
+        if (server < 0) {
+          const rules = (decision.reasons ?? []).map((reason) => reason.rule).join(', ');
+          this.#fail(position, null, 'select', { code: ErrorCode.NotAssigned, message: rules === '' ? NOT_ASSIGNED : `${NOT_ASSIGNED} (${rules})` }, false);
+          return;
+        }
+        this.#queueDeploy(position, server, false);
+      });
+      if (signal.aborted) this.#slots.close();
+      await this.#slots.idle();
+      if (!signal.aborted) await this.#settings.beforeCleanup?.();
+      const cleanup = await this.#cleanUp();
+      return this.#complete(started, cleanup);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #target(position: number): GuestTarget {
+    const { estate } = this.#session;
+    const vm = estate.vm(this.#plan.decisions[position]?.vm ?? '');
+    const credentials = estate.credentialsOf(vm.id);
+    return {
+      vm: vm.id,
+      host: vm.host,
+      platform: estate.host(vm.host).platform,
+      family: vm.guest.family,
+      addresses: vm.addresses,
+      account: credentials.account,
+      ...(credentials.kind === 'standard' && credentials.secret !== undefined ? { secret: credentials.secret } : {}),
+      ...(vm.sshPort === undefined ? {} : { sshPort: vm.sshPort }),
+    };
+  }
+
+  /** Methods the server may use for the VM, in the order they are tried; none when it is not eligible. */
+  #methods(position: number, server: number): readonly ConnectionMethod[] {
+    const vmClass = this.#session.classOf(this.#plan.decisions[position]?.vm ?? '');
+    return this.#session.verdict(vmClass, server).eligible ? this.#session.methods(vmClass, server) : [];
+  }
+
+  #queueDeploy(position: number, server: number, failover: boolean): void {
+    const vm = this.#plan.decisions[position]?.vm ?? '';
+    this.#slots.submit(
+      server,
+      {
+        start: () => this.#deploy(position, server, failover),
+        cancel: () => this.#fail(position, this.#serverId(server), 'queue', { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started` }, failover),
+      },
+      failover,
+    );
+  }
+
+  async #deploy(position: number, server: number, failover: boolean): Promise<void> {
+    const { emit, signal, bundle, runId, timeouts } = this.#settings;
+    const job = this.#session.estate.job.id;
+    const vm = this.#plan.decisions[position]?.vm ?? '';
+    const serverId = this.#serverId(server);
+    const methods = this.#methods(position, server);
+    emit({ type: 'deployment.started', job, vm, server: serverId, role: failover ? 'backup-server' : 'proxy', load: this.load[server] ?? 0 });
+    const target = this.#target(position);
+    const task: GuestTask = { kind: 'deploy', runId, server: serverId, target, methods, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version }, timeouts };
+    let outcome: TaskOutcome;
+    try {
+      outcome = methods.length === 0
+        ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
+        : await this.#settings.dispatcher.dispatch(task, { signal, report: (report) => this.#onReport(vm, serverId, report) });
+    } catch (error) {
+      outcome = { status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${error instanceof Error ? error.message : String(error)}` } };
+    }
+    if (outcome.status === 'succeeded') {
+      const deployment = outcome.deployment;
+      if (deployment !== undefined && deployment.mode === 'non-persistent') {
+        this.#leftovers.push({ position, server, methods: [outcome.method, ...methods.filter((method) => method !== outcome.method)], location: deployment.location });
+      } else this.#kept++;
+      if (failover) emit({ type: 'failover.succeeded', job, vm, server: serverId, method: outcome.method });
+      emit({
+        type: 'deployment.succeeded', job, vm, server: serverId, method: outcome.method, mode: this.#mode,
+        location: deployment?.location ?? '', version: deployment?.version ?? bundle.version, reused: deployment?.reused ?? false, failedOver: failover,
+      });
+      this.#finish(position, { vm, status: 'succeeded', server: serverId, method: outcome.method, failedOver: failover });
+      return;
+    }
+    if (outcome.status === 'failed') {
+      if (outcome.location !== undefined) {
+        this.#leftovers.push({ position, server, methods: [outcome.method, ...methods.filter((method) => method !== outcome.method)], location: outcome.location });
+      }
+      if (failover) emit({ type: 'failover.failed', job, vm, server: serverId, cause: outcome.cause });
+      this.#fail(position, serverId, outcome.step === 'remove' ? 'connect' : outcome.step, outcome.cause, failover, outcome.method);
+      return;
+    }
+    // Unreachable: no method connected.
+    const cause = outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${serverId} could not connect to ${vm}` };
+    if (isCancellation(cause, signal)) {
+      this.#fail(position, serverId, 'connect', { code: ErrorCode.RunCancelled, message: 'the run was cancelled' }, failover);
+      return;
+    }
+    if (failover) {
+      emit({ type: 'failover.failed', job, vm, server: serverId, cause });
+      this.#fail(position, serverId, 'connect', cause, true);
+      return;
+    }
+    const backup = this.#session.estate.backupServer;
+    if (server === backup || this.#methods(position, backup).length === 0) {
+      const why = server === backup ? '' : `; no failover: the backup server ${this.#serverId(backup)} has no connection method to ${vm}`;
+      this.#fail(position, serverId, 'connect', { ...cause, message: `${cause.message}${why}` }, false);
+      return;
+    }
+    emit({ type: 'failover.started', job, vm, from: serverId, to: this.#serverId(backup), cause });
+    this.#queueDeploy(position, backup, true);
+  }
+
+  #onReport(vm: string, server: string, report: TaskReport): void {
+    const { emit } = this.#settings;
+    const job = this.#session.estate.job.id;
+    switch (report.kind) {
+      case 'step':
+        emit({ type: 'deployment.step', job, vm, server, method: report.method, step: report.step });
+        return;
+      case 'connection-failed':
+        emit({ type: 'connection.failed', job, vm, server, method: report.failure.method, cause: report.failure.cause, reconnect: false });
+        return;
+      case 'reconnecting':
+        emit({ type: 'connection.failed', job, vm, server, method: report.method, cause: report.cause, reconnect: true });
+        return;
+      case 'notice': {
+        const { endpoint, algorithm, fingerprint, knownHostsFile } = report.notice;
+        emit({ type: 'connection.host-key-trusted', job, vm, server, endpoint, algorithm, fingerprint, ...(knownHostsFile === undefined ? {} : { knownHostsFile }) });
+      }
+    }
+  }
+
+  /** Ends a VM as failed: the job's onGuestProcessingFailure decides what that means (a cancelled run always fails it). */
+  #fail(position: number, server: string | null, step: DeploymentStep | 'select' | 'queue', cause: ErrorSummary, failedOver: boolean, method: ConnectionMethod | null = null): void {
+    const job = this.#session.estate.job;
+    const vm = this.#plan.decisions[position]?.vm ?? '';
+    const cancelled = cause.code === ErrorCode.RunCancelled;
+    const outcome = !cancelled && job.onGuestProcessingFailure === 'continue-crash-consistent' ? 'crash-consistent' : 'failed';
+    this.#settings.emit({ type: 'deployment.failed', job: job.id, vm, server, step, outcome, cause });
+    this.#finish(position, { vm, status: outcome, server, method, failedOver, cause });
+  }
+
+  #finish(position: number, outcome: VmRunOutcome): void {
+    this.#outcomes[position] = outcome;
+  }
+
+  /** Removes every non-persistent deployment, whole or partial, on the server that made it; every failure is reported. */
+  async #cleanUp(): Promise<{ removed: number; kept: number; failures: CleanupFailure[] }> {
+    const started = this.#settings.now();
+    const { emit, cleanupSignal, runId, timeouts } = this.#settings;
+    const slots = new TaskSlots(this.#session.estate.servers.length, this.#settings.perServer, this.#settings.total);
+    const failures: CleanupFailure[] = [];
+    let removed = 0;
+    for (const leftover of this.#leftovers) {
+      const vm = this.#plan.decisions[leftover.position]?.vm ?? '';
+      const server = this.#serverId(leftover.server);
+      const fail = (cause: ErrorSummary): void => void failures.push({ vm, server, location: leftover.location, cause });
+      slots.submit(leftover.server, {
+        start: async () => {
+          const task: GuestTask = { kind: 'remove', runId, server, target: this.#target(leftover.position), methods: leftover.methods, location: leftover.location, timeouts };
+          try {
+            const outcome = await this.#settings.dispatcher.dispatch(task, { signal: cleanupSignal, report: () => undefined });
+            if (outcome.status === 'succeeded') removed++;
+            else if (outcome.status === 'failed') fail(outcome.cause);
+            else fail(outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${vm}` });
+          } catch (error) {
+            fail({ code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${error instanceof Error ? error.message : String(error)}` });
+          }
+        },
+        cancel: () => fail({ code: ErrorCode.RunCancelled, message: 'cleanup was cancelled' }),
+      });
+    }
+    await slots.idle();
+    failures.sort((a, b) => a.vm.localeCompare(b.vm));
+    emit({ type: 'cleanup.completed', job: this.#session.estate.job.id, removed, failures, kept: this.#kept, durationMs: round(this.#settings.now() - started) });
+    return { removed, kept: this.#kept, failures };
+  }
+
+  #complete(started: number, cleanup: RunResult['cleanup']): RunResult {
+    const { estate } = this.#session;
+    const counts = newCounts();
+    const perServerCounts = new Map<string, RunCounts & Record<string, number>>();
+    const vms = this.#outcomes.map((outcome, position) => outcome ?? { vm: this.#plan.decisions[position]?.vm ?? '', status: 'failed' as const, server: null, method: null, failedOver: false });
+    for (const outcome of vms) {
+      count(counts, outcome);
+      if (outcome.server === null) continue;
+      let own = perServerCounts.get(outcome.server);
+      if (own === undefined) perServerCounts.set(outcome.server, (own = newCounts()));
+      count(own, outcome);
+    }
+    const perServer: Record<string, RunCounts> = {};
+    for (const server of estate.servers) {
+      const own = perServerCounts.get(server.id);
+      if (own !== undefined) perServer[server.id] = own;
+    }
+    const cancelled = this.#settings.signal.aborted;
+    const accepted = !cancelled && counts.failed === 0 && cleanup.failures.length === 0;
+    const durationMs = round(this.#settings.now() - started);
+    this.#settings.emit({ type: 'job.completed', job: estate.job.id, counts, perServer, durationMs, cancelled, accepted });
+    return { runId: this.#settings.runId, job: estate.job.id, plan: this.#plan, vms, counts, perServer, cleanup, durationMs, cancelled, accepted };
+  }
+
+  #serverId(server: number): string {
+    return this.#session.estate.servers[server]?.id ?? '';
+  }
+}
+
+function newCounts(): RunCounts & Record<string, number> {
+  return { succeeded: 0, failedOver: 0, failed: 0, crashConsistent: 0, skipped: 0 };
+}
+
+function count(counts: Record<string, number>, outcome: VmRunOutcome): void {
+  const key = outcome.status === 'crash-consistent' ? 'crashConsistent' : outcome.status;
+  counts[key] = (counts[key] ?? 0) + 1;
+  if (outcome.status === 'succeeded' && outcome.failedOver) counts.failedOver = (counts.failedOver ?? 0) + 1;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

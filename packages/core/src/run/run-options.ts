@@ -1,0 +1,24 @@
+import type { ComponentBundle, Plan, StepTimeouts } from '@gipkit/plugin-api';
+
+export interface RunOptions {
+  /** What to deploy: supplied by the embedding product (gipkit ships no vendor binaries). */
+  readonly bundle: ComponentBundle;
+  /** A plan made before for the same input; planned now when absent. */
+  readonly plan?: Plan;
+  /** Cancels the run: no new work starts, running steps are aborted, cleanup still runs. */
+  readonly signal?: AbortSignal;
+  /** Cancels cleanup itself (a second Ctrl-C); its undone removals are reported as failures. */
+  readonly cleanupSignal?: AbortSignal;
+  readonly concurrency?: {
+    /** Tasks at once on one server (default 4). */
+    readonly perServer?: number;
+    /** Tasks at once in the whole run (default 64). */
+    readonly total?: number;
+  };
+  /** Per-step timeouts in milliseconds; defaults in `DEFAULT_TIMEOUTS`. */
+  readonly timeouts?: Partial<StepTimeouts>;
+  /** A dispatcher registered by a plugin (default `in-process`). */
+  readonly dispatcher?: string;
+  /** Awaited after every deployment ended and before cleanup: the job's own work (the backup) happens here. */
+  readonly beforeCleanup?: () => Promise<void>;
+}
