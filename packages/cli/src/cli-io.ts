@@ -2,6 +2,8 @@
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** stdout is a terminal: live progress instead of plain lines. */
+  readonly isTty?: boolean;
 }
 
 export const ExitCode = {

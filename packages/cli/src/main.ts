@@ -2,12 +2,14 @@ import { GipkitError, InputError, RuleError, formatDiagnostic } from '@gipkit/pl
 import { ExitCode, type CliIo } from './cli-io.js';
 import { EXPLAIN_HELP, explainCommand } from './commands/explain-command.js';
 import { PLAN_HELP, planCommand } from './commands/plan-command.js';
+import { RUN_HELP, runCommand } from './commands/run-command.js';
 import { SCHEMA_HELP, schemaCommand } from './commands/schema-command.js';
 import { VALIDATE_HELP, validateCommand } from './commands/validate-command.js';
 import { UsageError } from './parse-options.js';
 
-const COMMANDS: Record<string, { readonly run: (args: readonly string[], io: CliIo) => ExitCode; readonly help: string }> = {
+const COMMANDS: Record<string, { readonly run: (args: readonly string[], io: CliIo) => ExitCode | Promise<ExitCode>; readonly help: string }> = {
   plan: { run: planCommand, help: PLAN_HELP },
+  run: { run: runCommand, help: RUN_HELP },
   explain: { run: explainCommand, help: EXPLAIN_HELP },
   validate: { run: validateCommand, help: VALIDATE_HELP },
   schema: { run: schemaCommand, help: SCHEMA_HELP },
@@ -17,6 +19,7 @@ export const HELP = `Usage: gipkit <command> [options]
 
 Commands:
   plan       decide the guest interaction proxy of every VM of a job
+  run        plan, then deploy the runtime components, with failover and cleanup
   explain    show every candidate's verdict for one VM, and why
   validate   check an inventory, a job and rules files
   schema     print the JSON Schema of inventories and jobs
@@ -24,7 +27,7 @@ Commands:
 Run gipkit <command> --help for a command's options.`;
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
-export function main(argv: readonly string[], io: CliIo): ExitCode {
+export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(`${HELP}\n`);
@@ -40,7 +43,7 @@ export function main(argv: readonly string[], io: CliIo): ExitCode {
     return ExitCode.Ok;
   }
   try {
-    return command.run(args, io);
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`gipkit ${name}: ${error.message}\n\n${command.help}\n`);

@@ -16,3 +16,5 @@ export { FactTable } from './rules/fact-table.js';
 export type { Frames, FactSlot } from './rules/fact-table.js';
 export { fillMessage } from './rules/message-template.js';
 export { toJsonSchema } from './input/json-schema.js';
+export { readSourceDocument, parseSourceText } from './input/source-document.js';
+export type { SourceDocument, DocumentPath } from './input/source-document.js';

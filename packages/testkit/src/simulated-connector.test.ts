@@ -4,7 +4,7 @@ import { describeConnector } from './describe-connector.js';
 import { SimulatedConnector, type Fault } from './simulated-connector.js';
 import { SimulatedGuest } from './simulated-guest.js';
 
-const request = (vm: string): ConnectRequest => ({ vm, proxy: 'proxy-1', addresses: ['10.0.0.5'], host: 'esx', guestFamily: 'linux', account: 'root' });
+const request = (vm: string): ConnectRequest => ({ vm, proxy: 'proxy-1', addresses: ['10.0.0.5'], host: 'esx', platform: 'vmware', family: 'linux', account: 'root' });
 const options = (timeoutMs = 1_000) => ({ timeoutMs, signal: new AbortController().signal });
 
 function lab(faults: Record<string, readonly Fault[]> = {}, latencyMs = 0) {

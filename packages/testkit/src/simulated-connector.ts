@@ -11,7 +11,7 @@ export type Fault =
   | { readonly kind: 'drop'; readonly afterCalls: number }
   /** The step never answers: only its timeout or cancellation ends it. */
   | { readonly kind: 'hang'; readonly step: 'connect' | 'run' | 'upload' | 'remove' }
-  /** Removing anything fails (a cleanup failure to report). */
+  /** Removing anything that exists fails (a cleanup failure to report); removing a missing path still works. */
   | { readonly kind: 'fail-remove' };
 
 export interface SimulatedConnectorOptions {
@@ -72,7 +72,9 @@ export class SimulatedConnector implements GuestConnector {
         upload: (contents, path, callOptions) => step('upload', callOptions, () => void guest.files.set(path, contents.slice())),
         remove: (path, callOptions) =>
           step('remove', callOptions, () => {
-            if (faults.some((fault) => fault.kind === 'fail-remove')) throw new ConnectorError(ErrorCode.ConnectorFailed, `${request.vm}: cannot remove ${path}`);
+            // Removing nothing always works; removing something fails (a locked file, a denied delete).
+            const exists = guest.files.has(path) || guest.listing().some((file) => file.startsWith(`${path}/`) || file.startsWith(`${path}\\`));
+            if (exists && faults.some((fault) => fault.kind === 'fail-remove')) throw new ConnectorError(ErrorCode.ConnectorFailed, `${request.vm}: cannot remove ${path}`);
             guest.remove(path);
           }),
         close: async () => {

@@ -3,23 +3,87 @@ import type { CommandResult, OsFamily } from '@gipkit/plugin-api';
 /** A command the simulated guest understands: it reads and changes the guest's state. */
 export type SimulatedCommand = (guest: SimulatedGuest, args: readonly string[]) => CommandResult;
 
+export interface SimulatedGuestOptions {
+  /** Every health check of a component started through a control script exits 1 (default false). */
+  readonly failHealth?: boolean;
+  /**
+   * Linux: whether `install` finds systemd (the user is root and systemd runs). Without it, a
+   * control script in `auto` mode installs a daemon with a pid file. Default true.
+   */
+  readonly systemd?: boolean;
+}
+
+/** A component the simulated guest runs, started through a control script. */
+export interface SimulatedProcess {
+  readonly pid: number;
+  /** The component's folder, where it was started. */
+  readonly folder: string;
+  readonly command: readonly string[];
+  /** The service it runs as, when started by a service manager. */
+  readonly service?: string;
+}
+
+/** A service installed through a control script's `install` verb. */
+export interface SimulatedService {
+  readonly name: string;
+  readonly kind: 'systemd' | 'windows-service';
+  readonly folder: string;
+  readonly command: readonly string[];
+}
+
+/** The first line (after `#!`) of every control script; see docs/reference/deployers.md. */
+const CONTROL_SCRIPT_HEADER = '# gipkit-control-script v1';
+const METADATA_LINE = /^# gipkit-([a-z-]+): (.*)$/;
+const PID_FILE = 'gipkit-service.pid';
+const LOG_FILE = 'gipkit-service.log';
+const MODE_FILE = 'gipkit-service.mode';
+const SHELLS = new Set(['/bin/sh', 'sh', '/usr/bin/sh', '/bin/bash', 'bash', '/usr/bin/bash', '/bin/dash']);
+const POWERSHELL = /(^|[\\/])(powershell|pwsh)(\.exe)?$/i;
+
 const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '', truncated: false });
 const fail = (stderr: string, exitCode = 1): CommandResult => ({ exitCode, stdout: '', stderr, truncated: false });
+const text = (contents: Uint8Array | undefined): string | undefined => (contents === undefined ? undefined : new TextDecoder().decode(contents));
+const bytes = (value: string): Uint8Array => new TextEncoder().encode(value);
+
+interface ControlScript {
+  readonly family: OsFamily;
+  readonly name: string;
+  readonly mode: string;
+  readonly folder: string;
+  readonly serviceManager: string;
+  readonly start: readonly string[];
+}
 
 /**
- * An in-memory guest OS: files, running processes and commands. Tests look at
- * its state afterwards ("nothing left behind").
+ * An in-memory guest OS: files, running processes, installed services and
+ * commands. Tests look at its state afterwards ("nothing left behind").
+ *
+ * Besides the commands in `commands`, it emulates the gipkit control-script
+ * protocol (docs/reference/deployers.md): `['/bin/sh', <script>, <verb>]` on
+ * Linux and `['powershell.exe', …, '-File', <script>, <verb>]` on Windows run
+ * an uploaded script whose header says `# gipkit-control-script v1`.
  */
 export class SimulatedGuest {
   readonly vm: string;
   readonly family: OsFamily;
   readonly files = new Map<string, Uint8Array>();
+  /** Paths started with the plain `start` command; removing their folder stops them. */
   readonly running = new Set<string>();
+  /** Components started through control scripts, by pid; removing their folder does not stop them. */
+  readonly processes = new Map<number, SimulatedProcess>();
+  /** Services installed through control scripts, by name. */
+  readonly services = new Map<string, SimulatedService>();
   readonly commands = new Map<string, SimulatedCommand>();
+  /** Every health check of a control-script component exits 1 while true. */
+  failHealth: boolean;
+  readonly systemd: boolean;
+  #nextPid = 1000;
 
-  constructor(vm: string, family: OsFamily) {
+  constructor(vm: string, family: OsFamily, options: SimulatedGuestOptions = {}) {
     this.vm = vm;
     this.family = family;
+    this.failHealth = options.failHealth ?? false;
+    this.systemd = options.systemd ?? true;
     this.commands.set('start', (guest, [path]) => {
       if (path === undefined || !guest.files.has(path)) return fail(`no such file: ${path ?? ''}`, 127);
       guest.running.add(path);
@@ -33,22 +97,179 @@ export class SimulatedGuest {
     });
   }
 
-  /** Runs a command: the first word names it. Unknown commands exit 127. */
+  /**
+   * Runs a command: a control-script call (see the class comment), or a
+   * command of `commands` named by the first word. Unknown commands exit 127.
+   */
   run(command: readonly string[]): CommandResult {
+    const call = this.#controlScriptCall(command);
+    if (call !== undefined) return this.#runControlScript(call.script, call.verb);
     const [name, ...args] = command;
     const handler = this.commands.get(name ?? '');
     return handler === undefined ? fail(`command not found: ${name ?? ''}`, 127) : handler(this, args);
   }
 
-  /** Removes a file or every file under a folder. */
+  /** Removes a file or every file under a folder (`/` or `\` separated), and the `running` entries under it. */
   remove(path: string): void {
-    const prefix = path.endsWith('/') ? path : `${path}/`;
-    for (const file of [...this.files.keys()]) if (file === path || file.startsWith(prefix)) this.files.delete(file);
-    for (const process of [...this.running]) if (process === path || process.startsWith(prefix)) this.running.delete(process);
+    const under = (candidate: string): boolean =>
+      candidate === path || (this.#separators(path).some((separator) => candidate.startsWith(path.endsWith(separator) ? path : `${path}${separator}`)));
+    for (const file of [...this.files.keys()]) if (under(file)) this.files.delete(file);
+    for (const process of [...this.running]) if (under(process)) this.running.delete(process);
   }
 
   /** Paths of every file, sorted: what a test compares before and after. */
   listing(): string[] {
     return [...this.files.keys()].sort();
+  }
+
+  /** What runs, one line per process, sorted: `running` paths and control-script components. */
+  processList(): string[] {
+    const components = [...this.processes.values()].map(
+      (process) => `${process.pid} ${process.command.join(' ')} (in ${process.folder}${process.service === undefined ? '' : `, service ${process.service}`})`,
+    );
+    return [...this.running, ...components].sort();
+  }
+
+  #separators(path: string): string[] {
+    return this.family === 'windows' || path.includes('\\') ? ['\\', '/'] : ['/'];
+  }
+
+  #join(folder: string, name: string): string {
+    return this.family === 'windows' ? `${folder}\\${name.replaceAll('/', '\\')}` : `${folder}/${name}`;
+  }
+
+  #controlScriptCall(command: readonly string[]): { script: ControlScript; verb: string } | undefined {
+    let path: string | undefined;
+    let verb: string | undefined;
+    const [program] = command;
+    if (program === undefined) return undefined;
+    if (SHELLS.has(program)) {
+      [, path, verb] = command;
+    } else if (POWERSHELL.test(program)) {
+      const at = command.findIndex((word) => word.toLowerCase() === '-file');
+      if (at < 0) return undefined;
+      path = command[at + 1];
+      verb = command[at + 2];
+    } else {
+      return undefined;
+    }
+    if (path === undefined) return undefined;
+    const script = this.#parseControlScript(text(this.files.get(path)));
+    return script === undefined ? undefined : { script, verb: verb ?? '' };
+  }
+
+  #parseControlScript(source: string | undefined): ControlScript | undefined {
+    if (source === undefined) return undefined;
+    const lines = source.split(/\r?\n/);
+    const at = lines.findIndex((line) => line.trimEnd() === CONTROL_SCRIPT_HEADER);
+    if (at < 0 || at > 1) return undefined;
+    const metadata = new Map<string, string>();
+    for (const line of lines.slice(at + 1)) {
+      const match = METADATA_LINE.exec(line.trimEnd());
+      if (match === null) break;
+      metadata.set(match[1] ?? '', match[2] ?? '');
+    }
+    const start = parseArgv(metadata.get('start'));
+    const folder = metadata.get('folder');
+    const name = metadata.get('name');
+    if (start === undefined || folder === undefined || name === undefined) return undefined;
+    return {
+      family: metadata.get('family') === 'windows' ? 'windows' : 'linux',
+      name,
+      mode: metadata.get('mode') ?? 'non-persistent',
+      folder,
+      serviceManager: metadata.get('service-manager') ?? 'auto',
+      start,
+    };
+  }
+
+  #runControlScript(script: ControlScript, verb: string): CommandResult {
+    const serviceName = `gipkit-${script.name}`;
+    const modeFile = this.#join(script.folder, MODE_FILE);
+    const pidFile = this.#join(script.folder, PID_FILE);
+    const installedAs = (): string => text(this.files.get(modeFile))?.trim() ?? 'daemon';
+    const component = (): SimulatedProcess | undefined => {
+      if (installedAs() !== 'daemon') return [...this.processes.values()].find((process) => process.service === serviceName);
+      const pid = Number(text(this.files.get(pidFile))?.trim());
+      return this.processes.get(pid);
+    };
+    const launch = (service?: string): SimulatedProcess | undefined => {
+      const [program] = script.start;
+      // A relative path with a separator (`./agent`, `bin\\agent.exe`) names a file of the folder; it must be there.
+      const inFolder = program !== undefined && !/^([\\/]|[A-Za-z]:)/.test(program) && /[\\/]/.test(program);
+      if (program === undefined || (inFolder && !this.files.has(this.#join(script.folder, program.replace(/^\.[\\/]/, ''))))) return undefined;
+      const process: SimulatedProcess = { pid: this.#nextPid++, folder: script.folder, command: script.start, ...(service === undefined ? {} : { service }) };
+      this.processes.set(process.pid, process);
+      return process;
+    };
+    switch (verb) {
+      case 'start': {
+        if (component() !== undefined) return ok('already running\n');
+        if (installedAs() !== 'daemon') {
+          if (!this.services.has(serviceName)) return fail(`service ${serviceName} is not installed`);
+          return launch(serviceName) === undefined ? fail(`service ${serviceName} failed to start`) : ok();
+        }
+        const process = launch();
+        if (script.family === 'linux') {
+          const log = process === undefined ? `${script.start[0] ?? ''}: not found\n` : '';
+          this.files.set(this.#join(script.folder, LOG_FILE), bytes(log));
+        }
+        // As the real scripts: the component starts in the background; if it dies at once, only health tells.
+        this.files.set(pidFile, bytes(`${process?.pid ?? this.#nextPid++}\n`));
+        return ok();
+      }
+      case 'stop': {
+        const process = component();
+        if (process !== undefined) this.processes.delete(process.pid);
+        this.files.delete(pidFile);
+        return ok();
+      }
+      case 'status':
+        return component() === undefined ? fail('not running', 3) : ok('running\n');
+      case 'health':
+        if (component() === undefined) return fail('component not running', 3);
+        return this.failHealth ? fail('health check failed (simulated fault)') : ok();
+      case 'install': {
+        if (script.mode !== 'persistent') return fail('install: only persistent components are installed as services', 2);
+        if (script.family === 'windows') {
+          this.services.set(serviceName, { name: serviceName, kind: 'windows-service', folder: script.folder, command: script.start });
+          this.files.set(modeFile, bytes('windows-service\n'));
+          return ok(`installed as windows-service ${serviceName}\n`);
+        }
+        const systemd = script.serviceManager === 'systemd' || (script.serviceManager === 'auto' && this.systemd);
+        if (systemd && !this.systemd) return fail('systemd is not available (not root, or systemd does not run)');
+        if (systemd) {
+          this.services.set(serviceName, { name: serviceName, kind: 'systemd', folder: script.folder, command: script.start });
+          this.files.set(`/etc/systemd/system/${serviceName}.service`, bytes(`[Service]\nExecStart=/bin/sh ${script.folder}/gipkit-service.sh run\n`));
+        }
+        this.files.set(modeFile, bytes(systemd ? 'systemd\n' : 'daemon\n'));
+        return ok(`installed as ${systemd ? 'systemd' : 'daemon'}\n`);
+      }
+      case 'uninstall': {
+        const process = component();
+        if (process !== undefined) this.processes.delete(process.pid);
+        this.services.delete(serviceName);
+        this.files.delete(`/etc/systemd/system/${serviceName}.service`);
+        this.files.delete(modeFile);
+        this.files.delete(pidFile);
+        return ok();
+      }
+      case 'version': {
+        const version = text(this.files.get(this.#join(script.folder, 'VERSION')));
+        return version === undefined ? fail('not installed: no VERSION file') : ok(version);
+      }
+      default:
+        return fail(`usage: gipkit-service start|stop|status|health|install|uninstall|version (got "${verb}")`, 2);
+    }
+  }
+}
+
+function parseArgv(value: string | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) && parsed.every((word) => typeof word === 'string') ? (parsed as string[]) : undefined;
+  } catch {
+    return undefined;
   }
 }

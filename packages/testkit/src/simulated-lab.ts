@@ -18,7 +18,7 @@ export interface SimulatedLabOptions {
   readonly latencyMs?: number;
   readonly faults?: readonly LabFault[];
   /** Connection methods per platform; defaults: vmware lan and vix, hyperv lan and powershell-direct. */
-  readonly methods?: Readonly<Record<Platform, readonly ConnectionMethod[]>>;
+  readonly methods?: Readonly<Record<string, readonly ConnectionMethod[]>>;
 }
 
 export const DEFAULT_LAB_METHODS: Readonly<Record<Platform, readonly ConnectionMethod[]>> = {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Observable } from 'rxjs';
 import {
   CLOCK, CONNECTOR, DEPLOYER, DISPATCHER, ErrorCode, FACT, GipkitError, OPERATOR, PluginError, RULE_PACK,
@@ -147,11 +148,11 @@ export class Gipkit {
    * work for a bad setup (no deployer for a guest family, a bundle without a
    * start command for it, an unknown dispatcher).
    */
-  run(input: ValidInput, options: RunOptions): Promise<RunResult> {
+  async run(input: ValidInput, options: RunOptions): Promise<RunResult> {
     return this.startRun(input, options).result;
   }
 
-  /** `run`, with the live load of each server while it runs. */
+  /** `run`, with the live load of each server while it runs. Throws (synchronously) for a bad setup. */
   startRun(input: ValidInput, options: RunOptions): RunHandle {
     this.#checkLive();
     const dispatcherName = options.dispatcher ?? IN_PROCESS_DISPATCHER.name;
@@ -160,8 +161,8 @@ export class Gipkit {
     const total = options.concurrency?.total ?? DEFAULT_TOTAL;
     const session = this.#session(input);
     checkRunSetup({ input, bundle: options.bundle, connectors: this.connectors, deployers: this.deployers, dispatcher: definition === undefined ? dispatcherName : undefined, perServer, total });
-    const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() });
     const runId = randomUUID();
+    const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(runId), now: () => this.#clock.now() });
     const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle);
     const run = new JobRun(session, plan, {
       runId,
@@ -170,8 +171,8 @@ export class Gipkit {
       timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
       perServer,
       total,
-      signal: options.signal ?? new AbortController().signal,
-      cleanupSignal: options.cleanupSignal ?? new AbortController().signal,
+      signal: runSignal(options.signal),
+      cleanupSignal: runSignal(options.cleanupSignal),
       ...(options.beforeCleanup === undefined ? {} : { beforeCleanup: options.beforeCleanup }),
       emit: (draft) => this.#bus.emit(runId, draft),
       now: () => this.#clock.now(),
@@ -270,6 +271,18 @@ const IN_PROCESS_DISPATCHER: DispatcherDefinition = {
   name: 'in-process',
   create: (agent) => ({ dispatch: (task, options) => agent.perform(task, options) }),
 };
+
+/**
+ * A signal of the run's own that follows the caller's: every step of every VM
+ * listens to it, more than EventTarget's default warning limit of 10.
+ */
+function runSignal(outer: AbortSignal | undefined): AbortSignal {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  if (outer?.aborted === true) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  return controller.signal;
+}
 
 function withLoad(input: ValidInput, load: ServerLoad | undefined): ValidInput {
   if (load === undefined) return input;

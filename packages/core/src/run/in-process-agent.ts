@@ -63,6 +63,7 @@ export class InProcessAgent implements GuestAgent {
     for (let attempt = 0; ; attempt++) {
       try {
         const deployment = await deployer.deploy(session, this.#bundle, task.mode, context);
+        await session.close().catch(() => undefined);
         return { status: 'succeeded', method: session.method, deployment };
       } catch (error) {
         const cause = summariseError(error, task.target.secret);

@@ -1,0 +1,140 @@
+import { resolve } from 'node:path';
+import type { GipkitEvent, Plugin } from '@gipkit/plugin-api';
+import { createGipkit, type RunResult } from '@gipkit/core';
+import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
+import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
+import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
+import { hypervPlugin } from '@gipkit/hypervisor-hyperv';
+import { createSshOpener } from '@gipkit/transport-ssh';
+import { SimulatedLab, loadBundle } from '@gipkit/testkit';
+import { ExitCode, type CliIo } from '../cli-io.js';
+import { formatTable } from '../format-table.js';
+import { UsageError, oneOf, parseOptions, required } from '../parse-options.js';
+import { INPUT_OPTIONS } from './input-options.js';
+import { loadLabFile } from './lab-file.js';
+import { RunProgress } from './run-progress.js';
+
+export const RUN_HELP = `Usage: gipkit run --inventory FILE --job FILE --bundle DIR [options]
+
+Plans the job, then deploys the bundle into every VM through its guest
+interaction proxy, failing over to the backup server when a proxy cannot
+connect, and removes non-persistent components when the job ends.
+  --inventory FILE      inventory (YAML, or JSON by extension)
+  --job FILE            backup job (YAML or JSON)
+  --rules FILE          organisation rules file (repeatable)
+  --bundle DIR          the component bundle: a folder with bundle.json
+  --simulate            deploy into a simulated lab (in memory), not real guests
+  --lab FILE            with --simulate: latency and faults of the lab (YAML or JSON)
+  --concurrency N       tasks at once in the whole run (default 64)
+  --per-proxy N         tasks at once on one server (default 4)
+  --step-timeout MS     timeout of every step (default: per step, 30 s to 120 s)
+  --known-hosts FILE    SSH known_hosts file for Linux guests
+  --trust-on-first-use  accept unknown SSH host keys and record them (an event says so)
+  --events ndjson       stream every event as one JSON line on stdout (the summary goes to stderr)
+Ctrl-C stops new work and still removes what was deployed; a second Ctrl-C stops the cleanup.
+Exit codes: 0 every VM succeeded or ended in its job's accepted outcome and cleanup left nothing,
+1 otherwise, 2 bad input.`;
+
+const RUN_OPTIONS = {
+  ...INPUT_OPTIONS,
+  bundle: { type: 'string' },
+  simulate: { type: 'boolean' },
+  lab: { type: 'string' },
+  concurrency: { type: 'string' },
+  'per-proxy': { type: 'string' },
+  'step-timeout': { type: 'string' },
+  'known-hosts': { type: 'string' },
+  'trust-on-first-use': { type: 'boolean' },
+  events: { type: 'string' },
+} as const;
+
+function positiveInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(`--${name} must be a whole number of at least 1 (got '${value}')`);
+  return number;
+}
+
+export async function runCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { values } = parseOptions(args, RUN_OPTIONS);
+  required(values, 'inventory', 'job', 'bundle');
+  const events = oneOf('events', values.events, ['ndjson', 'none'], 'none');
+  const perServer = positiveInteger('per-proxy', values['per-proxy']);
+  const total = positiveInteger('concurrency', values.concurrency);
+  const stepTimeout = positiveInteger('step-timeout', values['step-timeout']);
+  if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
+  const bundle = await loadBundle(resolve(values.bundle ?? ''));
+
+  // Input first (every problem at once), with an engine that knows no plugin yet.
+  const input = createGipkit({ ruleFiles: values.rules ?? [] }).loadInput({ inventory: values.inventory ?? '', job: values.job ?? '' });
+  const deployers: Plugin[] = [linuxDeployerPlugin(), windowsDeployerPlugin()];
+  let lab: SimulatedLab | undefined;
+  let connectors: Plugin[];
+  if (values.simulate === true) {
+    const labFile = values.lab === undefined ? undefined : loadLabFile(values.lab);
+    lab = new SimulatedLab(input.inventory, labFile ?? {});
+    for (const vm of labFile?.unhealthy ?? []) lab.guest(vm).failHealth = true;
+    connectors = [lab.plugin()];
+  } else {
+    const linux = createSshOpener({
+      ...(values['known-hosts'] === undefined ? {} : { knownHostsFile: values['known-hosts'] }),
+      trustOnFirstUse: values['trust-on-first-use'] === true,
+    });
+    connectors = [vmwarePlugin({ linux }), hypervPlugin({ linux })];
+  }
+  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers] });
+
+  const output = events === 'ndjson' ? io.stderr : io.stdout;
+  const progress = new RunProgress(output, events === 'ndjson' ? false : io.isTty === true);
+  gipkit.events$.subscribe((event: GipkitEvent) => {
+    if (events === 'ndjson') io.stdout(`${JSON.stringify(event)}\n`);
+    progress.onEvent(event);
+  });
+
+  const cancel = new AbortController();
+  const cancelCleanup = new AbortController();
+  const onSigint = (): void => {
+    if (!cancel.signal.aborted) {
+      output('\ngipkit run: cancelling: no new work starts; what was deployed is being removed (Ctrl-C again to stop the cleanup)\n');
+      cancel.abort();
+    } else cancelCleanup.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let result: RunResult;
+  try {
+    result = await gipkit.run(input, {
+      bundle,
+      signal: cancel.signal,
+      cleanupSignal: cancelCleanup.signal,
+      concurrency: { ...(perServer === undefined ? {} : { perServer }), ...(total === undefined ? {} : { total }) },
+      ...(stepTimeout === undefined ? {} : { timeouts: { connect: stepTimeout, upload: stepTimeout, install: stepTimeout, start: stepTimeout, health: stepTimeout, remove: stepTimeout } }),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.stop();
+    gipkit.dispose();
+  }
+  output(`${formatRunSummary(result)}\n`);
+  if (lab !== undefined) {
+    const left = [...lab.guests.values()].reduce((sum, guest) => sum + guest.listing().length, 0);
+    output(`simulated lab: ${left} file(s) left in guests (persistent components stay), ${lab.openSessions()} session(s) open\n`);
+  }
+  return result.accepted ? ExitCode.Ok : ExitCode.Failed;
+}
+
+export function formatRunSummary(result: RunResult): string {
+  const rows = Object.entries(result.perServer).map(([server, counts]) => [
+    server, String(counts.succeeded - counts.failedOver), String(counts.failedOver), String(counts.crashConsistent), String(counts.failed),
+  ]);
+  const { counts, cleanup } = result;
+  return [
+    '',
+    `job ${result.job}: ${result.vms.length} VMs in ${(result.durationMs / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}`,
+    formatTable(['SERVER', 'DONE', 'FAILED OVER', 'CRASH-CONSISTENT', 'FAILED'], rows),
+    '',
+    `${counts.succeeded} done (${counts.failedOver} failed over to the backup server), ${counts.crashConsistent} crash-consistent, ${counts.failed} failed, ${counts.skipped} skipped`,
+    `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed`,
+    ...cleanup.failures.map((failure) => `  ${failure.vm} on ${failure.server}: ${failure.location}: ${failure.cause.message} [${failure.cause.code}]`),
+    result.accepted ? 'result: every VM ended as the job accepts' : 'result: not accepted (failed VMs, cancellation, or cleanup failures)',
+  ].join('\n');
+}

@@ -1,0 +1,28 @@
+import type { GuestSimulation } from './guest-simulation.js';
+import { interpretCmdCommandLine, splitWindowsCommandLine } from './windows-command-line-parser.js';
+
+const isCmd = (program: string): boolean => /(^|[\\/])cmd(\.exe)?$/i.test(program);
+
+/**
+ * Runs a Windows command line on a simulated guest: through simulated
+ * `cmd.exe` (redirections written to the guest's files, `NUL` discarded) or
+ * directly. With `endless`, the process starts (its redirection files
+ * appear, empty) and never ends: the result is undefined.
+ */
+export function runWindowsCommandLine(guest: GuestSimulation, commandLine: string, options: { readonly endless?: boolean } = {}): number | undefined {
+  const argv = splitWindowsCommandLine(commandLine);
+  if (!isCmd(argv[0] ?? '')) return options.endless === true ? undefined : guest.run(argv).exitCode;
+  const invocation = interpretCmdCommandLine(commandLine);
+  const write = (path: string | undefined, text: string): void => {
+    if (path !== undefined && path.toUpperCase() !== 'NUL') guest.files.set(path, new TextEncoder().encode(text));
+  };
+  if (options.endless === true) {
+    write(invocation.stdout, '');
+    write(invocation.stderr, '');
+    return undefined;
+  }
+  const result = guest.run(invocation.argv);
+  write(invocation.stdout, result.stdout);
+  write(invocation.stderr, result.stderr);
+  return result.exitCode;
+}

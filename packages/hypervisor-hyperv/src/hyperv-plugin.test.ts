@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { PluginError, type GuestConnector, type Plugin, type PluginRegistry, type SessionOpener } from '@gipkit/plugin-api';
+import { SimulatedGuest } from '@gipkit/testkit';
+import { SimulatedWindowsNetwork } from '@gipkit/guest-lan/testing';
+import { hypervPlugin } from './hyperv-plugin.js';
+import { SimulatedPowerShellDirect } from './testing/index.js';
+
+function registered(plugin: Plugin): string[] {
+  const connectors: GuestConnector[] = [];
+  const unused = (): never => {
+    throw new Error('not expected');
+  };
+  const registry: PluginRegistry = {
+    addConnector: (connector) => void connectors.push(connector),
+    addRules: unused, changeRules: unused, addOperator: unused, addFact: unused, addPlatform: unused, addDeployer: unused, addDispatcher: unused, onDispose: unused,
+  };
+  plugin.setup(registry);
+  return connectors.map((connector) => `${connector.platform}/${connector.method}`);
+}
+
+const opener: SessionOpener = { open: () => Promise.reject(new Error('unused')) };
+const guests = new Map([['win', new SimulatedGuest('win', 'windows')]]);
+
+describe('hypervPlugin', () => {
+  it('registers only what is configured', () => {
+    expect(registered(hypervPlugin({ linux: opener }))).toEqual(['hyperv/lan']);
+    expect(registered(hypervPlugin({ powerShellDirect: new SimulatedPowerShellDirect({ guests }) }))).toEqual(['hyperv/powershell-direct']);
+    expect(registered(hypervPlugin({ windows: new SimulatedWindowsNetwork({ guests }), powerShellDirect: new SimulatedPowerShellDirect({ guests }) })))
+      .toEqual(['hyperv/lan', 'hyperv/powershell-direct']);
+  });
+
+  it('fails fast when nothing is configured or an option is invalid', () => {
+    expect(() => hypervPlugin({})).toThrow(PluginError);
+    expect(() => hypervPlugin({ powerShellDirect: new SimulatedPowerShellDirect({ guests }), powerShellDirectOptions: { maxOutputBytes: -1 } })).toThrow(/maxOutputBytes/);
+  });
+
+  it('is a plugin for plugin-api 1, named after its package', () => {
+    const plugin = hypervPlugin({ linux: opener });
+    expect([plugin.name, plugin.apiVersion]).toEqual(['@gipkit/hypervisor-hyperv', 1]);
+  });
+});

@@ -1,0 +1,23 @@
+import { ConnectorError, ErrorCode } from '@gipkit/plugin-api';
+
+/** One word for a POSIX shell: in single quotes, a single quote as `'\''`. Nothing in it is expanded. */
+export function quotePosixArgument(argument: string): string {
+  return `'${argument.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Checks and normalises an absolute POSIX path: no `.` or `..` segments, no empty segments, no trailing `/`. */
+export function normalizePosixPath(path: string): string {
+  if (!path.startsWith('/') || path.includes('\0')) throw new ConnectorError(ErrorCode.ConnectorFailed, `${path} is not an absolute path (/…)`);
+  const segments = path.split('/').filter((segment) => segment !== '');
+  if (segments.some((segment) => segment === '.' || segment === '..')) {
+    throw new ConnectorError(ErrorCode.ConnectorFailed, `${path} is not a plain path: . and .. are not allowed`);
+  }
+  return `/${segments.join('/')}`;
+}
+
+/** The folder holding a path (`/a/b` → `/a`, `/a` → `/`). */
+export function posixParent(path: string): string {
+  const normalized = normalizePosixPath(path);
+  const last = normalized.lastIndexOf('/');
+  return last <= 0 ? '/' : normalized.slice(0, last);
+}

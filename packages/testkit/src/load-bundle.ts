@@ -1,0 +1,125 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ErrorCode, InputError, type BundleFile, type ComponentBundle, type Diagnostic, type OsFamily } from '@gipkit/plugin-api';
+
+const MANIFEST = 'bundle.json';
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/;
+const FAMILIES: readonly OsFamily[] = ['linux', 'windows'];
+const KEYS = ['name', 'version', 'files', 'start', 'health', 'description'];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Line and column of a character offset, 1-based. */
+function position(source: string, offset: number): { line: number; column: number } {
+  const before = source.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+/**
+ * Reads a component bundle from a folder: `bundle.json`
+ * (`{ name, version, files, start: { linux?, windows? }, health: { linux?, windows? } }`,
+ * where each entry of `files` is a path or `{ path, executable }`) and the files
+ * it lists. Every problem is reported at once, in one `InputError` with code
+ * GIPKIT_BUNDLE_INVALID whose diagnostics name the file, the place and the value.
+ */
+export async function loadBundle(folder: string): Promise<ComponentBundle> {
+  const file = join(folder, MANIFEST);
+  const problems: Diagnostic[] = [];
+  const problem = (path: string, message: string, value?: unknown): void => {
+    problems.push(value === undefined ? { file, path, message } : { file, path, message, value });
+  };
+  const invalid = (): InputError => new InputError(ErrorCode.BundleInvalid, `bundle ${resolve(folder)} is invalid:`, problems);
+
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    problem('', `cannot read the manifest: ${(error as Error).message}`);
+    throw invalid();
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(source.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    const message = (error as Error).message;
+    const offset = /position (\d+)/.exec(message)?.[1];
+    problems.push({ file, path: '', message: `not valid JSON: ${message}`, ...(offset === undefined ? {} : position(source, Number(offset))) });
+    throw invalid();
+  }
+  if (!isObject(manifest)) {
+    problem('', 'the manifest must be a JSON object', manifest);
+    throw invalid();
+  }
+
+  for (const key of Object.keys(manifest)) if (!KEYS.includes(key)) problem(key, `unknown key (expected one of ${KEYS.join(', ')})`, manifest[key]);
+  const { name, version } = manifest;
+  if (typeof name !== 'string' || !NAME.test(name)) problem('name', `must be a string matching ${NAME.source}`, name);
+  if (typeof version !== 'string' || !VERSION.test(version)) problem('version', `must be a string matching ${VERSION.source}`, version);
+
+  const files: BundleFile[] = [];
+  if (!Array.isArray(manifest.files) || manifest.files.length === 0) {
+    problem('files', 'must be a non-empty array of paths or { path, executable } objects', manifest.files);
+  } else {
+    const seen = new Set<string>();
+    for (const [index, entry] of (manifest.files as unknown[]).entries()) {
+      const at = `files[${index}]`;
+      const path = isObject(entry) ? entry.path : entry;
+      const where = isObject(entry) ? `${at}.path` : at;
+      if (isObject(entry)) {
+        for (const key of Object.keys(entry)) if (key !== 'path' && key !== 'executable') problem(`${at}.${key}`, 'unknown key (expected path, executable)', entry[key]);
+        if (entry.executable !== undefined && typeof entry.executable !== 'boolean') problem(`${at}.executable`, 'must be true or false', entry.executable);
+      }
+      if (typeof path !== 'string') {
+        problem(where, 'must be a path relative to the bundle folder', path);
+        continue;
+      }
+      const segments = path.split('/');
+      if (path.includes('\\') || segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+        problem(where, "must be relative, '/'-separated, without '.' or '..'", path);
+        continue;
+      }
+      if (seen.has(path)) problem(where, 'is listed twice', path);
+      seen.add(path);
+      try {
+        if (!(await stat(join(folder, ...segments))).isFile()) {
+          problem(where, 'is not a file', path);
+          continue;
+        }
+        const contents = new Uint8Array(await readFile(join(folder, ...segments)));
+        files.push(isObject(entry) && entry.executable === true ? { path, contents, executable: true } : { path, contents });
+      } catch {
+        problem(where, `does not exist in ${resolve(folder)}`, path);
+      }
+    }
+  }
+
+  const commands = (key: 'start' | 'health'): Partial<Record<OsFamily, readonly string[]>> => {
+    const value = manifest[key];
+    const result: Partial<Record<OsFamily, readonly string[]>> = {};
+    if (!isObject(value) || Object.keys(value).length === 0) {
+      problem(key, `must be an object with a command per OS family (${FAMILIES.join(', ')})`, value);
+      return result;
+    }
+    for (const [family, command] of Object.entries(value)) {
+      if (!FAMILIES.includes(family as OsFamily)) {
+        problem(`${key}.${family}`, `unknown OS family (expected ${FAMILIES.join(' or ')})`, command);
+      } else if (!Array.isArray(command) || command.length === 0 || !command.every((word) => typeof word === 'string') || command[0] === '') {
+        problem(`${key}.${family}`, 'must be a non-empty array of strings: the program and its arguments', command);
+      } else {
+        result[family as OsFamily] = command as string[];
+      }
+    }
+    return result;
+  };
+  const start = commands('start');
+  const health = commands('health');
+  const given = (key: 'start' | 'health', family: OsFamily): boolean => isObject(manifest[key]) && (manifest[key] as Record<string, unknown>)[family] !== undefined;
+  for (const family of FAMILIES) {
+    if (given('start', family) && !given('health', family) && isObject(manifest.health)) problem(`health.${family}`, `is missing: start.${family} needs a health command`);
+    if (given('health', family) && !given('start', family) && isObject(manifest.start)) problem(`start.${family}`, `is missing: health.${family} needs a start command`);
+  }
+
+  if (problems.length > 0) throw invalid();
+  return { name: name as string, version: version as string, files, start, health };
+}

@@ -1,0 +1,2 @@
+export { createSshOpener } from './create-ssh-opener.js';
+export type { SshOpenerOptions } from './create-ssh-opener.js';

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { TERMINAL_EVENT_TYPES, type GipkitEvent } from '@gipkit/plugin-api';
+import { gipkit, tempFiles } from './cli-harness.js';
+
+const LAB = ['--inventory', 'examples/lab/inventory.yaml', '--job', 'examples/lab/nightly.job.yaml', '--bundle', 'examples/bundles/hello-agent'];
+const DEMO = ['run', '--simulate', '--lab', 'examples/lab/simulated-lab.yaml', ...LAB];
+
+describe('gipkit run', () => {
+  it('the demo: Branch A\'s proxy cannot connect, its VMs fail over to the backup server, and the summary says so', () => {
+    const result = gipkit(...DEMO);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/sql-a: failover from win-proxy-a to the backup server vbr/);
+    expect(result.stdout).toMatch(/sql-a: deployed by vbr over lan \(failover\)/);
+    expect(result.stdout).toMatch(/erp-b: .* \(the session dropped; reconnecting once\)/);
+    expect(result.stdout).toMatch(/SERVER\s+DONE\s+FAILED OVER\s+CRASH-CONSISTENT\s+FAILED/);
+    expect(result.stdout).toMatch(/^vbr\s+\d+\s+4\s+0\s+0$/m);
+    expect(result.stdout).toMatch(/cleanup: \d+ removed, 0 persistent kept, 0 failed/);
+    expect(result.stdout).toMatch(/simulated lab: 0 file\(s\) left in guests/);
+  });
+
+  it('--events ndjson streams every event as one JSON line on stdout, one terminal event per VM, and moves the summary to stderr', () => {
+    const result = gipkit(...DEMO, '--events', 'ndjson');
+    expect(result.code).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as GipkitEvent);
+    expect(events[0]?.type).toBe('plan.started');
+    expect(events.at(-1)?.type).toBe('job.completed');
+    const terminal = new Map<string, number>();
+    for (const event of events) {
+      if ((TERMINAL_EVENT_TYPES as readonly string[]).includes(event.type) && 'vm' in event) terminal.set(event.vm, (terminal.get(event.vm) ?? 0) + 1);
+    }
+    expect(terminal.size).toBe(22);
+    expect([...terminal.values()].every((count) => count === 1)).toBe(true);
+    expect(new Set(events.map((event) => event.runId)).size).toBe(1);
+    expect(result.stderr).toMatch(/job nightly: 22 VMs/);
+  });
+
+  it('exits 1 when a VM fails under fail-vm, and lists what cleanup could not remove', () => {
+    const files = tempFiles({
+      'job.yaml': 'id: strict\nvms: [sql-a, file-a, web-hq-01]\nguestProcessing: { applicationAware: true }\ncredentials: { kind: standard, account: backup }\n',
+      'lab.yaml': 'faults:\n  - { vm: sql-a, fault: refuse }\n  - { vm: web-hq-01, fault: fail-remove }\n',
+    });
+    const result = gipkit('run', '--simulate', '--lab', files['lab.yaml'] ?? '', '--inventory', 'examples/lab/inventory.yaml', '--job', files['job.yaml'] ?? '', '--bundle', 'examples/bundles/hello-agent');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/sql-a: failed at connect/);
+    expect(result.stdout).toMatch(/web-hq-01 on lin-proxy-hq: .*GIPKIT_CONNECTOR_FAILED/);
+    expect(result.stdout).toMatch(/result: not accepted/);
+  });
+
+  it('a bad lab file exits 2 before any work, with every problem, its place and value', () => {
+    const files = tempFiles({ 'lab.yaml': 'latencyMs: -1\nfaults:\n  - { vm: a, fault: melt }\n  - { fault: hang, step: forever }\n  - { fault: fail-health }\nextra: 1\n' });
+    const result = gipkit('run', '--simulate', '--lab', files['lab.yaml'] ?? '', ...LAB);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n').slice(1).map((line) => line.trim().replace(/^.*lab\.yaml/, 'lab.yaml'));
+    expect(lines).toEqual([
+      'lab.yaml:6:1: extra: unknown key (found "extra")',
+      'lab.yaml:1:12: latencyMs: expected a number of milliseconds, 0 or more (found -1)',
+      'lab.yaml:3:21: faults[0].fault: expected one of refuse, drop, hang, fail-remove, fail-health (found "melt")',
+      'lab.yaml:4:26: faults[1].step: expected one of connect, run, upload, remove (found "forever")',
+      'lab.yaml:5:5: faults[2]: fail-health needs vm: the guest whose health check fails',
+    ]);
+    expect(result.stdout).toBe('');
+  });
+
+  it('usage errors exit 2: --bundle is required, --lab needs --simulate, limits are whole numbers', () => {
+    expect(gipkit('run', '--inventory', 'examples/lab/inventory.yaml', '--job', 'examples/lab/nightly.job.yaml').stderr).toMatch(/missing --bundle/);
+    expect(gipkit('run', '--lab', 'x.yaml', ...LAB).stderr).toMatch(/--lab needs --simulate/);
+    const bad = gipkit('run', '--simulate', '--per-proxy', '0', ...LAB);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--per-proxy must be a whole number of at least 1 \(got '0'\)/);
+  });
+});

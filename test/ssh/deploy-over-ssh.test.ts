@@ -1,0 +1,171 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGipkit, type ValidInput } from '@gipkit/core';
+import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
+import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
+import type { GipkitEvent, SessionOpener } from '@gipkit/plugin-api';
+import { loadBundle } from '@gipkit/testkit';
+import { createSshOpener } from '@gipkit/transport-ssh';
+import { startSshServer, type SshServer } from './ssh-server.js';
+import { closedPort } from './tcp-fixtures.js';
+
+// End to end over real SSH: Debian's OpenSSH server on 127.0.0.2 and a high
+// port, a throwaway user and key; the example bundle deployed by `gipkit.run`
+// through the VMware LAN connector, the SSH transport and the Linux deployer.
+
+const BUNDLE_DIR = resolve(import.meta.dirname, '../../examples/bundles/hello-agent');
+
+let server: SshServer;
+let scratch: string;
+let knownHosts: string;
+let refusedPort: number;
+
+beforeAll(async () => {
+  server = await startSshServer({ address: '127.0.0.2', user: 'gipkit-deploy' });
+  scratch = mkdtempSync(join(tmpdir(), 'gipkit-ssh-deploy-'));
+  knownHosts = join(scratch, 'known_hosts');
+  writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+  refusedPort = await closedPort('127.0.0.2');
+});
+
+afterAll(async () => {
+  // Stop a persistent daemon left by the persistent test, by its pid file, then the server.
+  for (const pidFile of findFiles(join(server.home, 'gipkit-opt'), 'gipkit-service.pid')) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    if (pid > 0) tryKill(pid);
+  }
+  rmSync(join(server.home, 'gipkit-opt'), { recursive: true, force: true });
+  rmSync(join(server.home, 'gipkit-tmp'), { recursive: true, force: true });
+  await server.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function findFiles(folder: string, name: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith(name)).map((path) => join(folder, path));
+}
+
+function tryKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
+
+/** Alive and not a zombie (an exited daemon whose parent, PID 1 in a container, may not reap it). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function input(job: Record<string, unknown> = {}): ValidInput {
+  return createGipkit().validateInput({
+    inventory: {
+      backupServer: 'vbr',
+      networks: [{ id: 'loopback', cidrs: ['127.0.0.0/8'] }],
+      hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }],
+      servers: [
+        { id: 'vbr', os: { family: 'linux' }, addresses: ['127.0.0.1'], roles: ['backup-server'] },
+        { id: 'branch-proxy', os: { family: 'linux' }, addresses: ['127.0.0.3'], roles: ['vmware-proxy'] },
+      ],
+      vms: [{ id: 'app-01', host: 'esx', guest: { family: 'linux' }, addresses: ['127.0.0.2'], sshPort: server.port }],
+    },
+    job: {
+      id: 'ssh-e2e',
+      vms: ['app-01'],
+      guestProcessing: { applicationAware: true },
+      credentials: { kind: 'standard', account: server.user, secret: { file: server.privateKeyPath } },
+      ...job,
+    },
+  });
+}
+
+/**
+ * The in-process agent connects from this machine whichever server the task
+ * names. `blocked` proxies reach the guest's address on a closed port: a real
+ * refused TCP connection, as from a proxy behind a firewall.
+ */
+function engine(blocked: readonly string[] = []) {
+  const ssh = createSshOpener({ knownHostsFile: knownHosts });
+  const linux: SessionOpener = {
+    open: (request, method, options) => ssh.open(blocked.includes(request.proxy) ? { ...request, sshPort: refusedPort } : request, method, options),
+  };
+  const deployer = linuxDeployerPlugin({ tempRoot: join(server.home, 'gipkit-tmp'), installRoot: join(server.home, 'gipkit-opt'), serviceManager: 'daemon' });
+  const gipkit = createGipkit({ plugins: [vmwarePlugin({ linux }), deployer] });
+  const events: GipkitEvent[] = [];
+  gipkit.events$.subscribe((event) => events.push(event));
+  return { gipkit, events };
+}
+
+describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
+  it('non-persistent: the bundle is uploaded, runs and is healthy, and nothing of it is left after the job', async () => {
+    const bundle = await loadBundle(BUNDLE_DIR);
+    const { gipkit, events } = engine();
+    let seen: { location: string; heartbeat: boolean; pid: number; alive: boolean } | undefined;
+    const result = await gipkit.run(input(), {
+      bundle,
+      beforeCleanup: async () => {
+        const deployed = events.find((event) => event.type === 'deployment.succeeded');
+        const location = deployed?.type === 'deployment.succeeded' ? deployed.location : '';
+        const pid = Number(readFileSync(join(location, 'gipkit-service.pid'), 'utf8'));
+        seen = { location, heartbeat: existsSync(join(location, 'heartbeat')), pid, alive: running(pid) };
+      },
+    });
+    expect(result.accepted).toBe(true);
+    expect(result.vms[0]).toMatchObject({ vm: 'app-01', status: 'succeeded', server: 'branch-proxy', method: 'lan', failedOver: false });
+    expect(events.filter((event) => event.type === 'deployment.step').map((event) => (event.type === 'deployment.step' ? event.step : ''))).toEqual(['connect', 'upload', 'start', 'health']);
+    expect(seen?.location.startsWith(join(server.home, 'gipkit-tmp', 'gipkit-'))).toBe(true);
+    expect(seen?.heartbeat).toBe(true);
+    expect(seen?.alive).toBe(true);
+    // After the job: the folder is gone and the agent stopped.
+    expect(existsSync(seen?.location ?? '/')).toBe(false);
+    expect(running(seen?.pid ?? 0)).toBe(false);
+    expect(readdirSync(join(server.home, 'gipkit-tmp'))).toEqual([]);
+    expect(result.cleanup).toMatchObject({ removed: 1, failures: [] });
+  });
+
+  it('persistent: installed once, kept after the job, and reused by the second run', async () => {
+    const bundle = await loadBundle(BUNDLE_DIR);
+    const first = engine();
+    const one = await first.gipkit.run(input({ runtimeComponents: 'persistent' }), { bundle });
+    expect(one.accepted).toBe(true);
+    const installed = first.events.find((event) => event.type === 'deployment.succeeded');
+    expect(installed).toMatchObject({ reused: false, location: join(server.home, 'gipkit-opt', 'hello-agent'), version: '1.0.0' });
+    expect(first.events.some((event) => event.type === 'deployment.step' && event.step === 'install')).toBe(true);
+    const location = join(server.home, 'gipkit-opt', 'hello-agent');
+    expect(existsSync(join(location, 'agent.sh'))).toBe(true);
+    const pid = Number(readFileSync(join(location, 'gipkit-service.pid'), 'utf8'));
+    expect(running(pid)).toBe(true);
+    expect(one.cleanup).toMatchObject({ removed: 0, kept: 1 });
+
+    const second = engine();
+    const two = await second.gipkit.run(input({ runtimeComponents: 'persistent' }), { bundle });
+    expect(two.accepted).toBe(true);
+    expect(second.events.find((event) => event.type === 'deployment.succeeded')).toMatchObject({ reused: true });
+    expect(second.events.some((event) => event.type === 'deployment.step' && (event.step === 'upload' || event.step === 'install'))).toBe(false);
+    expect(Number(readFileSync(join(location, 'gipkit-service.pid'), 'utf8'))).toBe(pid);
+  });
+
+  it('a refused connection from the proxy leads to failover: the backup server deploys over SSH', async () => {
+    const bundle = await loadBundle(BUNDLE_DIR);
+    const { gipkit, events } = engine(['branch-proxy']);
+    const result = await gipkit.run(input(), { bundle });
+    const refused = events.find((event) => event.type === 'connection.failed' && event.method === 'lan');
+    expect(refused).toMatchObject({ server: 'branch-proxy', cause: { code: 'GIPKIT_CONNECTOR_REFUSED' } });
+    expect(events.find((event) => event.type === 'failover.started')).toMatchObject({ from: 'branch-proxy', to: 'vbr' });
+    expect(result.vms[0]).toMatchObject({ status: 'succeeded', server: 'vbr', method: 'lan', failedOver: true });
+    expect(result.accepted).toBe(true);
+    expect(readdirSync(join(server.home, 'gipkit-tmp'))).toEqual([]);
+    // The key file's contents never reach an event.
+    expect(JSON.stringify(events)).not.toContain(server.privateKey.split('\n')[1] ?? 'never');
+    expect(execFileSync('/bin/sh', ['-c', `ls -A ${join(server.home, 'gipkit-tmp')} | wc -l`], { encoding: 'utf8' }).trim()).toBe('0');
+  });
+});
