@@ -62,6 +62,33 @@ function nullPlugin() {
   };
 }
 
+/** One upload, a start and a health command (the simulated guest's `cat`), one removal. */
+function minimalDeployerPlugin() {
+  const folder = (runId) => `C:\\Windows\\Temp\\gipkit-${runId}`;
+  return {
+    name: 'bench-minimal-deployer', apiVersion: 1,
+    setup(registry) {
+      registry.addDeployer({
+        family: 'windows',
+        locate: (b, mode, runId) => folder(runId),
+        deploy: async (session, b, mode, context) => {
+          const call = (step) => ({ timeoutMs: context.timeouts[step], signal: context.signal });
+          const agent = `${folder(context.runId)}\\agent.ps1`;
+          context.step('upload');
+          await session.upload(b.files[0].contents, agent, call('upload'));
+          context.step('start');
+          await session.run(['cat', agent], call('start'));
+          context.step('health');
+          const health = await session.run(['cat', agent], call('health'));
+          if (health.exitCode !== 0) throw new Error(`health: ${health.stderr}`);
+          return { mode, location: folder(context.runId), version: b.version, reused: false };
+        },
+        remove: (session, location, context) => session.remove(location, { timeoutMs: context.timeouts.remove, signal: context.signal }),
+      });
+    },
+  };
+}
+
 /** Counts session calls per VM, to compute the bound the limits allow. */
 function countingLab(lab) {
   let calls = 0;
@@ -102,9 +129,9 @@ const concurrency = { perServer: 4, total: PROXIES * 4 };
 const lines = [];
 
 // 1. The orchestrator alone.
-await timedRun(input, [nullPlugin()], { concurrency });
+for (let warm = 0; warm < 3; warm++) await timedRun(input, [nullPlugin()], { concurrency });
 const alone = [];
-for (let run = 0; run < (quick ? 3 : 5); run++) alone.push((await timedRun(input, [nullPlugin()], { concurrency })).ms);
+for (let run = 0; run < (quick ? 5 : 9); run++) alone.push((await timedRun(input, [nullPlugin()], { concurrency })).ms);
 const aloneUs = (median(alone) * 1000) / VMS;
 console.error(`orchestrator alone: ${fmt(aloneUs, 1)} µs/VM`);
 
@@ -119,6 +146,7 @@ for (let run = 0; run < (quick ? 2 : 3); run++) {
 }
 const stackUs = (median(stack) * 1000) / VMS;
 console.error(`whole stack: ${fmt(stackUs, 1)} µs/VM, ${counted / VMS} connector calls per VM`);
+const stackCalls = counted / VMS;
 const memory = [];
 for (const size of [5_000, 10_000, 20_000]) {
   const sized = estate(size, PROXIES);
@@ -128,26 +156,39 @@ for (const size of [5_000, 10_000, 20_000]) {
   console.error(`${size} VMs: ${run.events} events, heap after the run +${fmt(run.heapDeltaMiB, 1)} MiB`);
 }
 
-// 3. 20 ms per step under the limits: the bound is ceil(VMs per proxy / perServer) waves of (calls per VM) × 20 ms.
+// 3. 20 ms per lab call under the limits. The simulated guest's own CPU cost (it parses the Windows deployer's
+// control script in JavaScript, ~0.3 ms per VM) stands in for work that real guests do elsewhere, so this part
+// deploys with a minimal deployer: one upload, a start and a health command, one removal, each a lab call of 20 ms.
+// The bound: every task is a sequence of calls, so a phase (deployment, then cleanup) takes at least
+// max(ceil(VMs / total), ceil(VMs per proxy / perServer)) waves of (its calls per VM) × 20 ms.
 const LATENCY = 20;
-const lab = new SimulatedLab(input.inventory, { latencyMs: LATENCY });
-const latent = await timedRun(input, [lab.plugin(), windowsDeployerPlugin()], { concurrency });
-const deployCalls = counted / VMS;
-const waves = Math.ceil(VMS / PROXIES / concurrency.perServer);
-const boundMs = waves * deployCalls * LATENCY;
-const over = (latent.ms / boundMs - 1) * 100;
-console.error(`20 ms steps: ${fmt(latent.ms / 1000)} s against a bound of ${fmt(boundMs / 1000)} s (${fmt(over, 1)} % over)`);
+const countLab = new SimulatedLab(input.inventory);
+const countCalls = countingLab(countLab);
+let beforeCleanupCalls = 0;
+await timedRun(input, [countLab.plugin(), minimalDeployerPlugin()], { concurrency, beforeCleanup: async () => { beforeCleanupCalls = countCalls(); } });
+const deployCalls = beforeCleanupCalls / VMS;
+const cleanupCalls = (countCalls() - beforeCleanupCalls) / VMS;
+const latency = [];
+for (const limits of [{ perServer: 4, total: 64 }, { perServer: 4, total: PROXIES * 4 }]) {
+  const lab = new SimulatedLab(input.inventory, { latencyMs: LATENCY });
+  const run = await timedRun(input, [lab.plugin(), minimalDeployerPlugin()], { concurrency: limits });
+  const waves = Math.max(Math.ceil(VMS / limits.total), Math.ceil(VMS / PROXIES / limits.perServer));
+  const boundMs = waves * (deployCalls + cleanupCalls) * LATENCY;
+  const over = (run.ms / boundMs - 1) * 100;
+  latency.push({ limits, ms: run.ms, waves, boundMs, over });
+  console.error(`20 ms calls, ${limits.perServer}/${limits.total}: ${fmt(run.ms / 1000)} s against a bound of ${fmt(boundMs / 1000)} s (${fmt(over, 1)} % over)`);
+}
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
 lines.push(
-  `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. ${VMS.toLocaleString('en')} VMs over ${PROXIES} proxies, ${concurrency.perServer} tasks per proxy, ${concurrency.total} in all.`,
+  `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. ${VMS.toLocaleString('en')} VMs over ${PROXIES} proxies; unless a row says otherwise, ${concurrency.perServer} tasks per proxy and ${concurrency.total} in all.`,
   '',
   '| measure | result | target |',
   '|---|---|---|',
   `| orchestrator alone (instant sessions, no-op deployer), median | ${fmt(aloneUs, 1)} µs/VM (${fmt(median(alone) / 1000)} s) | < 50 µs/VM: ${aloneUs < 50 ? 'met' : '**missed**'} |`,
-  `| whole stack at zero latency (simulated lab, Windows deployer, deploy and cleanup), median | ${fmt(stackUs, 1)} µs/VM, ${deployCalls} connector calls per VM | — |`,
+  `| whole stack at zero latency (simulated lab, Windows deployer, deploy and cleanup), median | ${fmt(stackUs, 1)} µs/VM, ${stackCalls} connector calls per VM | — |`,
   ...memory.map((m) => `| memory after a ${m.size.toLocaleString('en')}-VM run (${m.events.toLocaleString('en')} events observed, none kept) | heap +${fmt(m.heapDeltaMiB, 1)} MiB (${fmt((m.heapDeltaMiB * 2 ** 20) / m.size, 0)} bytes/VM: the per-VM outcomes of the result) | flat per event |`),
-  `| 20 ms per call, limits as above | ${fmt(latent.ms / 1000)} s; bound ${waves} waves × ${deployCalls} calls × ${LATENCY} ms = ${fmt(boundMs / 1000)} s | within 10 %: ${over <= 10 ? 'met' : '**missed**'} (${fmt(over, 1)} % over) |`,
+  ...latency.map((l) => `| 20 ms per lab call (minimal deployer: ${deployCalls} calls to deploy, ${cleanupCalls} to clean up), ${l.limits.perServer} per proxy, ${l.limits.total} in all | ${fmt(l.ms / 1000)} s; bound ${l.waves} waves × ${deployCalls + cleanupCalls} calls × ${LATENCY} ms = ${fmt(l.boundMs / 1000)} s | within 10 %: ${l.over <= 10 ? 'met' : '**missed**'} (${fmt(l.over, 1)} % over) |`),
 );
 const report = lines.join('\n');
 console.log(report);

@@ -106,3 +106,7 @@ if (process.argv.includes('--write-docs')) {
   if (start < 0 || end < 0) throw new Error(`${page}: markers not found`);
   writeFileSync(page, `${text.slice(0, start + START.length)}\n${report}\n${text.slice(end)}`);
 }
+
+// Second part: the deployment orchestrator on the simulated lab (same flags).
+const deploy = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench/deploy.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+if (deploy.status !== 0) process.exit(deploy.status ?? 1);

@@ -55,6 +55,7 @@ describe('gipkit run', () => {
     expect(lines).toEqual([
       'lab.yaml:6:1: extra: unknown key (found "extra")',
       'lab.yaml:1:12: latencyMs: expected a number of milliseconds, 0 or more (found -1)',
+      'lab.yaml:3:11: faults[0].vm: no VM of the inventory has this id (found "a")',
       'lab.yaml:3:21: faults[0].fault: expected one of refuse, drop, hang, fail-remove, fail-health (found "melt")',
       'lab.yaml:4:26: faults[1].step: expected one of connect, run, upload, remove (found "forever")',
       'lab.yaml:5:5: faults[2]: fail-health needs vm: the guest whose health check fails',
@@ -68,5 +69,32 @@ describe('gipkit run', () => {
     const bad = gipkit('run', '--simulate', '--per-proxy', '0', ...LAB);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--per-proxy must be a whole number of at least 1 \(got '0'\)/);
+  });
+});
+
+describe('gipkit run: Ctrl-C', () => {
+  it('stops new work, still removes what was deployed, and exits 1', async () => {
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('./cli-harness.js');
+    const files = tempFiles({ 'lab.yaml': 'latencyMs: 150\n' });
+    const child = spawn(process.execPath, [join(ROOT, 'packages/cli/dist/bin.js'), 'run', '--simulate', '--lab', files['lab.yaml'] ?? '', '--per-proxy', '1', ...LAB], { cwd: ROOT });
+    let stdout = '';
+    let interrupted = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (!interrupted && /deployed by/.test(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(interrupted).toBe(true);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/cancelling: no new work starts; what was deployed is being removed/);
+    expect(stdout).toMatch(/failed at queue: the run was cancelled before/);
+    expect(stdout).toMatch(/\(cancelled\)/);
+    expect(stdout).toMatch(/cleanup: [1-9]\d* removed, 0 persistent kept, 0 failed/);
+    expect(stdout).toMatch(/simulated lab: 0 file\(s\) left in guests/);
   });
 });

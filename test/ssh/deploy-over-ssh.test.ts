@@ -93,8 +93,7 @@ function input(job: Record<string, unknown> = {}): ValidInput {
  * names. `blocked` proxies reach the guest's address on a closed port: a real
  * refused TCP connection, as from a proxy behind a firewall.
  */
-function engine(blocked: readonly string[] = []) {
-  const ssh = createSshOpener({ knownHostsFile: knownHosts });
+function engine(blocked: readonly string[] = [], ssh = createSshOpener({ knownHostsFile: knownHosts })) {
   const linux: SessionOpener = {
     open: (request, method, options) => ssh.open(blocked.includes(request.proxy) ? { ...request, sshPort: refusedPort } : request, method, options),
   };
@@ -167,5 +166,17 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
     // The key file's contents never reach an event.
     expect(JSON.stringify(events)).not.toContain(server.privateKey.split('\n')[1] ?? 'never');
     expect(execFileSync('/bin/sh', ['-c', `ls -A ${join(server.home, 'gipkit-tmp')} | wc -l`], { encoding: 'utf8' }).trim()).toBe('0');
+  });
+
+  it('trust on first use: an unknown host key is accepted, recorded in the known-hosts file, and reported as an event', async () => {
+    const bundle = await loadBundle(BUNDLE_DIR);
+    const fresh = join(scratch, 'known_hosts.tofu');
+    writeFileSync(fresh, '');
+    const { gipkit, events } = engine([], createSshOpener({ knownHostsFile: fresh, trustOnFirstUse: true }));
+    const result = await gipkit.run(input(), { bundle });
+    expect(result.accepted).toBe(true);
+    const trusted = events.filter((event) => event.type === 'connection.host-key-trusted');
+    expect(trusted[0]).toMatchObject({ vm: 'app-01', server: 'branch-proxy', fingerprint: server.hostKeyFingerprint, knownHostsFile: fresh });
+    expect(readFileSync(fresh, 'utf8')).toContain(server.knownHostsLine.split(' ').slice(1).join(' '));
   });
 });

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { LinuxDeployer } from '@gipkit/deployer-linux';
 import { WindowsDeployer } from '@gipkit/deployer-windows';
 import type { GuestDeployer } from '@gipkit/plugin-api';
-import { describeDeployer, loadBundle } from '@gipkit/testkit';
+import { loadBundle } from '@gipkit/testkit';
+import { describeDeployer } from '@gipkit/testkit/conformance';
 import { QemuAgentConnector } from './qemu-agent-connector.js';
 import { callOptions, guestAgentLab } from './testing/guest-agent-lab.js';
 

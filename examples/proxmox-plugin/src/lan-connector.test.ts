@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, type SessionOpener } from '@gipkit/plugin-api';
-import { describeConnector, SimulatedGuest } from '@gipkit/testkit';
+import { SimulatedGuest } from '@gipkit/testkit';
+import { describeConnector } from '@gipkit/testkit/conformance';
 import { LanConnector } from './lan-connector.js';
 import { callOptions } from './testing/guest-agent-lab.js';
 import { SimulatedSessionOpener } from './testing/simulated-session-opener.js';

@@ -1,8 +1,7 @@
 import {
-  ConnectorError, ErrorCode, GipkitError,
+  callWithin, ConnectorError, ErrorCode, GipkitError,
   type CallOptions, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform, type SessionOpener,
 } from '@gipkit/plugin-api';
-import { callWithin } from './call-within.js';
 
 export interface LanConnectorOptions {
   /** The platform whose VMs it reaches (`proxmox`). */

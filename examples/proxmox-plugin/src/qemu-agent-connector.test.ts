@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, ErrorCode, type GuestSession } from '@gipkit/plugin-api';
-import { describeConnector } from '@gipkit/testkit';
+import { describeConnector } from '@gipkit/testkit/conformance';
 import { POWERSHELL } from './guest-commands.js';
 import { QemuAgentConnector } from './qemu-agent-connector.js';
 import { FILE_WRITE_MAX_BYTES } from './qemu-agent-session.js';

@@ -1,8 +1,7 @@
 import {
-  ConnectorError, ErrorCode, PluginError,
+  callWithin, ConnectorError, ErrorCode, PluginError,
   type CallOptions, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type Platform,
 } from '@gipkit/plugin-api';
-import { callWithin } from './call-within.js';
 import { guestCommands } from './guest-commands.js';
 import { connectorErrorOf } from './qemu-agent-errors.js';
 import { QemuAgentSession } from './qemu-agent-session.js';

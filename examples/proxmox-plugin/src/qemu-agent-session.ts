@@ -1,9 +1,8 @@
 import { Buffer } from 'node:buffer';
 import {
-  ConnectorError, ErrorCode,
+  callWithin, ConnectorError, ErrorCode, pause,
   type CallOptions, type CommandResult, type ConnectionMethod, type GuestSession,
 } from '@gipkit/plugin-api';
-import { callWithin, pause } from './call-within.js';
 import type { GuestCommands } from './guest-commands.js';
 import { connectorErrorOf } from './qemu-agent-errors.js';
 import {

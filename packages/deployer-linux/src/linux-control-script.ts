@@ -1,20 +1,11 @@
-import type { DeploymentMode } from '@gipkit/plugin-api';
+import type { ControlScriptSpec } from '@gipkit/deployer-kit';
 
 /** How a persistent component runs: `auto` picks systemd when the user is root and systemd runs, else a daemon. */
 export type LinuxServiceManager = 'auto' | 'systemd' | 'daemon';
 
-/** What the control script of one deployment knows. */
-export interface LinuxControlScriptSpec {
-  readonly name: string;
-  readonly version: string;
-  readonly mode: DeploymentMode;
-  /** Absolute folder of the component on the guest. */
-  readonly folder: string;
-  readonly start: readonly string[];
-  readonly health: readonly string[];
+/** What the control script of one deployment knows: the common spec, and how a persistent component runs. */
+export interface LinuxControlScriptSpec extends ControlScriptSpec {
   readonly serviceManager: LinuxServiceManager;
-  readonly healthAttempts: number;
-  readonly healthIntervalSeconds: number;
 }
 
 /** The control script's file name, in the component's folder. */

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeDeployer, loadBundle } from '@gipkit/testkit';
+import { loadBundle } from '@gipkit/testkit';
+import { describeDeployer } from '@gipkit/testkit/conformance';
 import { LinuxDeployer } from './linux-deployer.js';
 import { killGroupsUnder, listFiles, localSession, processGroupsUnder, runHere } from './local-session.fixture.js';
 

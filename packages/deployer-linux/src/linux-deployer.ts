@@ -1,12 +1,10 @@
+import { ErrorCode, PluginError } from '@gipkit/plugin-api';
 import {
-  ErrorCode, GipkitError, PluginError,
-  type CallOptions, type CommandResult, type ComponentBundle, type DeployContext, type DeploymentMode, type DeploymentResult,
-  type GuestDeployer, type GuestSession, type OsFamily,
-} from '@gipkit/plugin-api';
-import { checkBundle, folderSafe } from './check-bundle.js';
+  checkFolderOptions, checkHealthOptions, ControlScriptDeployer, type ControlScriptFamily, type FolderRules, type HealthCheckOptions,
+} from '@gipkit/deployer-kit';
 import { LINUX_CONTROL_SCRIPT, linuxControlScript, type LinuxServiceManager } from './linux-control-script.js';
 
-export interface LinuxDeployerOptions {
+export interface LinuxDeployerOptions extends HealthCheckOptions {
   /** Where non-persistent components get their per-run folder (default `/tmp`). */
   readonly tempRoot?: string;
   /** Where persistent components are installed, one folder per bundle (default `/opt/gipkit`). */
@@ -18,37 +16,38 @@ export interface LinuxDeployerOptions {
    * `auto` picks systemd when it can, else daemon.
    */
   readonly serviceManager?: LinuxServiceManager;
-  /** How many times the health command is tried before it counts as failed (default 5). */
-  readonly healthAttempts?: number;
-  /** Seconds between health attempts (default 1). */
-  readonly healthIntervalSeconds?: number;
 }
 
 const PLUGIN_NAME = '@gipkit/deployer-linux';
 const SHELL = '/bin/sh';
-/** Exit code of the control script's `stop` when it could not stop the component; any other failure means the script could not run. */
-const STOP_FAILED = 1;
 
-/** The last lines of a command's output, for error messages. */
-function outputTail(result: CommandResult, lines = 10): string {
-  const output = (result.stderr.trim() === '' ? result.stdout : result.stderr).trim();
-  const tail = output.split(/\r?\n/).slice(-lines).join('\n');
-  return tail.length > 2_000 ? tail.slice(-2_000) : tail;
-}
+/** Absolute POSIX folders, kept without a trailing `/` (but `/` itself). */
+const FOLDERS: FolderRules = {
+  tempRoot: '/tmp',
+  installRoot: '/opt/gipkit',
+  problem: (folder) => (!folder.startsWith('/') || /[\u0000-\u001f\u007f]/.test(folder) ? 'must be an absolute path without control characters' : undefined),
+  trim: (folder) => (folder.length > 1 ? folder.replace(/\/+$/, '') : folder),
+};
 
-function root(option: string | undefined, fallback: string, what: string): string {
-  const value = option ?? fallback;
-  // eslint-disable-next-line no-control-regex
-  if (!value.startsWith('/') || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new PluginError(ErrorCode.PluginInvalid, PLUGIN_NAME, `${what} must be an absolute path without control characters (found ${JSON.stringify(value)})`);
+function serviceManager(option: LinuxServiceManager | undefined): LinuxServiceManager {
+  const manager = option ?? 'auto';
+  if (!['auto', 'systemd', 'daemon'].includes(manager)) {
+    throw new PluginError(ErrorCode.PluginInvalid, PLUGIN_NAME, `serviceManager must be auto, systemd or daemon (found ${JSON.stringify(manager)})`);
   }
-  return value.length > 1 ? value.replace(/\/+$/, '') : value;
+  return manager;
 }
 
-function positive(option: number | undefined, fallback: number, what: string): number {
-  const value = option ?? fallback;
-  if (!(Number.isFinite(value) && value > 0)) throw new PluginError(ErrorCode.PluginInvalid, PLUGIN_NAME, `${what} must be a positive number (found ${value})`);
-  return value;
+/** Linux guests: `/bin/sh <folder>/gipkit-service.sh <verb>`, `/` paths, executables `0755`, other files `0644`. */
+function linuxFamily(manager: LinuxServiceManager): ControlScriptFamily {
+  return {
+    family: 'linux',
+    scriptName: LINUX_CONTROL_SCRIPT,
+    newline: '\n',
+    join: (folder, relative) => (folder === '/' ? `/${relative}` : `${folder}/${relative}`),
+    command: (script, verb) => [SHELL, script, verb],
+    script: (spec) => new TextEncoder().encode(linuxControlScript({ ...spec, serviceManager: manager })),
+    uploadMode: (executable) => (executable ? 0o755 : 0o644),
+  };
 }
 
 /**
@@ -56,102 +55,10 @@ function positive(option: number | undefined, fallback: number, what: string): n
  * with a generated POSIX sh control script (`gipkit-service.sh`) in the
  * component's folder. See docs/reference/deployers.md.
  */
-export class LinuxDeployer implements GuestDeployer {
-  readonly family: OsFamily = 'linux';
-  readonly #tempRoot: string;
-  readonly #installRoot: string;
-  readonly #serviceManager: LinuxServiceManager;
-  readonly #healthAttempts: number;
-  readonly #healthIntervalSeconds: number;
-
+export class LinuxDeployer extends ControlScriptDeployer {
   constructor(options: LinuxDeployerOptions = {}) {
-    this.#tempRoot = root(options.tempRoot, '/tmp', 'tempRoot');
-    this.#installRoot = root(options.installRoot, '/opt/gipkit', 'installRoot');
-    const manager = options.serviceManager ?? 'auto';
-    if (!['auto', 'systemd', 'daemon'].includes(manager)) {
-      throw new PluginError(ErrorCode.PluginInvalid, PLUGIN_NAME, `serviceManager must be auto, systemd or daemon (found ${JSON.stringify(manager)})`);
-    }
-    this.#serviceManager = manager;
-    this.#healthAttempts = Math.ceil(positive(options.healthAttempts, 5, 'healthAttempts'));
-    this.#healthIntervalSeconds = positive(options.healthIntervalSeconds, 1, 'healthIntervalSeconds');
-  }
-
-  /** Non-persistent: `<tempRoot>/gipkit-<runId>-<name>`; persistent: `<installRoot>/<name>`. */
-  locate(bundle: ComponentBundle, mode: DeploymentMode, runId: string): string {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(bundle.name)) checkBundle(bundle, this.family);
-    const join = (folder: string, name: string): string => (folder === '/' ? `/${name}` : `${folder}/${name}`);
-    return mode === 'persistent' ? join(this.#installRoot, bundle.name) : join(this.#tempRoot, `gipkit-${folderSafe(runId)}-${bundle.name}`);
-  }
-
-  async deploy(session: GuestSession, bundle: ComponentBundle, mode: DeploymentMode, context: DeployContext): Promise<DeploymentResult> {
-    checkBundle(bundle, this.family);
-    const location = this.locate(bundle, mode, context.runId);
-    const script = `${location}/${LINUX_CONTROL_SCRIPT}`;
-    const control = (verb: string, step: keyof DeployContext['timeouts']): Promise<CommandResult> =>
-      session.run([SHELL, script, verb], this.#call(context, step));
-    const result = (reused: boolean): DeploymentResult => ({ mode, location, version: bundle.version, reused });
-
-    if (mode === 'persistent') {
-      const version = await control('version', 'install');
-      if (version.exitCode === 0 && version.stdout.trim() === bundle.version) {
-        context.step('health');
-        if ((await control('health', 'health')).exitCode === 0) return result(true);
-      }
-    }
-
-    context.step('upload');
-    // A fresh folder: a leftover of this run (a retry), or the version being replaced, is stopped and removed first.
-    await this.#clear(session, location, script, 'upload', context);
-    for (const file of bundle.files) {
-      await session.upload(file.contents, `${location}/${file.path}`, { ...this.#call(context, 'upload'), mode: file.executable === true ? 0o755 : 0o644 });
-    }
-    const source = linuxControlScript({
-      name: bundle.name,
-      version: bundle.version,
-      mode,
-      folder: location,
-      start: bundle.start.linux ?? [],
-      health: bundle.health.linux ?? [],
-      serviceManager: this.#serviceManager,
-      healthAttempts: this.#healthAttempts,
-      healthIntervalSeconds: this.#healthIntervalSeconds,
-    });
-    await session.upload(new TextEncoder().encode(source), script, { ...this.#call(context, 'upload'), mode: 0o755 });
-    // Last: a VERSION file means every other file is there.
-    await session.upload(new TextEncoder().encode(`${bundle.version}\n`), `${location}/VERSION`, { ...this.#call(context, 'upload'), mode: 0o644 });
-
-    if (mode === 'persistent') {
-      context.step('install');
-      const install = await control('install', 'install');
-      if (install.exitCode !== 0) throw this.#failure(ErrorCode.DeployFailed, session, `installing ${bundle.name} ${bundle.version} at ${location}`, install);
-    }
-    context.step('start');
-    const start = await control('start', 'start');
-    if (start.exitCode !== 0) throw this.#failure(ErrorCode.DeployFailed, session, `starting ${bundle.name} ${bundle.version} at ${location}`, start);
-    context.step('health');
-    const health = await control('health', 'health');
-    if (health.exitCode !== 0) throw this.#failure(ErrorCode.HealthCheckFailed, session, `health check of ${bundle.name} ${bundle.version} at ${location}`, health);
-    return result(false);
-  }
-
-  async remove(session: GuestSession, location: string, context: DeployContext): Promise<void> {
-    await this.#clear(session, location, `${location}/${LINUX_CONTROL_SCRIPT}`, 'remove', context);
-  }
-
-  /** Stops what runs from the folder, if anything, then removes the folder; a missing folder is fine. */
-  async #clear(session: GuestSession, location: string, script: string, step: 'upload' | 'remove', context: DeployContext): Promise<void> {
-    const stop = await session.run([SHELL, script, 'stop'], this.#call(context, step));
-    // Any other non-zero exit: no control script (nothing uploaded yet, or not all of it), so nothing was started.
-    if (stop.exitCode === STOP_FAILED) throw this.#failure(ErrorCode.DeployFailed, session, `stopping the component at ${location}`, stop);
-    await session.remove(location, this.#call(context, step));
-  }
-
-  #call(context: DeployContext, step: keyof DeployContext['timeouts']): CallOptions {
-    return { timeoutMs: context.timeouts[step], signal: context.signal };
-  }
-
-  #failure(code: ErrorCode, session: GuestSession, what: string, result: CommandResult): GipkitError {
-    const tail = outputTail(result);
-    return new GipkitError(code, `${session.vm}: ${what} failed with exit code ${result.exitCode}${tail === '' ? '' : `:\n${tail}`}`);
+    const folders = checkFolderOptions(PLUGIN_NAME, options, FOLDERS);
+    const manager = serviceManager(options.serviceManager);
+    super(linuxFamily(manager), { ...folders, ...checkHealthOptions(PLUGIN_NAME, options) });
   }
 }

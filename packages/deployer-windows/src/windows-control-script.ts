@@ -1,17 +1,4 @@
-import type { DeploymentMode } from '@gipkit/plugin-api';
-
-/** What the control script of one deployment knows. */
-export interface WindowsControlScriptSpec {
-  readonly name: string;
-  readonly version: string;
-  readonly mode: DeploymentMode;
-  /** Absolute folder of the component on the guest (`C:\…`). */
-  readonly folder: string;
-  readonly start: readonly string[];
-  readonly health: readonly string[];
-  readonly healthAttempts: number;
-  readonly healthIntervalSeconds: number;
-}
+import type { ControlScriptSpec } from '@gipkit/deployer-kit';
 
 /** The control script's file name, in the component's folder. */
 export const WINDOWS_CONTROL_SCRIPT = 'gipkit-service.ps1';
@@ -31,7 +18,7 @@ const array = (words: readonly string[]): string => `@(${words.map(powerShellQuo
  * one component (docs/reference/deployers.md). Its header lines are the
  * control-script protocol: `# gipkit-control-script v1`, then `# gipkit-<key>: <value>`.
  */
-export function windowsControlScript(spec: WindowsControlScriptSpec): string {
+export function windowsControlScript(spec: ControlScriptSpec): string {
   return `# gipkit-control-script v1
 # gipkit-family: windows
 # gipkit-name: ${spec.name}

@@ -4,7 +4,8 @@ import {
   ErrorCode,
   type CommandResult, type ComponentBundle, type ConnectRequest, type DeployContext, type GuestDeployer, type GuestSession, type PluginRegistry,
 } from '@gipkit/plugin-api';
-import { describeDeployer, loadBundle, SimulatedConnector, SimulatedGuest } from '@gipkit/testkit';
+import { loadBundle, SimulatedConnector, SimulatedGuest } from '@gipkit/testkit';
+import { describeDeployer } from '@gipkit/testkit/conformance';
 import { windowsControlScript } from './windows-control-script.js';
 import { WindowsDeployer } from './windows-deployer.js';
 import { windowsDeployerPlugin } from './windows-deployer-plugin.js';

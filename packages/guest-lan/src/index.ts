@@ -7,3 +7,5 @@ export type { WindowsNetworkTarget, WindowsNetworkTransport, WindowsNetworkConne
 export { quoteWindowsArgument, quoteWindowsProgram, formatWindowsCommandLine, formatCmdArguments } from './windows-command-line.js';
 export type { CmdRedirects } from './windows-command-line.js';
 export { normalizeWindowsPath, windowsParent } from './windows-path.js';
+export { OutputCapture } from './output-capture.js';
+export type { OutputCaptureSettings, CapturedProcess } from './output-capture.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PluginError, type CallOptions, type ConnectRequest, type GuestSession, type OsFamily, type SessionOpener } from '@gipkit/plugin-api';
-import { describeConnector, SimulatedConnector, SimulatedGuest } from '@gipkit/testkit';
+import { SimulatedConnector, SimulatedGuest } from '@gipkit/testkit';
+import { describeConnector } from '@gipkit/testkit/conformance';
 import { LanConnector } from './lan-connector.js';
 
 const options = (timeoutMs = 2_000): CallOptions => ({ timeoutMs, signal: new AbortController().signal });

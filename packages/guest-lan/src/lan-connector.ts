@@ -1,8 +1,7 @@
 import {
-  ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, ConnectorError, ErrorCode, GipkitError, PluginError,
   type CallOptions, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform, type SessionOpener,
 } from '@gipkit/plugin-api';
-import { callWithin } from './call-within.js';
 
 export interface LanConnectorOptions {
   /** The hypervisor platform whose VMs this connector reaches (`vmware`, `hyperv`, …). */

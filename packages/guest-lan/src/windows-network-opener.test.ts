@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError, ErrorCode, type CallOptions, type CommandResult, type ConnectRequest } from '@gipkit/plugin-api';
-import { describeConnector, SimulatedGuest } from '@gipkit/testkit';
+import { SimulatedGuest } from '@gipkit/testkit';
+import { describeConnector } from '@gipkit/testkit/conformance';
 import { LanConnector } from './lan-connector.js';
 import { WindowsNetworkOpener, type WindowsNetworkOpenerOptions } from './windows-network-opener.js';
-import { SimulatedWindowsNetwork, type SimulatedWindowsNetworkFault } from './testing/index.js';
+import { addTestCommands, everythingShown, SimulatedWindowsNetwork, type SimulatedWindowsNetworkFault } from './testing/index.js';
 
 const PASSWORD = 'S3cret-Pa55word!';
 const options = (timeoutMs = 2_000, signal = new AbortController().signal): CallOptions => ({ timeoutMs, signal });
@@ -14,10 +15,7 @@ const result = (exitCode: number, stdout = '', stderr = ''): CommandResult => ({
 
 function lab(faults: Record<string, readonly SimulatedWindowsNetworkFault[]> = {}, openerOptions: WindowsNetworkOpenerOptions = {}, latencyMs = 0) {
   process.env['GIPKIT_TEST_WINDOWS_SECRET'] = PASSWORD;
-  const guest = new SimulatedGuest('win-1', 'windows');
-  guest.commands.set('true', () => result(0));
-  guest.commands.set('exit', (_, [code]) => result(Number(code)));
-  guest.commands.set('say', (_, [out, err]) => result(0, out ?? '', err ?? ''));
+  const guest = addTestCommands(new SimulatedGuest('win-1', 'windows'));
   const guests = new Map([['10.0.0.5', guest], ['10.0.0.6', guest], ['10.0.0.7', guest]]);
   const network = new SimulatedWindowsNetwork({
     guests, latencyMs, accounts: new Map([['LAB\\backup', PASSWORD]]), faults: (target) => faults[target.address] ?? [],
@@ -141,9 +139,7 @@ describe('WindowsNetworkOpener', () => {
     }
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(ConnectorError);
-      let text = '';
-      for (let error: unknown = failure; error instanceof Error; error = error.cause) text += `${error.message} ${JSON.stringify(error)} ${error.stack ?? ''}`;
-      expect(text).not.toContain(PASSWORD);
+      expect(everythingShown(failure)).not.toContain(PASSWORD);
     }
   });
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, ConnectorError, ErrorCode, GipkitError, PluginError,
   type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestSession, type SessionOpener,
 } from '@gipkit/plugin-api';
-import { callWithin } from './call-within.js';
-import { decodeOutput } from './guest-output.js';
+import { OutputCapture } from './output-capture.js';
 import { formatCmdArguments } from './windows-command-line.js';
 import {
   windowsNetworkFailureOf,
@@ -134,8 +133,7 @@ class WindowsNetworkSession implements GuestSession {
   readonly method: ConnectionMethod;
   readonly #connection: WindowsNetworkConnection;
   readonly #settings: Settings;
-  readonly #cleanups = new Set<Promise<void>>();
-  #closed = false;
+  readonly #capture: OutputCapture;
 
   constructor(request: ConnectRequest, method: ConnectionMethod, connection: WindowsNetworkConnection, settings: Settings) {
     this.vm = request.vm;
@@ -143,6 +141,7 @@ class WindowsNetworkSession implements GuestSession {
     this.method = method;
     this.#connection = connection;
     this.#settings = settings;
+    this.#capture = new OutputCapture(request.vm, settings);
   }
 
   async run(command: readonly string[], options: CallOptions): Promise<CommandResult> {
@@ -152,30 +151,16 @@ class WindowsNetworkSession implements GuestSession {
       stdout: adminPath(`${this.#settings.tempFolder}\\gipkit-${id}.out`),
       stderr: adminPath(`${this.#settings.tempFolder}\\gipkit-${id}.err`),
     };
-    const state: { started: boolean; processId?: number; ended: boolean; cleaned: boolean } = { started: false, ended: false, cleaned: false };
-    try {
-      return await callWithin(what, options, async (signal) => {
-        const commandLine = `cmd.exe ${formatCmdArguments(command, { stdout: capture.stdout.full, stderr: capture.stderr.full })}`;
-        this.#assertOpen(what);
-        state.started = true;
-        state.processId = await this.#call(what, () => this.#connection.startProcess(commandLine, signal));
-        const processId = state.processId;
-        const exitCode = await this.#call(what, () => this.#connection.waitProcess(processId, signal));
-        state.ended = true;
-        const stdout = decodeOutput(await this.#readCapture(what, capture.stdout, signal), this.#settings.maxOutputBytes);
-        const stderr = decodeOutput(await this.#readCapture(what, capture.stderr, signal), this.#settings.maxOutputBytes);
-        state.cleaned = await this.#deleteCapture(capture, signal);
-        return { exitCode, stdout: stdout.text, stderr: stderr.text, truncated: stdout.truncated || stderr.truncated };
-      });
-    } finally {
-      // After a failure or timeout: end the process and delete its output files, without delaying the caller.
-      if (state.started && !state.cleaned) {
-        this.#cleanUp(async (signal) => {
-          if (state.processId !== undefined && !state.ended) await this.#connection.terminateProcess(state.processId, signal).catch(() => undefined);
-          await this.#deleteCapture(capture, signal);
-        });
-      }
-    }
+    return this.#capture.run(what, options, () => {
+      const commandLine = `cmd.exe ${formatCmdArguments(command, { stdout: capture.stdout.full, stderr: capture.stderr.full })}`;
+      return {
+        start: (signal) => this.#call(what, () => this.#connection.startProcess(commandLine, signal)),
+        wait: (processId, signal) => this.#call(what, () => this.#connection.waitProcess(processId, signal)),
+        read: (stream, signal) => this.#readCapture(what, capture[stream], signal),
+        terminate: (processId, signal) => this.#connection.terminateProcess(processId, signal),
+        removeCaptures: (signal) => this.#deleteCapture(capture, signal),
+      };
+    });
   }
 
   upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
@@ -183,7 +168,7 @@ class WindowsNetworkSession implements GuestSession {
     return callWithin(what, options, async (signal) => {
       const { share, path } = toAdminShare(remotePath);
       if (path === '') throw new ConnectorError(ErrorCode.ConnectorFailed, `${what}: a drive root is not a file`);
-      this.#assertOpen(what);
+      this.#capture.assertOpen(what);
       const folder = path.lastIndexOf('\\') < 0 ? '' : path.slice(0, path.lastIndexOf('\\'));
       if (folder !== '') await this.#call(what, () => this.#connection.createDirectory(share, folder, signal));
       await this.#call(what, () => this.#connection.writeFile(share, path, contents, signal));
@@ -195,7 +180,7 @@ class WindowsNetworkSession implements GuestSession {
     return callWithin(what, options, async (signal) => {
       const { share, path } = toAdminShare(remotePath);
       if (path === '') throw new ConnectorError(ErrorCode.ConnectorFailed, `${what}: refusing to remove a whole drive`);
-      this.#assertOpen(what);
+      this.#capture.assertOpen(what);
       try {
         await this.#connection.deleteTree(share, path, signal);
       } catch (error) {
@@ -205,23 +190,8 @@ class WindowsNetworkSession implements GuestSession {
   }
 
   /** Waits (up to `closeTimeoutMs`) for cleanups of failed runs, then closes; never rejects. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const bounded = { timeoutMs: this.#settings.closeTimeoutMs, signal: new AbortController().signal };
-    await callWithin(`finish cleanups on ${this.vm}`, bounded, async () => void (await Promise.all(this.#cleanups))).catch(() => undefined);
-    await callWithin(`close the session to ${this.vm}`, bounded, () => this.#connection.close()).catch(() => undefined);
-  }
-
-  /** Cleanup after a failed or timed-out run, in the background (bounded by `cleanupTimeoutMs`); `close` waits for it. */
-  #cleanUp(work: (signal: AbortSignal) => Promise<void>): void {
-    const cleanup = work(AbortSignal.timeout(this.#settings.cleanupTimeoutMs)).catch(() => undefined);
-    this.#cleanups.add(cleanup);
-    void cleanup.finally(() => this.#cleanups.delete(cleanup));
-  }
-
-  #assertOpen(what: string): void {
-    if (this.#closed) throw new ConnectorError(ErrorCode.ConnectionDropped, `${what}: the session is closed`);
+  close(): Promise<void> {
+    return this.#capture.close(() => this.#connection.close());
   }
 
   async #call<T>(what: string, operation: () => Promise<T>): Promise<T> {

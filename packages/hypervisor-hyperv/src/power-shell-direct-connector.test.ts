@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError, ErrorCode, type CallOptions, type CommandResult, type ConnectRequest, type OsFamily } from '@gipkit/plugin-api';
-import { describeConnector, SimulatedGuest } from '@gipkit/testkit';
+import { SimulatedGuest } from '@gipkit/testkit';
+import { describeConnector } from '@gipkit/testkit/conformance';
+import { addTestCommands, everythingShown } from '@gipkit/guest-lan/testing';
 import { PowerShellDirectConnector, type PowerShellDirectConnectorOptions } from './power-shell-direct-connector.js';
 import { SimulatedPowerShellDirect, type SimulatedPowerShellDirectFault } from './testing/index.js';
 
@@ -15,12 +17,7 @@ function lab(faults: Record<string, readonly SimulatedPowerShellDirectFault[]> =
   process.env['GIPKIT_TEST_PSD_SECRET'] = PASSWORD;
   const guests = new Map<string, SimulatedGuest>();
   for (const vm of ['win', 'closed', 'stuck']) {
-    const guest = new SimulatedGuest(vm, 'windows');
-    guest.commands.set('true', () => result(0));
-    guest.commands.set('exit', (_, [code]) => result(Number(code)));
-    guest.commands.set('say', (_, [out, err]) => result(0, out ?? '', err ?? ''));
-    guest.commands.set('args', (_, args) => result(0, JSON.stringify(args)));
-    guests.set(vm, guest);
+    guests.set(vm, addTestCommands(new SimulatedGuest(vm, 'windows')));
   }
   const transport = new SimulatedPowerShellDirect({
     guests, latencyMs, accounts: new Map([['Administrator', PASSWORD]]),
@@ -100,9 +97,7 @@ describe('PowerShellDirectConnector', () => {
     expect(failures[0]).toMatchObject({ code: ErrorCode.ConnectionAuthFailed });
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(ConnectorError);
-      let text = '';
-      for (let error: unknown = failure; error instanceof Error; error = error.cause) text += `${error.message} ${JSON.stringify(error)} ${error.stack ?? ''}`;
-      expect(text).not.toContain(PASSWORD);
+      expect(everythingShown(failure)).not.toContain(PASSWORD);
     }
   });
 

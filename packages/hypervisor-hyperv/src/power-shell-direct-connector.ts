@@ -1,9 +1,8 @@
 import {
-  ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, ConnectorError, ErrorCode, GipkitError, PluginError,
   type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type Platform,
 } from '@gipkit/plugin-api';
 import { normalizeWindowsPath, windowsParent } from '@gipkit/guest-lan';
-import { callWithin } from './call-within.js';
 import { createDirectoryScript, removeScript, runScript } from './power-shell-script.js';
 import {
   powerShellDirectFailureOf,

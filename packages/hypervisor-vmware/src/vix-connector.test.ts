@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError, ErrorCode, type CallOptions, type CommandResult, type ConnectRequest, type OsFamily } from '@gipkit/plugin-api';
-import { describeConnector, SimulatedGuest } from '@gipkit/testkit';
+import { SimulatedGuest } from '@gipkit/testkit';
+import { describeConnector } from '@gipkit/testkit/conformance';
+import { addTestCommands, everythingShown } from '@gipkit/guest-lan/testing';
 import { VixConnector, type VixConnectorOptions } from './vix-connector.js';
 import { SimulatedGuestOperations, type SimulatedGuestOperationsFault } from './testing/index.js';
 
@@ -15,12 +17,7 @@ function lab(faults: Record<string, readonly SimulatedGuestOperationsFault[]> = 
   process.env['GIPKIT_TEST_VIX_SECRET'] = PASSWORD;
   const guests = new Map<string, SimulatedGuest>();
   for (const [vm, family] of [['lin', 'linux'], ['win', 'windows'], ['no-tools', 'linux'], ['stuck', 'linux']] as const) {
-    const guest = new SimulatedGuest(vm, family);
-    guest.commands.set('true', () => result(0));
-    guest.commands.set('exit', (_, [code]) => result(Number(code)));
-    guest.commands.set('say', (_, [out, err]) => result(0, out ?? '', err ?? ''));
-    guest.commands.set('args', (_, args) => result(0, JSON.stringify(args)));
-    guests.set(vm, guest);
+    guests.set(vm, addTestCommands(new SimulatedGuest(vm, family)));
   }
   const transport = new SimulatedGuestOperations({
     guests, latencyMs,
@@ -165,9 +162,7 @@ describe('VixConnector', () => {
     expect(failures[0]).toMatchObject({ code: ErrorCode.ConnectionAuthFailed });
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(ConnectorError);
-      let text = '';
-      for (let error: unknown = failure; error instanceof Error; error = error.cause) text += `${error.message} ${JSON.stringify(error)} ${error.stack ?? ''}`;
-      expect(text).not.toContain(PASSWORD);
+      expect(everythingShown(failure)).not.toContain(PASSWORD);
     }
     delete process.env['GIPKIT_TEST_VIX_SECRET'];
     await expect(connector.connect(request('lin'), options())).rejects.toMatchObject({ code: ErrorCode.SecretUnavailable });

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, ConnectorError, ErrorCode, GipkitError, pause, PluginError,
   type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
 } from '@gipkit/plugin-api';
-import { formatCmdArguments, normalizeWindowsPath, windowsParent } from '@gipkit/guest-lan';
-import { callWithin, pause } from './call-within.js';
-import { decodeOutput } from './guest-output.js';
+import { formatCmdArguments, normalizeWindowsPath, OutputCapture, windowsParent } from '@gipkit/guest-lan';
 import {
   guestOperationsFailureOf,
   type GuestOperationsConnection, type GuestOperationsFailure, type GuestOperationsTarget, type GuestOperationsTransport, type GuestProgramSpec,
@@ -129,8 +127,7 @@ class VixSession implements GuestSession {
   readonly #family: OsFamily;
   readonly #connection: GuestOperationsConnection;
   readonly #settings: Settings;
-  readonly #cleanups = new Set<Promise<void>>();
-  #closed = false;
+  readonly #capture: OutputCapture;
 
   constructor(request: ConnectRequest, method: ConnectionMethod, connection: GuestOperationsConnection, settings: Settings) {
     this.vm = request.vm;
@@ -139,6 +136,7 @@ class VixSession implements GuestSession {
     this.#family = request.family;
     this.#connection = connection;
     this.#settings = settings;
+    this.#capture = new OutputCapture(request.vm, settings);
   }
 
   async run(command: readonly string[], options: CallOptions): Promise<CommandResult> {
@@ -147,29 +145,16 @@ class VixSession implements GuestSession {
     const temp = this.#settings.tempFolder[this.#family];
     const join = this.#family === 'windows' ? '\\' : '/';
     const capture: Capture = { stdout: `${temp}${join}gipkit-${id}.out`, stderr: `${temp}${join}gipkit-${id}.err` };
-    const state: { started: boolean; pid?: number; ended: boolean; cleaned: boolean } = { started: false, ended: false, cleaned: false };
-    try {
-      return await callWithin(what, options, async (signal) => {
-        const spec = this.#program(command, capture);
-        this.#assertOpen(what);
-        state.started = true;
-        state.pid = await this.#call(what, () => this.#connection.startProgram(spec, signal));
-        const exitCode = await this.#waitForExit(what, state.pid, signal);
-        state.ended = true;
-        const stdout = decodeOutput(await this.#readCapture(what, capture.stdout, signal), this.#settings.maxOutputBytes);
-        const stderr = decodeOutput(await this.#readCapture(what, capture.stderr, signal), this.#settings.maxOutputBytes);
-        state.cleaned = await this.#deleteCapture(capture, signal);
-        return { exitCode, stdout: stdout.text, stderr: stderr.text, truncated: stdout.truncated || stderr.truncated };
-      });
-    } finally {
-      // After a failure or timeout: end the program and delete its output files, without delaying the caller.
-      if (state.started && !state.cleaned) {
-        this.#cleanUp(async (signal) => {
-          if (state.pid !== undefined && !state.ended) await this.#connection.terminateProcess(state.pid, signal).catch(() => undefined);
-          await this.#deleteCapture(capture, signal);
-        });
-      }
-    }
+    return this.#capture.run(what, options, () => {
+      const spec = this.#program(command, capture);
+      return {
+        start: (signal) => this.#call(what, () => this.#connection.startProgram(spec, signal)),
+        wait: (pid, signal) => this.#waitForExit(what, pid, signal),
+        read: (stream, signal) => this.#readCapture(what, capture[stream], signal),
+        terminate: (pid, signal) => this.#connection.terminateProcess(pid, signal),
+        removeCaptures: (signal) => this.#deleteCapture(capture, signal),
+      };
+    });
   }
 
   upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
@@ -178,7 +163,7 @@ class VixSession implements GuestSession {
       const path = this.#path(remotePath);
       const parent = this.#family === 'windows' ? windowsParent(path) : posixParent(path);
       if (parent === path) throw new ConnectorError(ErrorCode.ConnectorFailed, `${what}: the root folder is not a file`);
-      this.#assertOpen(what);
+      this.#capture.assertOpen(what);
       try {
         await this.#connection.makeDirectory(parent, { createParentDirectories: true }, signal);
       } catch (error) {
@@ -195,7 +180,7 @@ class VixSession implements GuestSession {
     return callWithin(what, options, async (signal) => {
       const path = this.#path(remotePath);
       if (path === '/' || /^[A-Z]:\\$/.test(path)) throw new ConnectorError(ErrorCode.ConnectorFailed, `${what}: refusing to remove a root folder`);
-      this.#assertOpen(what);
+      this.#capture.assertOpen(what);
       try {
         await this.#connection.deleteFile(path, signal);
         return;
@@ -213,19 +198,8 @@ class VixSession implements GuestSession {
   }
 
   /** Waits (up to `closeTimeoutMs`) for cleanups of failed runs, then closes; never rejects. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const bounded = { timeoutMs: this.#settings.closeTimeoutMs, signal: new AbortController().signal };
-    await callWithin(`finish cleanups on ${this.vm}`, bounded, async () => void (await Promise.all(this.#cleanups))).catch(() => undefined);
-    await callWithin(`close the session to ${this.vm}`, bounded, () => this.#connection.close()).catch(() => undefined);
-  }
-
-  /** Cleanup after a failed or timed-out run, in the background (bounded by `cleanupTimeoutMs`); `close` waits for it. */
-  #cleanUp(work: (signal: AbortSignal) => Promise<void>): void {
-    const cleanup = work(AbortSignal.timeout(this.#settings.cleanupTimeoutMs)).catch(() => undefined);
-    this.#cleanups.add(cleanup);
-    void cleanup.finally(() => this.#cleanups.delete(cleanup));
+  close(): Promise<void> {
+    return this.#capture.close(() => this.#connection.close());
   }
 
   /** The program to start: the guest's shell, running the command with its output redirected. */
@@ -250,10 +224,6 @@ class VixSession implements GuestSession {
       }
       await pause(this.#settings.pollIntervalMs, signal);
     }
-  }
-
-  #assertOpen(what: string): void {
-    if (this.#closed) throw new ConnectorError(ErrorCode.ConnectionDropped, `${what}: the session is closed`);
   }
 
   async #call<T>(what: string, operation: () => Promise<T>): Promise<T> {

@@ -32,3 +32,5 @@ export type {
 } from './deployment.js';
 export { DEPLOYMENT_STEPS } from './deployment.js';
 export { settleWithin } from './settle-within.js';
+export { callWithin } from './call-within.js';
+export { pause } from './pause.js';

@@ -85,7 +85,7 @@ function under(location: string, path: string): string {
  * The conformance suite for GuestDeployer implementations: run it with a
  * fixture for your deployer, in your own vitest suite. Each test is named
  * after the contract rule it checks (docs/reference/deployment-contracts.md,
- * rules 9–11); docs/reference/deployers.md describes the fixture.
+ * rules 9–11, 14 and 17–19); docs/reference/deployers.md describes the fixture.
  */
 export function describeDeployer(name: string, fixture: () => Promise<DeployerFixture>): void {
   describe(`GuestDeployer conformance: ${name}`, () => {
@@ -113,7 +113,6 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       const { session: guest, context, steps } = await session(f);
       const running = await f.processes();
       const location = deployer.locate(bundle, 'non-persistent', context.runId);
-      expect(deployer.locate(bundle, 'non-persistent', `${context.runId}-other`)).not.toBe(location);
       await guest.upload(new TextEncoder().encode('left over'), under(location, 'stale-leftover.txt'), { timeoutMs: 5_000, signal: context.signal });
 
       const result = await deployer.deploy(guest, bundle, 'non-persistent', context);
@@ -126,6 +125,17 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       expect(steps).toEqual(['upload', 'start', 'health']);
       await deployer.remove(guest, location, context);
       await guest.close();
+    }));
+
+    it('rule 17: locate gives, before deploying, the location deploy uses: one per run (non-persistent), one per bundle (persistent)', withFixture(async (f) => {
+      const { deployer, bundle } = f;
+      const { session: guest, context } = await session(f);
+      const temporary = deployer.locate(bundle, 'non-persistent', context.runId);
+      expect(deployer.locate(bundle, 'non-persistent', context.runId)).toBe(temporary);
+      expect(deployer.locate(bundle, 'non-persistent', `${context.runId}-other`)).not.toBe(temporary);
+      expect(deployer.locate(bundle, 'persistent', `${context.runId}-other`)).toBe(deployer.locate(bundle, 'persistent', context.runId));
+      expect((await deployer.deploy(guest, bundle, 'non-persistent', context)).location).toBe(temporary);
+      await deployer.remove(guest, temporary, context);
     }));
 
     it('rule 9: remove leaves nothing behind: no file, no process', withFixture(async (f) => {
@@ -216,7 +226,7 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       for (const recorder of [first, second, third]) await recorder.session.close();
     }));
 
-    it('health: a failing health check rejects with GIPKIT_DEPLOY_HEALTH, and remove still cleans up', withFixture(async (f) => {
+    it('rule 19: a failing health check rejects with GIPKIT_DEPLOY_HEALTH, and remove still cleans up', withFixture(async (f) => {
       if (f.failHealth === undefined) return;
       const { deployer, bundle } = f;
       const [files, running] = [await f.listing(), await f.processes()];
@@ -232,7 +242,7 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       await guest.close();
     }));
 
-    it('steps are reported in order, each before its session calls, with the timeout of its step', withFixture(async (f) => {
+    it('rule 18: steps are reported in order, each before its session calls, which get the context\'s signal and the timeout of their step', withFixture(async (f) => {
       const { deployer, bundle } = f;
       const check = (recorder: Recorder, expected: readonly Step[]): void => {
         expect(recorder.steps).toEqual(expected);
@@ -271,7 +281,7 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       await deployer.remove(recorder.session, location, recorder.context);
     }));
 
-    it('a cancelled run rejects with the session\'s ConnectorError, unchanged', withFixture(async (f) => {
+    it('rule 18: a session\'s ConnectorError (here: a cancelled run) propagates unchanged', withFixture(async (f) => {
       const guest = await f.open();
       const cancelled = new AbortController();
       cancelled.abort();
@@ -280,7 +290,7 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       await guest.close();
     }));
 
-    it('a bundle without commands for the family is rejected with GIPKIT_BUNDLE_INVALID before any session call', withFixture(async (f) => {
+    it('rule 14: a bundle without commands for the family is rejected with GIPKIT_BUNDLE_INVALID before any session call', withFixture(async (f) => {
       const recorder = await session(f);
       const bundle: ComponentBundle = { ...f.bundle, start: {}, health: {} };
       await expect(f.deployer.deploy(recorder.session, bundle, 'non-persistent', recorder.context)).rejects.toMatchObject({ code: ErrorCode.BundleInvalid });

@@ -1,11 +1,8 @@
+/** Runtime parts of the testkit (no test framework): simulated guests, connectors and lab, and `loadBundle`. Conformance suites: `@gipkit/testkit/conformance`. */
 export { SimulatedGuest } from './simulated-guest.js';
 export type { SimulatedCommand, SimulatedGuestOptions, SimulatedProcess, SimulatedService } from './simulated-guest.js';
 export { SimulatedConnector } from './simulated-connector.js';
 export type { Fault, SimulatedConnectorOptions } from './simulated-connector.js';
-export { describeConnector } from './describe-connector.js';
-export type { ConnectorFixture } from './describe-connector.js';
 export { SimulatedLab, DEFAULT_LAB_METHODS } from './simulated-lab.js';
 export type { LabFault, SimulatedLabOptions } from './simulated-lab.js';
-export { describeDeployer } from './describe-deployer.js';
-export type { DeployerFixture } from './describe-deployer.js';
 export { loadBundle } from './load-bundle.js';

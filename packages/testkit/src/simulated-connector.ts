@@ -73,8 +73,8 @@ export class SimulatedConnector implements GuestConnector {
         remove: (path, callOptions) =>
           step('remove', callOptions, () => {
             // Removing nothing always works; removing something fails (a locked file, a denied delete).
-            const exists = guest.files.has(path) || guest.listing().some((file) => file.startsWith(`${path}/`) || file.startsWith(`${path}\\`));
-            if (exists && faults.some((fault) => fault.kind === 'fail-remove')) throw new ConnectorError(ErrorCode.ConnectorFailed, `${request.vm}: cannot remove ${path}`);
+            const failing = faults.some((fault) => fault.kind === 'fail-remove');
+            if (failing && (guest.files.has(path) || guest.listing().some((file) => file.startsWith(`${path}/`) || file.startsWith(`${path}\\`)))) throw new ConnectorError(ErrorCode.ConnectorFailed, `${request.vm}: cannot remove ${path}`);
             guest.remove(path);
           }),
         close: async () => {

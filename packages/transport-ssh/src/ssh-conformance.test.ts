@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { ConnectRequest, GuestConnector } from '@gipkit/plugin-api';
-import { describeConnector } from '@gipkit/testkit';
+import { describeConnector } from '@gipkit/testkit/conformance';
 import { startSshServer, type SshServer } from '../../../test/ssh/ssh-server.js';
 import { closedPort, startSilentServer, type SilentServer } from '../../../test/ssh/tcp-fixtures.js';
 import { createSshOpener } from './index.js';

@@ -16,7 +16,7 @@ export interface LabFile extends SimulatedLabOptions {
  * `latencyMs: 20` and `faults: [{ server?, vm?, method?, times?, fault: refuse | drop | hang | fail-remove | fail-health, afterCalls?, step? }]`.
  * Every problem is listed at once, with its place and value.
  */
-export function loadLabFile(file: string): LabFile {
+export function loadLabFile(file: string, known?: { readonly servers: ReadonlySet<string>; readonly vms: ReadonlySet<string> }): LabFile {
   const document = readSourceDocument(file);
   if (document.problems.length > 0) throw new InputError(ErrorCode.InputInvalid, `${file}: cannot read the lab file`, [...document.problems]);
   const problems: Diagnostic[] = [];
@@ -41,6 +41,8 @@ export function loadLabFile(file: string): LabFile {
       for (const key of ['server', 'vm', 'method'] as const) {
         if (rule[key] !== undefined && typeof rule[key] !== 'string') problem(['faults', index, key], 'expected a name', rule[key]);
       }
+      if (typeof rule.server === 'string' && known !== undefined && !known.servers.has(rule.server)) problem(['faults', index, 'server'], 'no server of the inventory has this id', rule.server);
+      if (typeof rule.vm === 'string' && known !== undefined && !known.vms.has(rule.vm)) problem(['faults', index, 'vm'], 'no VM of the inventory has this id', rule.vm);
       if (rule.times !== undefined && !(Number.isInteger(rule.times) && (rule.times as number) >= 1)) problem(['faults', index, 'times'], 'expected a whole number of at least 1', rule.times);
       const kind = rule.fault;
       if (!FAULT_KINDS.includes(kind as (typeof FAULT_KINDS)[number])) return problem(['faults', index, 'fault'], `expected one of ${FAULT_KINDS.join(', ')}`, kind);

@@ -71,7 +71,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   let lab: SimulatedLab | undefined;
   let connectors: Plugin[];
   if (values.simulate === true) {
-    const labFile = values.lab === undefined ? undefined : loadLabFile(values.lab);
+    const known = { servers: new Set(input.inventory.servers.map((server) => server.id)), vms: new Set(input.inventory.vms.map((vm) => vm.id)) };
+    const labFile = values.lab === undefined ? undefined : loadLabFile(values.lab, known);
     lab = new SimulatedLab(input.inventory, labFile ?? {});
     for (const vm of labFile?.unhealthy ?? []) lab.guest(vm).failHealth = true;
     connectors = [lab.plugin()];

@@ -29,9 +29,13 @@ export class EventBus {
     };
   }
 
+  /** Stamps the draft in place (each draft is a fresh object, made for this call) and freezes it. */
   emit(runId: string, draft: EventDraft): void {
     if (!this.#subject.observed) return;
-    this.#subject.next(Object.freeze({ ...draft, runId, at: this.#clock.isoNow() }) as GipkitEvent);
+    const event = draft as EventDraft & { runId: string; at: string };
+    event.runId = runId;
+    event.at = this.#clock.isoNow();
+    this.#subject.next(Object.freeze(event) as GipkitEvent);
   }
 
   complete(): void {

@@ -6,6 +6,7 @@ import {
 import type { EventDraft } from '../planner/plan-job.js';
 import type { PlanningSession } from '../planner/planning-session.js';
 import { isCancellation } from './error-summary.js';
+import { TaskSignals } from './task-signals.js';
 import { TaskSlots } from './task-slots.js';
 
 export const DEFAULT_TIMEOUTS: StepTimeouts = { connect: 30_000, upload: 120_000, install: 120_000, start: 60_000, health: 60_000, remove: 60_000 };
@@ -73,8 +74,11 @@ export class JobRun {
   readonly #plan: Plan;
   readonly #settings: RunSettings;
   readonly #slots: TaskSlots;
+  readonly #signals: TaskSignals;
   readonly #outcomes: (VmRunOutcome | undefined)[];
   readonly #leftovers: Leftover[] = [];
+  /** Built once per VM: the deployment, a failover and the cleanup share it. */
+  readonly #targets: (GuestTarget | undefined)[] = [];
   readonly #mode: DeploymentMode;
   #kept = 0;
 
@@ -84,6 +88,7 @@ export class JobRun {
     this.#settings = settings;
     this.#slots = new TaskSlots(session.estate.servers.length, settings.perServer, settings.total);
     this.load = this.#slots.active;
+    this.#signals = new TaskSignals(settings.signal);
     this.#outcomes = new Array<VmRunOutcome | undefined>(plan.decisions.length);
     this.#mode = session.estate.job.runtimeComponents;
   }
@@ -125,6 +130,14 @@ export class JobRun {
   }
 
   #target(position: number): GuestTarget {
+    const known = this.#targets[position];
+    if (known !== undefined) return known;
+    const target = this.#makeTarget(position);
+    this.#targets[position] = target;
+    return target;
+  }
+
+  #makeTarget(position: number): GuestTarget {
     const { estate } = this.#session;
     const vm = estate.vm(this.#plan.decisions[position]?.vm ?? '');
     const credentials = estate.credentialsOf(vm.id);
@@ -171,7 +184,7 @@ export class JobRun {
     try {
       outcome = methods.length === 0
         ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
-        : await this.#settings.dispatcher.dispatch(task, { signal, report: (report) => this.#onReport(vm, serverId, report) });
+        : await this.#signals.with((taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: (report) => this.#onReport(vm, serverId, report) }));
     } catch (error) {
       outcome = { status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${error instanceof Error ? error.message : String(error)}` } };
     }
@@ -256,6 +269,7 @@ export class JobRun {
     const started = this.#settings.now();
     const { emit, cleanupSignal, runId, timeouts } = this.#settings;
     const slots = new TaskSlots(this.#session.estate.servers.length, this.#settings.perServer, this.#settings.total);
+    const cleanupSignals = new TaskSignals(cleanupSignal);
     const failures: CleanupFailure[] = [];
     let removed = 0;
     for (const leftover of this.#leftovers) {
@@ -266,7 +280,7 @@ export class JobRun {
         start: async () => {
           const task: GuestTask = { kind: 'remove', runId, server, target: this.#target(leftover.position), methods: leftover.methods, location: leftover.location, timeouts };
           try {
-            const outcome = await this.#settings.dispatcher.dispatch(task, { signal: cleanupSignal, report: () => undefined });
+            const outcome = await cleanupSignals.with((taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: () => undefined }));
             if (outcome.status === 'succeeded') removed++;
             else if (outcome.status === 'failed') fail(outcome.cause);
             else fail(outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${vm}` });

@@ -101,7 +101,8 @@ export class TaskSlots {
       this.#running++;
       this.#markReady(server);
       // `start` handles its own failures (they become events); a rejection here would be a bug, kept from stopping the run.
-      void task.start().catch(() => undefined).finally(() => this.#finish(server));
+      const finish = (): void => this.#finish(server);
+      task.start().then(finish, finish);
     }
     if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
       this.#ready.splice(0, this.#readyHead);

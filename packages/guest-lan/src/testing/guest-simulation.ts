@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { CommandResult, SecretReference } from '@gipkit/plugin-api';
+import { pause, type CommandResult, type SecretReference } from '@gipkit/plugin-api';
 
 /**
  * What a simulated transport needs of a guest; `SimulatedGuest` of
@@ -46,6 +46,17 @@ export async function readSecretReference(reference: SecretReference | undefined
   }
 }
 
+/** What every simulated transport takes; each names what its `guests` are keyed by. */
+export interface SimulatedTransportOptions<Target, Fault> {
+  readonly guests: ReadonlyMap<string, GuestSimulation>;
+  /** Accounts and their passwords; when given, connecting reads the secret reference (`env` or `file`) and checks it. */
+  readonly accounts?: ReadonlyMap<string, string>;
+  /** Latency of every operation, in milliseconds (default 0). */
+  readonly latencyMs?: number;
+  /** The faults a target shows. */
+  readonly faults?: (target: Target) => readonly Fault[];
+}
+
 /** How a simulated guest takes an account and its secret. */
 export type CredentialCheck = 'accepted' | 'secret-unavailable' | 'rejected';
 
@@ -61,21 +72,11 @@ export async function checkCredentials(
   return accounts.get(account) === password ? 'accepted' : 'rejected';
 }
 
-/** Resolves after `ms`, or rejects when `signal` aborts. */
+/** Resolves after `ms` (at once for 0), or rejects when `signal` aborts. */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return pause(ms, signal);
 }
 
 export interface SimulatedLinkOptions {
@@ -118,6 +119,42 @@ export class SimulatedLink {
     this.#closed = true;
     return true;
   }
+}
+
+/** A target's faults, read as it connects. */
+export interface ConnectionFaults<Kind extends string> {
+  /** True when the target shows a fault of this kind. */
+  has(kind: Kind): boolean;
+  /** The connection's link: the transport's latency, and the target's `drop` and `hang` faults; `dropped` makes the error of a dropped link. */
+  link(dropped: () => Error): SimulatedLink;
+}
+
+/**
+ * How every simulated transport starts to connect: reads the target's
+ * faults, waits the latency, and never answers when the connect operation
+ * itself (`connectOperation`) hangs.
+ */
+export async function connectionFaults<Target, Fault extends { readonly kind: string; readonly afterCalls?: number; readonly operation?: string }>(
+  options: SimulatedTransportOptions<Target, Fault>,
+  target: Target,
+  connectOperation: string,
+  signal: AbortSignal,
+): Promise<ConnectionFaults<Fault['kind']>> {
+  const faults = options.faults?.(target) ?? [];
+  const hang = new Set(faults.flatMap((fault) => (fault.kind === 'hang' && fault.operation !== undefined ? [fault.operation] : [])));
+  await delay(options.latencyMs ?? 0, signal);
+  if (hang.has(connectOperation)) await new Promise<never>(() => undefined);
+  const drop = faults.find((fault) => fault.kind === 'drop')?.afterCalls;
+  return {
+    has: (kind) => faults.some((fault) => fault.kind === kind),
+    link: (dropped) =>
+      new SimulatedLink({
+        ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+        ...(drop === undefined ? {} : { dropAfterCalls: drop }),
+        hang,
+        dropped,
+      }),
+  };
 }
 
 export interface SimulatedProcessInfo {

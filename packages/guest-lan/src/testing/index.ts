@@ -3,7 +3,13 @@ export type { SimulatedWindowsNetworkFault, SimulatedWindowsNetworkOptions, Wind
 export { splitWindowsCommandLine, interpretCmdCommandLine } from './windows-command-line-parser.js';
 export type { CmdInvocation } from './windows-command-line-parser.js';
 export { runWindowsCommandLine } from './simulate-windows-process.js';
+export { runRedirected } from './run-redirected.js';
+export type { RedirectedCommand } from './run-redirected.js';
 export {
-  SimulatedLink, SimulatedProcesses, removeTree, exists, readSecretReference, checkCredentials, delay,
+  SimulatedLink, SimulatedProcesses, removeTree, exists, readSecretReference, checkCredentials, delay, connectionFaults,
 } from './guest-simulation.js';
-export type { GuestSimulation, SimulatedLinkOptions, SimulatedProcessInfo, CredentialCheck } from './guest-simulation.js';
+export type {
+  GuestSimulation, SimulatedLinkOptions, SimulatedProcessInfo, SimulatedTransportOptions, CredentialCheck, ConnectionFaults,
+} from './guest-simulation.js';
+export { addTestCommands, everythingShown } from './add-test-commands.js';
+export type { GuestWithCommands } from './add-test-commands.js';

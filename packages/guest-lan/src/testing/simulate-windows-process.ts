@@ -1,4 +1,5 @@
 import type { GuestSimulation } from './guest-simulation.js';
+import { runRedirected } from './run-redirected.js';
 import { interpretCmdCommandLine, splitWindowsCommandLine } from './windows-command-line-parser.js';
 
 const isCmd = (program: string): boolean => /(^|[\\/])cmd(\.exe)?$/i.test(program);
@@ -12,17 +13,5 @@ const isCmd = (program: string): boolean => /(^|[\\/])cmd(\.exe)?$/i.test(progra
 export function runWindowsCommandLine(guest: GuestSimulation, commandLine: string, options: { readonly endless?: boolean } = {}): number | undefined {
   const argv = splitWindowsCommandLine(commandLine);
   if (!isCmd(argv[0] ?? '')) return options.endless === true ? undefined : guest.run(argv).exitCode;
-  const invocation = interpretCmdCommandLine(commandLine);
-  const write = (path: string | undefined, text: string): void => {
-    if (path !== undefined && path.toUpperCase() !== 'NUL') guest.files.set(path, new TextEncoder().encode(text));
-  };
-  if (options.endless === true) {
-    write(invocation.stdout, '');
-    write(invocation.stderr, '');
-    return undefined;
-  }
-  const result = guest.run(invocation.argv);
-  write(invocation.stdout, result.stdout);
-  write(invocation.stderr, result.stderr);
-  return result.exitCode;
+  return runRedirected(guest, interpretCmdCommandLine(commandLine), (path) => path.toUpperCase() === 'NUL', options);
 }

@@ -2,7 +2,9 @@ import {
   WindowsNetworkError,
   type WindowsNetworkConnection, type WindowsNetworkTarget, type WindowsNetworkTransport,
 } from '../windows-network-transport.js';
-import { checkCredentials, delay, exists, removeTree, SimulatedLink, SimulatedProcesses, type GuestSimulation } from './guest-simulation.js';
+import {
+  checkCredentials, connectionFaults, exists, removeTree, SimulatedProcesses, type GuestSimulation, type SimulatedTransportOptions,
+} from './guest-simulation.js';
 import { runWindowsCommandLine } from './simulate-windows-process.js';
 
 /** An operation of a `WindowsNetworkConnection`. */
@@ -23,14 +25,9 @@ export type SimulatedWindowsNetworkFault =
   /** Every process started runs until terminated. */
   | { readonly kind: 'endless-process' };
 
-export interface SimulatedWindowsNetworkOptions {
+export interface SimulatedWindowsNetworkOptions extends SimulatedTransportOptions<WindowsNetworkTarget, SimulatedWindowsNetworkFault> {
   /** Guests by the address they answer on. */
   readonly guests: ReadonlyMap<string, GuestSimulation>;
-  /** Accounts and their passwords; when given, connecting reads the secret reference (`env` or `file`) and checks it. */
-  readonly accounts?: ReadonlyMap<string, string>;
-  /** Latency of every operation, in milliseconds (default 0). */
-  readonly latencyMs?: number;
-  readonly faults?: (target: WindowsNetworkTarget) => readonly SimulatedWindowsNetworkFault[];
 }
 
 /** `\\guest\C$\x` is `C:\x`; `ADMIN$` is `C:\Windows`. */
@@ -69,11 +66,7 @@ export class SimulatedWindowsNetwork implements WindowsNetworkTransport {
   }
 
   async connect(target: WindowsNetworkTarget, signal: AbortSignal): Promise<WindowsNetworkConnection> {
-    const faults = this.#options.faults?.(target) ?? [];
-    const has = (kind: SimulatedWindowsNetworkFault['kind']): boolean => faults.some((fault) => fault.kind === kind);
-    const hang = new Set(faults.flatMap((fault) => (fault.kind === 'hang' ? [fault.operation] : [])));
-    await delay(this.#options.latencyMs ?? 0, signal);
-    if (hang.has('connect')) return new Promise<never>(() => undefined);
+    const { has, link: linkWith } = await connectionFaults(this.#options, target, 'connect', signal);
     const guest = this.#options.guests.get(target.address);
     if (guest === undefined || has('refuse')) throw new WindowsNetworkError('network-path-not-found', `\\\\${target.address}\\ADMIN$: the network path was not found`);
     const credentials = await checkCredentials(this.#options.accounts, target.account, target.secret);
@@ -81,13 +74,7 @@ export class SimulatedWindowsNetwork implements WindowsNetworkTransport {
     if (credentials === 'rejected') throw new WindowsNetworkError('logon-failure', `${target.account}: the user name or password is incorrect`);
     if (has('access-denied')) throw new WindowsNetworkError('access-denied', `\\\\${target.address}\\ADMIN$: access is denied for ${target.account}`);
     if (has('rpc-unavailable')) throw new WindowsNetworkError('rpc-unavailable', `${target.address}: the RPC server is unavailable`);
-    const drop = faults.find((fault) => fault.kind === 'drop');
-    const link = new SimulatedLink({
-      ...(this.#options.latencyMs === undefined ? {} : { latencyMs: this.#options.latencyMs }),
-      ...(drop === undefined ? {} : { dropAfterCalls: drop.afterCalls }),
-      hang,
-      dropped: () => new WindowsNetworkError('closed', `\\\\${target.address}: the specified network name is no longer available`),
-    });
+    const link = linkWith(() => new WindowsNetworkError('closed', `\\\\${target.address}: the specified network name is no longer available`));
     const processes = this.processes(guest);
     const where = (share: string, path: string): string => onGuest(target.address, share, path);
     const notFound = (path: string): WindowsNetworkError => new WindowsNetworkError('not-found', `${path}: the system cannot find the file specified`);

@@ -1,4 +1,4 @@
-import { checkCredentials, delay, removeTree, SimulatedLink, type GuestSimulation } from '@gipkit/guest-lan/testing';
+import { checkCredentials, connectionFaults, removeTree, type GuestSimulation, type SimulatedTransportOptions } from '@gipkit/guest-lan/testing';
 import {
   PowerShellDirectError,
   type PowerShellDirectSession, type PowerShellDirectTarget, type PowerShellDirectTransport, type PowerShellInvocationResult,
@@ -19,14 +19,9 @@ export type SimulatedPowerShellDirectFault =
   /** Programs run until their invocation is stopped (its signal aborts). */
   | { readonly kind: 'endless-process' };
 
-export interface SimulatedPowerShellDirectOptions {
+export interface SimulatedPowerShellDirectOptions extends SimulatedTransportOptions<PowerShellDirectTarget, SimulatedPowerShellDirectFault> {
   /** Guests by VM id. */
   readonly guests: ReadonlyMap<string, GuestSimulation>;
-  /** Guest accounts and their passwords; when given, opening a session reads the secret reference (`env` or `file`) and checks it. */
-  readonly accounts?: ReadonlyMap<string, string>;
-  /** Latency of every operation, in milliseconds (default 0). */
-  readonly latencyMs?: number;
-  readonly faults?: (target: PowerShellDirectTarget) => readonly SimulatedPowerShellDirectFault[];
 }
 
 const ok = (output: readonly string[] = []): PowerShellInvocationResult => ({ output, errors: [], lastExitCode: null });
@@ -54,24 +49,14 @@ export class SimulatedPowerShellDirect implements PowerShellDirectTransport {
   }
 
   async openSession(target: PowerShellDirectTarget, signal: AbortSignal): Promise<PowerShellDirectSession> {
-    const faults = this.#options.faults?.(target) ?? [];
-    const has = (kind: SimulatedPowerShellDirectFault['kind']): boolean => faults.some((fault) => fault.kind === kind);
-    const hang = new Set(faults.flatMap((fault) => (fault.kind === 'hang' ? [fault.operation] : [])));
-    await delay(this.#options.latencyMs ?? 0, signal);
-    if (hang.has('openSession')) return new Promise<never>(() => undefined);
+    const { has, link: linkWith } = await connectionFaults(this.#options, target, 'openSession', signal);
     const guest = this.#options.guests.get(target.vm);
     if (guest === undefined) throw new PowerShellDirectError('vm-not-found', `Hyper-V was unable to find a virtual machine with name "${target.vm}"`);
     if (has('refuse')) throw new PowerShellDirectError('guest-unavailable', `${target.vm}: an error has occurred which Windows PowerShell cannot handle`);
     const credentials = await checkCredentials(this.#options.accounts, target.account, target.secret);
     if (credentials === 'secret-unavailable') throw new PowerShellDirectError('secret-unavailable', `the secret for ${target.account} cannot be read`);
     if (credentials === 'rejected') throw new PowerShellDirectError('invalid-credential', 'The credential is invalid.');
-    const drop = faults.find((fault) => fault.kind === 'drop');
-    const link = new SimulatedLink({
-      ...(this.#options.latencyMs === undefined ? {} : { latencyMs: this.#options.latencyMs }),
-      ...(drop === undefined ? {} : { dropAfterCalls: drop.afterCalls }),
-      hang,
-      dropped: () => new PowerShellDirectError('session-broken', `${target.vm}: the session state is Broken`),
-    });
+    const link = linkWith(() => new PowerShellDirectError('session-broken', `${target.vm}: the session state is Broken`));
     const folders = this.#folders.get(guest) ?? new Set<string>();
     this.#folders.set(guest, folders);
     const folderOf = (path: string): string => path.slice(0, Math.max(path.lastIndexOf('\\'), 2)).replace(/^([A-Z]:)$/, '$1\\');

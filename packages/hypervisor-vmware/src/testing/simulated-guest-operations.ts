@@ -1,5 +1,6 @@
 import {
-  checkCredentials, delay, exists, removeTree, runWindowsCommandLine, SimulatedLink, SimulatedProcesses, type GuestSimulation,
+  checkCredentials, connectionFaults, exists, removeTree, runRedirected, runWindowsCommandLine, SimulatedProcesses,
+  type GuestSimulation, type SimulatedTransportOptions,
 } from '@gipkit/guest-lan/testing';
 import {
   GuestOperationsError,
@@ -24,14 +25,9 @@ export type SimulatedGuestOperationsFault =
   /** Every program started runs until terminated. */
   | { readonly kind: 'endless-process' };
 
-export interface SimulatedGuestOperationsOptions {
+export interface SimulatedGuestOperationsOptions extends SimulatedTransportOptions<GuestOperationsTarget, SimulatedGuestOperationsFault> {
   /** Guests by VM id. */
   readonly guests: ReadonlyMap<string, GuestSimulation>;
-  /** Guest accounts and their passwords; when given, connecting reads the secret reference (`env` or `file`) and checks it. */
-  readonly accounts?: ReadonlyMap<string, string>;
-  /** Latency of every operation, in milliseconds (default 0). */
-  readonly latencyMs?: number;
-  readonly faults?: (target: GuestOperationsTarget) => readonly SimulatedGuestOperationsFault[];
 }
 
 const SHELLS = /^\/(usr\/)?bin\/(sh|bash|dash)$/;
@@ -54,18 +50,7 @@ export function runGuestProgram(guest: GuestSimulation, spec: GuestProgramSpec, 
   const outer = interpretShellCommand(spec.arguments);
   const script = SHELLS.test(spec.programPath) && outer.argv[0] === '-c' ? outer.argv[1] : undefined;
   const invocation = script === undefined ? { argv: [spec.programPath, ...outer.argv] } : interpretShellCommand(script);
-  const write = (path: string | undefined, text: string): void => {
-    if (path !== undefined && path !== '/dev/null') guest.files.set(path, new TextEncoder().encode(text));
-  };
-  if (options.endless === true) {
-    write(invocation.stdout, '');
-    write(invocation.stderr, '');
-    return undefined;
-  }
-  const result = guest.run(invocation.argv);
-  write(invocation.stdout, result.stdout);
-  write(invocation.stderr, result.stderr);
-  return result.exitCode;
+  return runRedirected(guest, invocation, (path) => path === '/dev/null', options);
 }
 
 /**
@@ -107,11 +92,7 @@ export class SimulatedGuestOperations implements GuestOperationsTransport {
   }
 
   async connect(target: GuestOperationsTarget, signal: AbortSignal): Promise<GuestOperationsConnection> {
-    const faults = this.#options.faults?.(target) ?? [];
-    const has = (kind: SimulatedGuestOperationsFault['kind']): boolean => faults.some((fault) => fault.kind === kind);
-    const hang = new Set(faults.flatMap((fault) => (fault.kind === 'hang' ? [fault.operation] : [])));
-    await delay(this.#options.latencyMs ?? 0, signal);
-    if (hang.has('connect')) return new Promise<never>(() => undefined);
+    const { has, link: linkWith } = await connectionFaults(this.#options, target, 'connect', signal);
     if (has('refuse')) throw new GuestOperationsError('unreachable', `${target.host}: connection refused`);
     const guest = this.#options.guests.get(target.vm);
     if (guest === undefined) throw new GuestOperationsError('vm-not-found', `${target.vm}: no such virtual machine`);
@@ -119,13 +100,7 @@ export class SimulatedGuestOperations implements GuestOperationsTransport {
     const credentials = await checkCredentials(this.#options.accounts, target.account, target.secret);
     if (credentials === 'secret-unavailable') throw new GuestOperationsError('secret-unavailable', `the secret for ${target.account} cannot be read`);
     if (credentials === 'rejected') throw new GuestOperationsError('invalid-guest-login', `${target.account}: failed to authenticate with the guest operating system`);
-    const drop = faults.find((fault) => fault.kind === 'drop');
-    const link = new SimulatedLink({
-      ...(this.#options.latencyMs === undefined ? {} : { latencyMs: this.#options.latencyMs }),
-      ...(drop === undefined ? {} : { dropAfterCalls: drop.afterCalls }),
-      hang,
-      dropped: () => new GuestOperationsError('connection-lost', `${target.host}: the session is not authenticated`),
-    });
+    const link = linkWith(() => new GuestOperationsError('connection-lost', `${target.host}: the session is not authenticated`));
     const processes = this.processes(guest);
     const folders = this.directories(guest);
     const isFolder = (path: string): boolean => folders.has(path) || (!guest.files.has(path) && exists(guest, path, separatorOf(path)));

@@ -1,6 +1,7 @@
 import { ErrorCode, GipkitError, type ComponentBundle, type OsFamily } from '@gipkit/plugin-api';
 
-const NAME = /^[a-z0-9][a-z0-9-]*$/;
+/** What a bundle name may be: it becomes part of folder, unit and service names. */
+export const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/;
 /** Files the deployer writes next to the bundle's own. */
 const RESERVED = /^(VERSION|gipkit-service\..*)$/;
@@ -13,7 +14,7 @@ const RESERVED = /^(VERSION|gipkit-service\..*)$/;
  */
 export function checkBundle(bundle: ComponentBundle, family: OsFamily): void {
   const problems: string[] = [];
-  if (!NAME.test(bundle.name)) problems.push(`name must match ${NAME.source} (found ${JSON.stringify(bundle.name)})`);
+  if (!BUNDLE_NAME.test(bundle.name)) problems.push(`name must match ${BUNDLE_NAME.source} (found ${JSON.stringify(bundle.name)})`);
   if (!VERSION.test(bundle.version)) problems.push(`version must match ${VERSION.source} (found ${JSON.stringify(bundle.version)})`);
   const seen = new Set<string>();
   bundle.files.forEach((file, index) => {

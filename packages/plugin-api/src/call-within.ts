@@ -1,4 +1,5 @@
-import { settleWithin, type CallOptions } from '@gipkit/plugin-api';
+import type { CallOptions } from './deployment.js';
+import { settleWithin } from './settle-within.js';
 
 /**
  * `settleWithin` for work that talks to a transport. The work gets a signal
@@ -25,20 +26,4 @@ export async function callWithin<T>(
     inner.abort(error);
     throw error;
   }
-}
-
-/** Resolves after `ms`, or rejects when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
