@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { API_VERSION, ConnectorError, ErrorCode, GipkitError, type GuestConnector } from '@gipkit/plugin-api';
+import {
+  API_VERSION, ConnectorError, ErrorCode, GipkitError,
+  type DispatcherDefinition, type DispatchOptions, type GuestAgent, type GuestConnector, type GuestTask,
+} from '@gipkit/plugin-api';
 import { createGipkit } from '@gipkit/core';
 import { BUNDLE, estate, leftovers, rig } from './run-fixture.js';
 
@@ -301,5 +304,34 @@ describe('setup problems fail before any work, all at once', () => {
       'bundle hello-agent has no start command for linux guests', 'no connector is registered for platform vmware',
     ]) expect(message).toContain(part);
     expect(events).toEqual([]);
+  });
+});
+
+describe('dispatchers', () => {
+  it('a plugin\'s dispatcher receives every task as JSON and answers in JSON, as a remote agent would over a queue', async () => {
+    const seen: string[] = [];
+    const queue: DispatcherDefinition = {
+      name: 'json-queue',
+      create: (agent: GuestAgent) => ({
+        dispatch: async (task: GuestTask, options: DispatchOptions) => {
+          const wire = JSON.stringify(task);
+          seen.push(wire);
+          const outcome = await agent.perform(JSON.parse(wire), { signal: options.signal, report: (report) => options.report(JSON.parse(JSON.stringify(report))) });
+          return JSON.parse(JSON.stringify(outcome));
+        },
+      }),
+    };
+    const input = estate({ vms: 2, proxies: 1 });
+    const { run, log, lab } = rig(input, { faults: [{ server: 'p1', vm: 'w2', fault: { kind: 'refuse' } }] }, [
+      { name: 'queue', apiVersion: API_VERSION, setup: (registry) => registry.addDispatcher(queue) },
+    ]);
+    const result = await run({ dispatcher: 'json-queue' });
+    expect(result.accepted).toBe(true);
+    expect(result.counts).toMatchObject({ succeeded: 2, failedOver: 1 });
+    expect(seen.map((wire) => (JSON.parse(wire) as { kind: string; server: string }).kind)).toEqual(['deploy', 'deploy', 'deploy', 'remove', 'remove']);
+    expect(seen.join('\n')).not.toContain(SECRET);
+    expect(seen[0]).toContain('"secret":{"env":"GIPKIT_TEST_GUEST_SECRET"}');
+    expect(log.of('deployment.step').length).toBeGreaterThan(0);
+    expect(leftovers(lab)).toEqual({});
   });
 });
