@@ -2,14 +2,15 @@ import { GipkitError, InputError, RuleError, formatDiagnostic } from '@gipkit/pl
 import { ExitCode, type CliIo } from './cli-io.js';
 import { EXPLAIN_HELP, explainCommand } from './commands/explain-command.js';
 import { PLAN_HELP, planCommand } from './commands/plan-command.js';
-import { RUN_HELP, runCommand } from './commands/run-command.js';
+import { RUN_HELP } from './commands/run-help.js';
 import { SCHEMA_HELP, schemaCommand } from './commands/schema-command.js';
 import { VALIDATE_HELP, validateCommand } from './commands/validate-command.js';
 import { UsageError } from './parse-options.js';
 
 const COMMANDS: Record<string, { readonly run: (args: readonly string[], io: CliIo) => ExitCode | Promise<ExitCode>; readonly help: string }> = {
   plan: { run: planCommand, help: PLAN_HELP },
-  run: { run: runCommand, help: RUN_HELP },
+  // Loaded when used: the deployment stack (plugins, ssh2) would slow every other command's start.
+  run: { run: async (args, io) => (await import('./commands/run-command.js')).runCommand(args, io), help: RUN_HELP },
   explain: { run: explainCommand, help: EXPLAIN_HELP },
   validate: { run: validateCommand, help: VALIDATE_HELP },
   schema: { run: schemaCommand, help: SCHEMA_HELP },
