@@ -200,6 +200,14 @@ describe('4. timeouts, cancellation and cleanup', () => {
     expect(Object.keys(leftovers(lab))).toEqual(['w2']);
   });
 
+  it('cleanup runs even when the product\'s own work before it fails; the run then rejects with that error', async () => {
+    const { run, log, lab } = rig(estate({ vms: 2, proxies: 1 }));
+    await expect(run({ beforeCleanup: async () => { throw new Error('backup failed'); } })).rejects.toThrow('backup failed');
+    expect(log.of('cleanup.completed')[0]).toMatchObject({ removed: 2, failures: [] });
+    expect(log.of('job.completed')).toHaveLength(1);
+    expect(leftovers(lab)).toEqual({});
+  });
+
   it('a failing health check fails the VM without failover, and the started component is stopped and removed at job end', async () => {
     const { run, log, lab } = rig(estate({ vms: 2, proxies: 1 }));
     lab.guest('w1').failHealth = true;

@@ -121,9 +121,18 @@ export class JobRun {
       });
       if (signal.aborted) this.#slots.close();
       await this.#slots.idle();
-      if (!signal.aborted) await this.#settings.beforeCleanup?.();
+      // The embedding product's own work between deployment and cleanup: when it fails, cleanup still runs,
+      // the run's last events are still emitted, and then its error is the run's.
+      let productFailure: { readonly error: unknown } | undefined;
+      try {
+        if (!signal.aborted) await this.#settings.beforeCleanup?.();
+      } catch (error) {
+        productFailure = { error };
+      }
       const cleanup = await this.#cleanUp();
-      return this.#complete(started, cleanup);
+      const result = this.#complete(started, cleanup);
+      if (productFailure !== undefined) throw productFailure.error;
+      return result;
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
@@ -164,7 +173,12 @@ export class JobRun {
     this.#slots.submit(
       server,
       {
-        start: () => this.#deploy(position, server, failover),
+        // A bug below must still end the VM with its one terminal event.
+        start: () =>
+          this.#deploy(position, server, failover).catch((error: unknown) => {
+            if (this.#outcomes[position] !== undefined) return;
+            this.#fail(position, this.#serverId(server), 'connect', { code: ErrorCode.DeployFailed, message: `internal error: ${error instanceof Error ? error.message : String(error)}` }, failover);
+          }),
         cancel: () => this.#fail(position, this.#serverId(server), 'queue', { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started` }, failover),
       },
       failover,
