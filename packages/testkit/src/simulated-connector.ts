@@ -44,9 +44,9 @@ export class SimulatedConnector implements GuestConnector {
   connect(request: ConnectRequest, options: CallOptions): Promise<GuestSession> {
     const faults = this.#options.faults?.(request) ?? [];
     const hangs = (step: string): boolean => faults.some((fault) => fault.kind === 'hang' && fault.step === step);
-    return settleWithin(`connect to ${request.vm} from ${request.proxy} over ${this.method}`, options, async () => {
-      await this.#delay();
-      if (hangs('connect')) return never<GuestSession>();
+    const connecting = (): string => `connect to ${request.vm} from ${request.proxy} over ${this.method}`;
+    if (hangs('connect')) return settleWithin(connecting(), options, never<GuestSession>);
+    return this.#after(connecting, options, () => {
       if (faults.some((fault) => fault.kind === 'refuse')) {
         throw new ConnectorError(ErrorCode.ConnectionRefused, `${request.proxy} → ${request.vm} over ${this.method}: connection refused`);
       }
@@ -55,15 +55,24 @@ export class SimulatedConnector implements GuestConnector {
       const drop = faults.find((fault) => fault.kind === 'drop');
       let calls = 0;
       let closed = false;
-      const step = async <T>(name: 'run' | 'upload' | 'remove', callOptions: CallOptions, act: () => T): Promise<T> =>
-        settleWithin(`${name} on ${request.vm}`, callOptions, async () => {
-          await this.#delay();
+      const step = <T>(name: 'run' | 'upload' | 'remove', callOptions: CallOptions, act: () => T): Promise<T> => {
+        const what = (): string => `${name} on ${request.vm}`;
+        const check = (): void => {
           if (closed) throw new ConnectorError(ErrorCode.ConnectionDropped, `${request.vm}: session closed`);
           if (drop !== undefined && calls >= drop.afterCalls) throw new ConnectorError(ErrorCode.ConnectionDropped, `${request.vm}: connection dropped`);
-          if (hangs(name)) return never<T>();
+        };
+        if (hangs(name)) {
+          return settleWithin(what(), callOptions, async () => {
+            check();
+            return never<T>();
+          });
+        }
+        return this.#after(what, callOptions, () => {
+          check();
           calls++;
           return act();
         });
+      };
       const session: GuestSession = {
         vm: request.vm,
         proxy: request.proxy,
@@ -87,8 +96,34 @@ export class SimulatedConnector implements GuestConnector {
     });
   }
 
-  async #delay(): Promise<void> {
+  /**
+   * Runs `act` after the lab's latency, within the call's timeout and signal:
+   * one timer per call (a step longer than its timeout ends at the timeout),
+   * none at zero latency. Cheap, because a benchmark makes a million of these.
+   */
+  #after<T>(what: () => string, options: CallOptions, act: () => T): Promise<T> {
+    const { signal, timeoutMs } = options;
+    if (signal.aborted) return Promise.reject(new ConnectorError(ErrorCode.ConnectionAborted, `${what()}: cancelled`));
     const latency = this.#options.latencyMs ?? 0;
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    if (latency === 0) return Promise.resolve().then(act);
+    return new Promise<T>((resolve, reject) => {
+      const late = latency >= timeoutMs;
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(new ConnectorError(ErrorCode.ConnectionAborted, `${what()}: cancelled`));
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        if (late) reject(new ConnectorError(ErrorCode.ConnectionTimedOut, `${what()}: no answer within ${timeoutMs} ms`));
+        else {
+          try {
+            resolve(act());
+          } catch (error) {
+            reject(error);
+          }
+        }
+      }, late ? timeoutMs : latency);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 }
