@@ -130,15 +130,16 @@ describe('3. proxies work in parallel within the per-proxy and total limits', ()
 
   it('a proxy\'s load rises as its tasks start and falls as they end, and selection sees it', async () => {
     const { gipkit, input, log } = rig(estate({ vms: 8, proxies: 2 }), { latencyMs: 5 });
-    const handle = gipkit.startRun(input, { bundle: BUNDLE, concurrency: { perServer: 3 } });
-    await new Promise<void>((resolve) => {
-      const subscription = gipkit.events$.subscribe((event) => {
-        if (event.type === 'deployment.started' && handle.load.get('p1') === 3 && handle.load.get('p2') === 3) {
-          subscription.unsubscribe();
-          resolve();
-        }
+    const full = new Set<string>();
+    const bothFull = new Promise<void>((resolve) => {
+      gipkit.events$.subscribe((event) => {
+        if (event.type === 'deployment.started' && event.load === 3) full.add(event.server);
+        if (full.size === 2) resolve();
       });
     });
+    const handle = gipkit.startRun(input, { bundle: BUNDLE, concurrency: { perServer: 3 } });
+    await bothFull;
+    expect([handle.load.get('p1'), handle.load.get('p2')]).toEqual([3, 3]);
     const during = gipkit.plan(input, { load: handle.load });
     expect(during.decisions[0]?.load).toBe(3);
     await handle.result;
@@ -169,7 +170,8 @@ describe('4. timeouts, cancellation and cleanup', () => {
   });
 
   it('cancelling stops new work and still removes every non-persistent component that was deployed', async () => {
-    const { gipkit, input, log, lab } = rig(estate({ vms: 12, proxies: 1 }), { latencyMs: 3 });
+    const input = estate({ vms: 12, proxies: 1, job: { onGuestProcessingFailure: 'continue-crash-consistent' } });
+    const { gipkit, log, lab } = rig(input, { latencyMs: 3 });
     const cancel = new AbortController();
     gipkit.events$.subscribe((event) => {
       if (event.type === 'deployment.succeeded') cancel.abort();
@@ -180,7 +182,9 @@ describe('4. timeouts, cancellation and cleanup', () => {
     const succeeded = log.of('deployment.succeeded').length;
     expect(succeeded).toBeGreaterThanOrEqual(1);
     expect(log.of('deployment.failed').filter((event) => event.step === 'queue').length).toBeGreaterThan(0);
-    expect(log.of('deployment.failed').every((event) => event.cause.code === ErrorCode.RunCancelled || event.cause.code === ErrorCode.ConnectionAborted)).toBe(true);
+    // Cancelled VMs fail, whatever the job's onGuestProcessingFailure says.
+    expect(log.of('deployment.failed').every((event) => event.cause.code === ErrorCode.RunCancelled && event.outcome === 'failed')).toBe(true);
+    expect(result.counts.crashConsistent).toBe(0);
     expect(log.of('cleanup.completed')[0]?.failures).toEqual([]);
     expect(log.of('job.completed')[0]).toMatchObject({ cancelled: true, accepted: false });
     expect([...log.terminalCounts().values()].every((count) => count === 1)).toBe(true);
@@ -342,4 +346,67 @@ describe('dispatchers', () => {
     expect(log.of('deployment.step').length).toBeGreaterThan(0);
     expect(leftovers(lab)).toEqual({});
   });
+});
+
+describe('cancellation and bad setups, found in review', () => {
+  it('a signal aborted before the run starts: no VM starts, every VM ends failed at queue, nothing to clean', async () => {
+    const { run, log } = rig(estate({ vms: 3, proxies: 1 }));
+    const cancel = new AbortController();
+    cancel.abort();
+    const result = await run({ signal: cancel.signal });
+    expect(log.of('deployment.started')).toEqual([]);
+    expect(log.of('deployment.failed').map((event) => [event.vm, event.step, event.cause.code])).toEqual([
+      ['w1', 'queue', ErrorCode.RunCancelled], ['w2', 'queue', ErrorCode.RunCancelled], ['w3', 'queue', ErrorCode.RunCancelled],
+    ]);
+    expect(log.of('cleanup.completed')[0]).toMatchObject({ removed: 0, failures: [] });
+    expect(result).toMatchObject({ cancelled: true, accepted: false });
+  });
+
+  it('stopping the cleanup (a second Ctrl-C) lists every removal it did not make as a cleanup failure', async () => {
+    const { run, log, lab } = rig(estate({ vms: 4, proxies: 1 }), { latencyMs: 5 });
+    const stopCleanup = new AbortController();
+    const result = await run({ cleanupSignal: stopCleanup.signal, concurrency: { perServer: 1 }, beforeCleanup: async () => stopCleanup.abort() });
+    const cleanup = log.of('cleanup.completed')[0];
+    expect(cleanup?.removed).toBe(0);
+    expect(cleanup?.failures.map((failure) => failure.vm)).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect(cleanup?.failures.every((failure) => failure.cause.code === ErrorCode.RunCancelled || failure.cause.code === ErrorCode.ConnectionAborted)).toBe(true);
+    expect(Object.keys(leftovers(lab))).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect(result).toMatchObject({ cancelled: false, accepted: false });
+  });
+
+  it('a plan made for another job or other VMs is refused before any work', async () => {
+    const input = estate({ vms: 3, proxies: 1 });
+    const { gipkit, log } = rig(input);
+    const other = estate({ vms: 1, proxies: 1 });
+    const plan = gipkit.plan(other);
+    const before = log.events.length;
+    await expect(gipkit.run(input, { bundle: BUNDLE, plan })).rejects.toThrow(/the plan's VMs are not the job's \(1 planned, 3 in the job\)/);
+    await expect(gipkit.run(input, { bundle: BUNDLE, timeouts: { upload: -5 } })).rejects.toThrow(/timeouts.upload must be a number of milliseconds above 0 \(found -5\)/);
+    expect(log.events.slice(before)).toEqual([]);
+  });
+
+  it('a dispatcher that fails with the secret in its message: the secret is removed before it reaches an event or the result', async () => {
+    const leaky: DispatcherDefinition = {
+      name: 'leaky',
+      create: () => ({ dispatch: async () => { throw new Error(`queue rejected password=${SECRET}`); } }),
+    };
+    const { run, log } = rig(estate({ vms: 1, proxies: 1 }), {}, [{ name: 'leaky', apiVersion: API_VERSION, setup: (registry) => registry.addDispatcher(leaky) }]);
+    const result = await run({ dispatcher: 'leaky' });
+    const text = JSON.stringify(log.events) + JSON.stringify(result);
+    expect(text).not.toContain(SECRET);
+    expect(log.of('deployment.failed')[0]?.cause.message).toBe('the dispatcher failed: queue rejected password=[redacted]');
+  });
+});
+
+describe('a dispatcher that ignores cancellation', () => {
+  it('is given up on 5 s after the run is cancelled: the VM fails as cancelled and the run ends', async () => {
+    const stubborn: DispatcherDefinition = { name: 'stubborn', create: () => ({ dispatch: () => new Promise(() => undefined) }) };
+    const { gipkit, input, log } = rig(estate({ vms: 1, proxies: 1 }), {}, [{ name: 'stubborn', apiVersion: API_VERSION, setup: (registry) => registry.addDispatcher(stubborn) }]);
+    const cancel = new AbortController();
+    const running = gipkit.run(input, { bundle: BUNDLE, dispatcher: 'stubborn', signal: cancel.signal });
+    setTimeout(() => cancel.abort(), 20);
+    const result = await running;
+    expect(log.of('deployment.failed')[0]?.cause).toMatchObject({ code: ErrorCode.RunCancelled, message: expect.stringMatching(/p1 did not stop its work on w1 within 5 s/) as unknown });
+    expect(result.cancelled).toBe(true);
+  }, 15_000);
 });

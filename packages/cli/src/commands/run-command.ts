@@ -75,13 +75,20 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
 
   const cancel = new AbortController();
   const cancelCleanup = new AbortController();
-  const onSigint = (): void => {
-    if (!cancel.signal.aborted) {
+  // Ctrl-C (or SIGTERM, SIGHUP): stop new work, clean up; again: stop the cleanup; a third time: exit now.
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
       output('\ngipkit run: cancelling: no new work starts; what was deployed is being removed (Ctrl-C again to stop the cleanup)\n');
       cancel.abort();
-    } else cancelCleanup.abort();
+    } else if (interrupts === 2) {
+      output('\ngipkit run: stopping the cleanup; what it did not remove is listed below (Ctrl-C again to exit at once)\n');
+      cancelCleanup.abort();
+    } else process.exit(130);
   };
-  process.on('SIGINT', onSigint);
+  const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const name of SIGNALS) process.on(name, onSignal);
   let result: RunResult;
   try {
     result = await gipkit.run(input, {
@@ -92,7 +99,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
       ...(stepTimeout === undefined ? {} : { timeouts: { connect: stepTimeout, upload: stepTimeout, install: stepTimeout, start: stepTimeout, health: stepTimeout, remove: stepTimeout } }),
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const name of SIGNALS) process.off(name, onSignal);
     progress.stop();
     gipkit.dispose();
   }

@@ -170,19 +170,25 @@ export class Gipkit {
     const perServer = options.concurrency?.perServer ?? DEFAULT_PER_SERVER;
     const total = options.concurrency?.total ?? DEFAULT_TOTAL;
     const session = this.#session(input);
-    checkRunSetup({ input, bundle: options.bundle, connectors: this.connectors, deployers: this.deployers, dispatcher: definition === undefined ? dispatcherName : undefined, perServer, total });
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    checkRunSetup({
+      input, bundle: options.bundle, connectors: this.connectors, deployers: this.deployers,
+      dispatcher: definition === undefined ? dispatcherName : undefined, perServer, total, timeouts, plan: options.plan,
+    });
     const runId = randomUUID();
+    const signal = followSignal(options.signal);
+    const cleanupSignal = followSignal(options.cleanupSignal);
     const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(runId), now: () => this.#clock.now() });
     const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle);
     const run = new JobRun(session, plan, {
       runId,
       bundle: options.bundle,
       dispatcher: (definition ?? IN_PROCESS_DISPATCHER).create(agent),
-      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+      timeouts,
       perServer,
       total,
-      signal: runSignal(options.signal),
-      cleanupSignal: runSignal(options.cleanupSignal),
+      signal: signal.signal,
+      cleanupSignal: cleanupSignal.signal,
       ...(options.beforeCleanup === undefined ? {} : { beforeCleanup: options.beforeCleanup }),
       emit: (draft) => this.#bus.emit(runId, draft),
       now: () => this.#clock.now(),
@@ -193,7 +199,11 @@ export class Gipkit {
       get: (server) => run.load[indexOf.get(server) ?? -1] ?? 0,
       snapshot: () => Object.fromEntries(servers.map((server, index) => [server, run.load[index] ?? 0]).filter(([, count]) => count !== 0)),
     };
-    return { runId, load, result: run.run() };
+    const result = run.run().finally(() => {
+      signal.release();
+      cleanupSignal.release();
+    });
+    return { runId, load, result };
   }
 
   /** Every candidate's verdict for one VM of the job, and why the winner won. */
@@ -286,12 +296,14 @@ const IN_PROCESS_DISPATCHER: DispatcherDefinition = {
  * A signal of the run's own that follows the caller's: every step of every VM
  * listens to it, more than EventTarget's default warning limit of 10.
  */
-function runSignal(outer: AbortSignal | undefined): AbortSignal {
+function followSignal(outer: AbortSignal | undefined): { readonly signal: AbortSignal; release(): void } {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
+  const follow = (): void => controller.abort(outer?.reason);
   if (outer?.aborted === true) controller.abort(outer.reason);
-  else outer?.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
-  return controller.signal;
+  else outer?.addEventListener('abort', follow, { once: true });
+  // The caller's signal may outlive many runs: each run takes its listener away when it ends.
+  return { signal: controller.signal, release: () => outer?.removeEventListener('abort', follow) };
 }
 
 function withLoad(input: ValidInput, load: ServerLoad | undefined): ValidInput {

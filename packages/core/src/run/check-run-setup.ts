@@ -1,4 +1,4 @@
-import { ErrorCode, GipkitError, type ComponentBundle, type GuestConnector, type GuestDeployer, type OsFamily } from '@gipkit/plugin-api';
+import { ErrorCode, GipkitError, type ComponentBundle, type GuestConnector, type GuestDeployer, type OsFamily, type Plan, type StepTimeouts } from '@gipkit/plugin-api';
 import type { ValidInput } from '../input/load-input.js';
 
 const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -12,6 +12,9 @@ export interface RunSetup {
   readonly dispatcher: string | undefined;
   readonly perServer: number;
   readonly total: number;
+  readonly timeouts: StepTimeouts;
+  /** A plan passed in: it must be this job's, with its VMs in its order. */
+  readonly plan: Plan | undefined;
 }
 
 /**
@@ -29,6 +32,16 @@ export function checkRunSetup(setup: RunSetup): void {
   if (setup.dispatcher !== undefined) problems.push(`no dispatcher is named ${JSON.stringify(setup.dispatcher)}`);
   for (const [name, value] of [['perServer', setup.perServer], ['total', setup.total]] as const) {
     if (!Number.isInteger(value) || value < 1) problems.push(`concurrency.${name} must be a whole number of at least 1 (found ${String(value)})`);
+  }
+  for (const [step, value] of Object.entries(setup.timeouts)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) problems.push(`timeouts.${step} must be a number of milliseconds above 0 (found ${String(value)})`);
+  }
+  if (setup.plan !== undefined) {
+    const planned = setup.plan.decisions;
+    if (setup.plan.job !== job.id) problems.push(`the plan is for job ${JSON.stringify(setup.plan.job)}, not ${JSON.stringify(job.id)}`);
+    else if (planned.length !== job.vms.length || planned.some((decision, index) => decision.vm !== job.vms[index])) {
+      problems.push(`the plan's VMs are not the job's (${planned.length} planned, ${job.vms.length} in the job): plan this input again`);
+    }
   }
   const inJob = new Set(job.vms);
   const families = new Set<OsFamily>();

@@ -40,7 +40,8 @@ export class InProcessAgent implements GuestAgent {
     for (const method of task.methods) {
       const session = await this.#connect(task, method, options, failures, false);
       if (session === undefined) {
-        if (options.signal.aborted) return cancelled(method, 'connect', location);
+        // Nothing connected, so nothing was deployed: no location to clean up.
+        if (options.signal.aborted) return cancelled(method, 'connect');
         continue;
       }
       return this.#deployThrough(task, deployer, session, options, location);
@@ -132,7 +133,6 @@ function misconfigured(task: GuestTask, message: string): TaskOutcome {
   return { status: 'failed', method: task.methods[0] ?? 'none', step: task.kind === 'deploy' ? 'connect' : 'remove', cause };
 }
 
-function cancelled(method: ConnectionMethod, step: DeploymentStep, location: string | undefined): TaskOutcome {
-  const cause = { code: ErrorCode.RunCancelled, message: 'the run was cancelled' };
-  return { status: 'failed', method, step, cause, ...(location === undefined ? {} : { location }) };
+function cancelled(method: ConnectionMethod, step: DeploymentStep): TaskOutcome {
+  return { status: 'failed', method, step, cause: { code: ErrorCode.RunCancelled, message: 'the run was cancelled' } };
 }

@@ -5,8 +5,8 @@ import {
 } from '@gipkit/plugin-api';
 import type { EventDraft } from '../planner/plan-job.js';
 import type { PlanningSession } from '../planner/planning-session.js';
-import { isCancellation } from './error-summary.js';
-import { TaskSignals } from './task-signals.js';
+import { isCancellation, redactOutcome, redactReport, summariseError } from './error-summary.js';
+import { ABANDON_AFTER_MS, TaskSignals } from './task-signals.js';
 import { TaskSlots } from './task-slots.js';
 
 export const DEFAULT_TIMEOUTS: StepTimeouts = { connect: 30_000, upload: 120_000, install: 120_000, start: 60_000, health: 60_000, remove: 60_000 };
@@ -81,6 +81,7 @@ export class JobRun {
   readonly #targets: (GuestTarget | undefined)[] = [];
   readonly #mode: DeploymentMode;
   #kept = 0;
+  #cancelled = false;
 
   constructor(session: PlanningSession, plan: Plan, settings: RunSettings) {
     this.#session = session;
@@ -103,7 +104,9 @@ export class JobRun {
       onGuestProcessingFailure: job.onGuestProcessingFailure, concurrency: { perServer: this.#settings.perServer, total: this.#settings.total },
     });
     const onAbort = (): void => this.#slots.close();
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) this.#slots.close();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const serverIndex = new Map(estate.servers.map((server, index) => [server.id, index]));
     try {
       this.#plan.decisions.forEach((decision, position) => {
         if (decision.status === 'not-required') {
@@ -111,7 +114,7 @@ export class JobRun {
           emit({ type: 'deployment.skipped', job: job.id, vm: decision.vm, reason: 'not-required' });
           return;
         }
-        const server = decision.proxy === null ? -1 : estate.servers.findIndex((candidate) => candidate.id === decision.proxy);
+        const server = decision.proxy === null ? -1 : (serverIndex.get(decision.proxy) ?? -1);
         if (server < 0) {
           const rules = (decision.reasons ?? []).map((reason) => reason.rule).join(', ');
           this.#fail(position, null, 'select', { code: ErrorCode.NotAssigned, message: rules === '' ? NOT_ASSIGNED : `${NOT_ASSIGNED} (${rules})` }, false);
@@ -119,8 +122,9 @@ export class JobRun {
         }
         this.#queueDeploy(position, server, false);
       });
-      if (signal.aborted) this.#slots.close();
       await this.#slots.idle();
+      // Cancelled means: cancelled before every deployment ended (Ctrl-C during cleanup does not make a run cancelled).
+      this.#cancelled = signal.aborted;
       // The embedding product's own work between deployment and cleanup: when it fails, cleanup still runs,
       // the run's last events are still emitted, and then its error is the run's.
       let productFailure: { readonly error: unknown } | undefined;
@@ -168,7 +172,7 @@ export class JobRun {
     return this.#session.verdict(vmClass, server).eligible ? this.#session.methods(vmClass, server) : [];
   }
 
-  #queueDeploy(position: number, server: number, failover: boolean): void {
+  #queueDeploy(position: number, server: number, failover: boolean, from = server): void {
     const vm = this.#plan.decisions[position]?.vm ?? '';
     this.#slots.submit(
       server,
@@ -177,9 +181,14 @@ export class JobRun {
         start: () =>
           this.#deploy(position, server, failover).catch((error: unknown) => {
             if (this.#outcomes[position] !== undefined) return;
-            this.#fail(position, this.#serverId(server), 'connect', { code: ErrorCode.DeployFailed, message: `internal error: ${error instanceof Error ? error.message : String(error)}` }, failover);
+            this.#fail(position, this.#serverId(server), 'connect', { code: ErrorCode.DeployFailed, message: `internal error: ${summariseError(error).message}` }, failover);
           }),
-        cancel: () => this.#fail(position, this.#serverId(server), 'queue', { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started` }, failover),
+        cancel: () => {
+          const cause = { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started${failover ? ' on the backup server' : ''}` };
+          if (failover) this.#settings.emit({ type: 'failover.failed', job: this.#session.estate.job.id, vm, server: this.#serverId(server), cause });
+          // A failover cancelled while it waited counts against the proxy: the backup server never touched the VM.
+          this.#fail(position, this.#serverId(from), 'queue', cause, failover);
+        },
       },
       failover,
     );
@@ -198,13 +207,21 @@ export class JobRun {
     try {
       outcome = methods.length === 0
         ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
-        : await this.#signals.with((taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: (report) => this.#onReport(vm, serverId, report) }));
+        : await this.#signals.with(
+            (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: (report) => this.#onReport(vm, serverId, redactReport(report, target.secret)) }),
+            (): TaskOutcome => ({ status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.RunCancelled, message: `the run was cancelled; ${serverId} did not stop its work on ${vm} within ${ABANDON_AFTER_MS / 1000} s` } }),
+          );
     } catch (error) {
-      outcome = { status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${error instanceof Error ? error.message : String(error)}` } };
+      const cause = summariseError(error, target.secret);
+      outcome = { status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${cause.message}` } };
+    }
+    outcome = redactOutcome(outcome, target.secret);
+    if (outcome.status === 'succeeded' && this.#mode === 'non-persistent' && outcome.deployment === undefined) {
+      outcome = { status: 'failed', method: outcome.method, step: 'health', cause: { code: ErrorCode.DeployFailed, message: `the agent reported success for ${vm} without a deployment to remove later` } };
     }
     if (outcome.status === 'succeeded') {
       const deployment = outcome.deployment;
-      if (deployment !== undefined && deployment.mode === 'non-persistent') {
+      if (this.#mode === 'non-persistent' && deployment !== undefined) {
         this.#leftovers.push({ position, server, methods: [outcome.method, ...methods.filter((method) => method !== outcome.method)], location: deployment.location });
       } else this.#kept++;
       if (failover) emit({ type: 'failover.succeeded', job, vm, server: serverId, method: outcome.method });
@@ -216,17 +233,20 @@ export class JobRun {
       return;
     }
     if (outcome.status === 'failed') {
-      if (outcome.location !== undefined) {
+      if (outcome.location !== undefined && this.#mode === 'non-persistent') {
         this.#leftovers.push({ position, server, methods: [outcome.method, ...methods.filter((method) => method !== outcome.method)], location: outcome.location });
       }
-      if (failover) emit({ type: 'failover.failed', job, vm, server: serverId, cause: outcome.cause });
-      this.#fail(position, serverId, outcome.step === 'remove' ? 'connect' : outcome.step, outcome.cause, failover, outcome.method);
+      const cause = isCancellation(outcome.cause, signal) ? { code: ErrorCode.RunCancelled, message: `the run was cancelled: ${outcome.cause.message}` } : outcome.cause;
+      if (failover) emit({ type: 'failover.failed', job, vm, server: serverId, cause });
+      this.#fail(position, serverId, outcome.step === 'remove' ? 'connect' : outcome.step, cause, failover, outcome.method);
       return;
     }
     // Unreachable: no method connected.
     const cause = outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${serverId} could not connect to ${vm}` };
     if (isCancellation(cause, signal)) {
-      this.#fail(position, serverId, 'connect', { code: ErrorCode.RunCancelled, message: 'the run was cancelled' }, failover);
+      const cancelled = { code: ErrorCode.RunCancelled, message: 'the run was cancelled' };
+      if (failover) emit({ type: 'failover.failed', job, vm, server: serverId, cause: cancelled });
+      this.#fail(position, serverId, 'connect', cancelled, failover);
       return;
     }
     if (failover) {
@@ -241,7 +261,7 @@ export class JobRun {
       return;
     }
     emit({ type: 'failover.started', job, vm, from: serverId, to: this.#serverId(backup), cause });
-    this.#queueDeploy(position, backup, true);
+    this.#queueDeploy(position, backup, true, server);
   }
 
   #onReport(vm: string, server: string, report: TaskReport): void {
@@ -282,8 +302,10 @@ export class JobRun {
   async #cleanUp(): Promise<{ removed: number; kept: number; failures: CleanupFailure[] }> {
     const started = this.#settings.now();
     const { emit, cleanupSignal, runId, timeouts } = this.#settings;
-    const slots = new TaskSlots(this.#session.estate.servers.length, this.#settings.perServer, this.#settings.total);
+    const slots = new TaskSlots(this.#session.estate.servers.length, this.#settings.perServer, this.#settings.total, this.load);
     const cleanupSignals = new TaskSignals(cleanupSignal);
+    const stop = (): void => slots.close();
+    cleanupSignal.addEventListener('abort', stop, { once: true });
     const failures: CleanupFailure[] = [];
     let removed = 0;
     for (const leftover of this.#leftovers) {
@@ -292,20 +314,29 @@ export class JobRun {
       const fail = (cause: ErrorSummary): void => void failures.push({ vm, server, location: leftover.location, cause });
       slots.submit(leftover.server, {
         start: async () => {
-          const task: GuestTask = { kind: 'remove', runId, server, target: this.#target(leftover.position), methods: leftover.methods, location: leftover.location, timeouts };
+          const target = this.#target(leftover.position);
+          const task: GuestTask = { kind: 'remove', runId, server, target, methods: leftover.methods, location: leftover.location, timeouts };
           try {
-            const outcome = await cleanupSignals.with((taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: () => undefined }));
+            const outcome = redactOutcome(
+              await cleanupSignals.with(
+                (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: () => undefined }),
+                (): TaskOutcome => ({ status: 'failed', method: leftover.methods[0] ?? 'none', step: 'remove', cause: { code: ErrorCode.RunCancelled, message: `cleanup was stopped; ${server} did not stop its work within ${ABANDON_AFTER_MS / 1000} s` } }),
+              ),
+              target.secret,
+            );
             if (outcome.status === 'succeeded') removed++;
             else if (outcome.status === 'failed') fail(outcome.cause);
             else fail(outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${vm}` });
           } catch (error) {
-            fail({ code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${error instanceof Error ? error.message : String(error)}` });
+            fail({ code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${summariseError(error, target.secret).message}` });
           }
         },
         cancel: () => fail({ code: ErrorCode.RunCancelled, message: 'cleanup was cancelled' }),
       });
     }
+    if (cleanupSignal.aborted) slots.close();
     await slots.idle();
+    cleanupSignal.removeEventListener('abort', stop);
     failures.sort((a, b) => a.vm.localeCompare(b.vm));
     emit({ type: 'cleanup.completed', job: this.#session.estate.job.id, removed, failures, kept: this.#kept, durationMs: round(this.#settings.now() - started) });
     return { removed, kept: this.#kept, failures };
@@ -328,7 +359,7 @@ export class JobRun {
       const own = perServerCounts.get(server.id);
       if (own !== undefined) perServer[server.id] = own;
     }
-    const cancelled = this.#settings.signal.aborted;
+    const cancelled = this.#cancelled;
     const accepted = !cancelled && counts.failed === 0 && cleanup.failures.length === 0;
     const durationMs = round(this.#settings.now() - started);
     this.#settings.emit({ type: 'job.completed', job: estate.job.id, counts, perServer, durationMs, cancelled, accepted });

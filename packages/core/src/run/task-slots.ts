@@ -24,8 +24,9 @@ export class TaskSlots {
   #closed = false;
   #idle: (() => void) | undefined;
 
-  constructor(servers: number, perServer: number, total: number) {
-    this.active = new Int32Array(servers);
+  /** `active` may be shared with another TaskSlots (cleanup after deployment), so that one load counts both. */
+  constructor(servers: number, perServer: number, total: number, active: Int32Array = new Int32Array(servers)) {
+    this.active = active;
     this.#perServer = perServer;
     this.#total = total;
     this.#queues = Array.from({ length: servers }, () => []);
