@@ -208,6 +208,7 @@ export class JobRun {
       outcome = methods.length === 0
         ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
         : await this.#signals.with(
+            server,
             (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: (report) => this.#onReport(vm, serverId, redactReport(report, target.secret)) }),
             (): TaskOutcome => ({ status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.RunCancelled, message: `the run was cancelled; ${serverId} did not stop its work on ${vm} within ${ABANDON_AFTER_MS / 1000} s` } }),
           );
@@ -319,6 +320,7 @@ export class JobRun {
           try {
             const outcome = redactOutcome(
               await cleanupSignals.with(
+                leftover.server,
                 (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: () => undefined }),
                 (): TaskOutcome => ({ status: 'failed', method: leftover.methods[0] ?? 'none', step: 'remove', cause: { code: ErrorCode.RunCancelled, message: `cleanup was stopped; ${server} did not stop its work within ${ABANDON_AFTER_MS / 1000} s` } }),
               ),

@@ -1,46 +1,64 @@
-/**
- * One AbortSignal per running task, all aborted when the run's signal aborts.
- * Every session call listens to its task's signal; with hundreds of tasks
- * running, listening to one shared signal instead would make each
- * `addEventListener` scan hundreds of listeners (EventTarget checks for
- * duplicates), and warn past ten.
- */
+import { setMaxListeners } from 'node:events';
+
 /** How long a cancelled task may take to end before the run stops waiting for it. */
 export const ABANDON_AFTER_MS = 5_000;
 
+/**
+ * The signals tasks run with: one per server, all aborted when the run's
+ * signal aborts. Every session call listens to its signal, so the signal must
+ * have few listeners (EventTarget scans them on every `addEventListener`): a
+ * server's signal has one per running call of its at most `perServer` tasks.
+ * A task that has not ended `ABANDON_AFTER_MS` after the abort (a dispatcher
+ * that ignores it) is given up on, so that cancellation and cleanup never wait
+ * for ever. Allocation-light on purpose: it runs for every task.
+ */
 export class TaskSignals {
-  readonly #running = new Set<AbortController>();
   readonly #outer: AbortSignal;
+  readonly #servers: (AbortController | undefined)[] = [];
+  /** Ends a running task with its `abandoned` outcome. */
+  readonly #running = new Set<() => void>();
 
   constructor(outer: AbortSignal) {
     this.#outer = outer;
-    outer.addEventListener('abort', () => {
-      for (const controller of this.#running) controller.abort(outer.reason);
-    }, { once: true });
+    const onAbort = (): void => {
+      for (const controller of this.#servers) controller?.abort(outer.reason);
+      setTimeout(() => {
+        for (const giveUp of [...this.#running]) giveUp();
+      }, ABANDON_AFTER_MS).unref();
+    };
+    if (outer.aborted) onAbort();
+    else outer.addEventListener('abort', onAbort, { once: true });
   }
 
-  /**
-   * Runs `work` with a signal of its own that follows the run's. A task that
-   * has not ended `graceMs` after its signal aborted (a dispatcher that
-   * ignores it) is given up on: `abandoned()` is its outcome, so that
-   * cancellation and cleanup never wait for ever.
-   */
-  async with<T>(work: (signal: AbortSignal) => Promise<T>, abandoned: () => T, graceMs = ABANDON_AFTER_MS): Promise<T> {
-    const controller = new AbortController();
-    if (this.#outer.aborted) controller.abort(this.#outer.reason);
-    this.#running.add(controller);
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => void (timer = setTimeout(() => giveUp?.(abandoned()), graceMs));
-    let giveUp: ((value: T) => void) | undefined;
-    const given = new Promise<T>((resolve) => (giveUp = resolve));
-    if (controller.signal.aborted) onAbort();
-    else controller.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await Promise.race([work(controller.signal), given]);
-    } finally {
-      clearTimeout(timer);
-      controller.signal.removeEventListener('abort', onAbort);
-      this.#running.delete(controller);
+  /** Runs `work` with its server's signal; `abandoned()` is its outcome when it is given up on. */
+  with<T>(server: number, work: (signal: AbortSignal) => Promise<T>, abandoned: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const giveUp = (): void => {
+        this.#running.delete(giveUp);
+        resolve(abandoned());
+      };
+      this.#running.add(giveUp);
+      work(this.#signalOf(server)).then(
+        (value) => {
+          this.#running.delete(giveUp);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#running.delete(giveUp);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #signalOf(server: number): AbortSignal {
+    let controller = this.#servers[server];
+    if (controller === undefined) {
+      controller = new AbortController();
+      setMaxListeners(0, controller.signal);
+      if (this.#outer.aborted) controller.abort(this.#outer.reason);
+      this.#servers[server] = controller;
     }
+    return controller.signal;
   }
 }
