@@ -98,3 +98,27 @@ describe('gipkit run: Ctrl-C', () => {
     expect(stdout).toMatch(/simulated lab: 0 file\(s\) left in guests/);
   });
 });
+
+describe('gipkit run: a reader that goes away', () => {
+  it('--events ndjson | head: the run is cancelled, not killed, and still cleans up', async () => {
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('./cli-harness.js');
+    const files = tempFiles({ 'lab.yaml': 'latencyMs: 100\n' });
+    const child = spawn(process.execPath, [join(ROOT, 'packages/cli/dist/bin.js'), 'run', '--simulate', '--lab', files['lab.yaml'] ?? '', ...LAB, '--events', 'ndjson'], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let lines = 0;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      lines += chunk.split('\n').length - 1;
+      // Like `head`: read a few events, then close the pipe.
+      if (lines > 40 && !child.stdout.destroyed) child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/cancelling: no new work starts/);
+    expect(stderr).toMatch(/\(cancelled\)/);
+    expect(stderr).toMatch(/simulated lab: 0 file\(s\) left in guests/);
+    expect(stderr).not.toMatch(/EPIPE/);
+  });
+});
