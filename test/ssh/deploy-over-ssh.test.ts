@@ -177,4 +177,24 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
     expect(trusted[0]).toMatchObject({ vm: 'app-01', server: 'branch-proxy', fingerprint: server.hostKeyFingerprint, knownHostsFile: fresh });
     expect(readFileSync(fresh, 'utf8')).toContain(server.knownHostsLine.split(' ').slice(1).join(' '));
   });
+
+  it('from the command line: gipkit run over SSH with a known-hosts file, then nothing left in the guest', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const inventory = join(scratch, 'inventory.json');
+    const job = join(scratch, 'job.json');
+    const { inventory: inventoryData, job: jobData } = input();
+    writeFileSync(inventory, JSON.stringify(inventoryData));
+    writeFileSync(job, JSON.stringify(jobData));
+    const cli = resolve(import.meta.dirname, '../../packages/cli/dist/bin.js');
+    const result = spawnSync(process.execPath, [cli, 'run', '--inventory', inventory, '--job', job, '--bundle', BUNDLE_DIR, '--known-hosts', knownHosts, '--events', 'ndjson'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as GipkitEvent);
+    const deployed = events.find((event) => event.type === 'deployment.succeeded');
+    expect(deployed).toMatchObject({ vm: 'app-01', server: 'branch-proxy', method: 'lan' });
+    // The CLI's Linux deployer uses its default temporary folder, /tmp, on the guest (here, this machine).
+    const location = deployed?.type === 'deployment.succeeded' ? deployed.location : '';
+    expect(location).toMatch(/^\/tmp\/gipkit-/);
+    expect(existsSync(location)).toBe(false);
+    expect(result.stderr).toMatch(/cleanup: 1 removed, 0 persistent kept, 0 failed/);
+  });
 });
