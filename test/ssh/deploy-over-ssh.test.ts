@@ -108,14 +108,14 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
   it('non-persistent: the bundle is uploaded, runs and is healthy, and nothing of it is left after the job', async () => {
     const bundle = await loadBundle(BUNDLE_DIR);
     const { gipkit, events } = engine();
-    let seen: { location: string; heartbeat: boolean; pid: number; alive: boolean } | undefined;
+    let seen: { location: string; heartbeat: boolean; pid: number; alive: boolean; windowsFiles: boolean } | undefined;
     const result = await gipkit.run(input(), {
       bundle,
       beforeCleanup: async () => {
         const deployed = events.find((event) => event.type === 'deployment.succeeded');
         const location = deployed?.type === 'deployment.succeeded' ? deployed.location : '';
         const pid = Number(readFileSync(join(location, 'gipkit-service.pid'), 'utf8'));
-        seen = { location, heartbeat: existsSync(join(location, 'heartbeat')), pid, alive: running(pid) };
+        seen = { location, heartbeat: existsSync(join(location, 'heartbeat')), pid, alive: running(pid), windowsFiles: existsSync(join(location, 'agent.ps1')) };
       },
     });
     expect(result.accepted).toBe(true);
@@ -123,6 +123,8 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
     expect(events.filter((event) => event.type === 'deployment.step').map((event) => (event.type === 'deployment.step' ? event.step : ''))).toEqual(['connect', 'upload', 'start', 'health']);
     expect(seen?.location.startsWith(join(server.home, 'gipkit-tmp', 'gipkit-'))).toBe(true);
     expect(seen?.heartbeat).toBe(true);
+    // Files marked for Windows guests are not uploaded to a Linux guest.
+    expect(seen?.windowsFiles).toBe(false);
     expect(seen?.alive).toBe(true);
     // After the job: the folder is gone and the agent stopped.
     expect(existsSync(seen?.location ?? '/')).toBe(false);

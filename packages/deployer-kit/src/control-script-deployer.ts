@@ -100,6 +100,7 @@ export class ControlScriptDeployer implements GuestDeployer {
     // A fresh folder: a leftover of this run (a retry), or the version being replaced, is stopped and removed first.
     await this.#clear(session, location, script, 'upload', context);
     for (const file of bundle.files) {
+      if (file.family !== undefined && file.family !== this.family) continue;
       await session.upload(file.contents, this.#guest.join(location, file.path), this.#upload(context, file.executable === true));
     }
     const source = this.#guest.script({

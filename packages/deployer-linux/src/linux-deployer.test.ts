@@ -85,9 +85,10 @@ describe('LinuxDeployer', () => {
     expect(calls).toEqual([]);
   });
 
-  it('uploads executable files with mode 0755, others 0644, the control script, then VERSION last', async () => {
+  it('uploads executable files with mode 0755, others 0644, not those for Windows guests, the control script, then VERSION last', async () => {
     const { session, calls } = scripted(() => exit(0));
-    const { bundle } = await simulated();
+    const { bundle: hello } = await simulated();
+    const bundle = { ...hello, files: [...hello.files, { path: 'README.txt', contents: new TextEncoder().encode('hello') }] };
     await new LinuxDeployer().deploy(session, bundle, 'non-persistent', context());
     const folder = '/tmp/gipkit-run-1-hello-agent';
     expect(calls).toEqual([
@@ -95,8 +96,7 @@ describe('LinuxDeployer', () => {
       { kind: 'remove', target: folder },
       { kind: 'upload', target: `${folder}/agent.sh`, mode: 0o755 },
       { kind: 'upload', target: `${folder}/health.sh`, mode: 0o755 },
-      { kind: 'upload', target: `${folder}/agent.ps1`, mode: 0o644 },
-      { kind: 'upload', target: `${folder}/health.ps1`, mode: 0o644 },
+      { kind: 'upload', target: `${folder}/README.txt`, mode: 0o644 },
       { kind: 'upload', target: `${folder}/gipkit-service.sh`, mode: 0o755 },
       { kind: 'upload', target: `${folder}/VERSION`, mode: 0o644 },
       { kind: 'run', target: `/bin/sh ${folder}/gipkit-service.sh start` },

@@ -59,7 +59,7 @@ describe('WindowsDeployer', () => {
     expect(custom.locate(bundle, 'persistent', 'x')).toBe('D:\\Agents\\hello-agent');
   });
 
-  it('runs the control script with powershell.exe -File, uploads with backslash paths, the script then VERSION last', async () => {
+  it('runs the control script with powershell.exe -File, uploads with backslash paths (not the files for Linux guests), the script then VERSION last', async () => {
     const { session, calls } = scripted(() => exit(0));
     const { bundle } = await simulated();
     await new WindowsDeployer().deploy(session, bundle, 'non-persistent', context());
@@ -68,8 +68,6 @@ describe('WindowsDeployer', () => {
     expect(calls.map(({ kind, target }) => ({ kind, target }))).toEqual([
       { kind: 'run', target: control('stop') },
       { kind: 'remove', target: folder },
-      { kind: 'upload', target: `${folder}\\agent.sh` },
-      { kind: 'upload', target: `${folder}\\health.sh` },
       { kind: 'upload', target: `${folder}\\agent.ps1` },
       { kind: 'upload', target: `${folder}\\health.ps1` },
       { kind: 'upload', target: `${folder}\\gipkit-service.ps1` },

@@ -93,6 +93,8 @@ export interface BundleFile {
   readonly path: string;
   readonly contents: Uint8Array;
   readonly executable?: boolean;
+  /** Deployed only into guests of this family (absent: every guest). */
+  readonly family?: OsFamily;
 }
 
 /** What the embedding product deploys into guests. gipkit ships no vendor binaries. */

@@ -36,7 +36,7 @@ class HeaderOnlyDeployer implements GuestDeployer {
     }
     context.step('upload');
     await this.#clear(session, location, call('upload'));
-    for (const file of bundle.files) await session.upload(file.contents, `${location}/${file.path}`, { ...call('upload'), mode: file.executable === true ? 0o755 : 0o644 });
+    for (const file of bundle.files.filter((entry) => entry.family === undefined || entry.family === 'linux')) await session.upload(file.contents, `${location}/${file.path}`, { ...call('upload'), mode: file.executable === true ? 0o755 : 0o644 });
     const header = ['# gipkit-control-script v1', `# gipkit-name: ${bundle.name}`, `# gipkit-mode: ${mode}`, `# gipkit-folder: ${location}`, `# gipkit-start: ${JSON.stringify(bundle.start.linux)}`];
     await session.upload(new TextEncoder().encode(`#!/bin/sh\n${header.join('\n')}\n`), `${location}/control.sh`, call('upload'));
     await session.upload(new TextEncoder().encode(bundle.version), `${location}/VERSION`, call('upload'));

@@ -119,7 +119,8 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
 
       expect(result).toEqual({ mode: 'non-persistent', location, version: bundle.version, reused: false });
       const listing = await f.listing();
-      for (const file of bundle.files) expect(listing).toContain(under(location, file.path));
+      for (const file of bundle.files.filter((entry) => entry.family === undefined || entry.family === deployer.family)) expect(listing).toContain(under(location, file.path));
+      for (const file of bundle.files.filter((entry) => entry.family !== undefined && entry.family !== deployer.family)) expect(listing).not.toContain(under(location, file.path));
       expect(listing).not.toContain(under(location, 'stale-leftover.txt'));
       expect((await f.processes()).length).toBeGreaterThan(running.length);
       expect(steps).toEqual(['upload', 'start', 'health']);
@@ -267,12 +268,12 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       check(persistent, ['upload', 'install', 'start', 'health']);
     }));
 
-    it('rule 11: uses only the session it is given: every bundle file goes through its upload', withFixture(async (f) => {
+    it('rule 11: uses only the session it is given: every bundle file for its family goes through its upload', withFixture(async (f) => {
       const { deployer, bundle } = f;
       const recorder = await session(f);
       const { location } = await deployer.deploy(recorder.session, bundle, 'non-persistent', recorder.context);
       const uploads = recorder.calls.filter((call) => call.kind === 'upload');
-      for (const file of bundle.files) {
+      for (const file of bundle.files.filter((entry) => entry.family === undefined || entry.family === deployer.family)) {
         const upload = uploads.find((call) => call.target === under(location, file.path));
         expect(upload, `upload of ${file.path}`).toBeDefined();
         if (deployer.family === 'linux' && file.executable === true) expect((upload?.options.mode ?? 0) & 0o111).not.toBe(0);

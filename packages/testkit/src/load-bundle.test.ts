@@ -36,8 +36,8 @@ describe('loadBundle', () => {
     const bundle = await loadBundle(HELLO_AGENT);
     expect(bundle.name).toBe('hello-agent');
     expect(bundle.version).toBe('1.0.0');
-    expect(bundle.files.map((file) => [file.path, file.executable === true])).toEqual([
-      ['agent.sh', true], ['health.sh', true], ['agent.ps1', false], ['health.ps1', false],
+    expect(bundle.files.map((file) => [file.path, file.executable === true, file.family])).toEqual([
+      ['agent.sh', true, 'linux'], ['health.sh', true, 'linux'], ['agent.ps1', false, 'windows'], ['health.ps1', false, 'windows'],
     ]);
     expect(new TextDecoder().decode(bundle.files[0]?.contents)).toMatch(/^#!\/bin\/sh\n/);
     expect(bundle.start.linux).toEqual(['/bin/sh', 'agent.sh']);
@@ -48,7 +48,7 @@ describe('loadBundle', () => {
     const folder = await bundleFolder(JSON.stringify({
       name: 'Hello Agent',
       version: '',
-      files: ['agent.sh', '../outside.sh', { path: 'missing.sh', executable: 'yes' }, 'agent.sh', 42],
+      files: ['agent.sh', '../outside.sh', { path: 'missing.sh', executable: 'yes' }, 'agent.sh', 42, { path: 'agent.sh', family: 'solaris' }],
       start: { linux: ['/bin/sh', 'agent.sh'], solaris: ['x'] },
       health: { linux: '/bin/sh health.sh', windows: [] },
       extra: true,
@@ -64,6 +64,8 @@ describe('loadBundle', () => {
       { path: 'files[2].path', value: 'missing.sh' },
       { path: 'files[3]', value: 'agent.sh' },
       { path: 'files[4]', value: 42 },
+      { path: 'files[5].family', value: 'solaris' },
+      { path: 'files[5].path', value: 'agent.sh' },
       { path: 'start.solaris', value: ['x'] },
       { path: 'health.linux', value: '/bin/sh health.sh' },
       { path: 'health.windows', value: [] },

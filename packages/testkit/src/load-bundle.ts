@@ -59,7 +59,7 @@ export async function loadBundle(folder: string): Promise<ComponentBundle> {
 
   const files: BundleFile[] = [];
   if (!Array.isArray(manifest.files) || manifest.files.length === 0) {
-    problem('files', 'must be a non-empty array of paths or { path, executable } objects', manifest.files);
+    problem('files', 'must be a non-empty array of paths or { path, executable, family } objects', manifest.files);
   } else {
     const seen = new Set<string>();
     for (const [index, entry] of (manifest.files as unknown[]).entries()) {
@@ -67,8 +67,9 @@ export async function loadBundle(folder: string): Promise<ComponentBundle> {
       const path = isObject(entry) ? entry.path : entry;
       const where = isObject(entry) ? `${at}.path` : at;
       if (isObject(entry)) {
-        for (const key of Object.keys(entry)) if (key !== 'path' && key !== 'executable') problem(`${at}.${key}`, 'unknown key (expected path, executable)', entry[key]);
+        for (const key of Object.keys(entry)) if (key !== 'path' && key !== 'executable' && key !== 'family') problem(`${at}.${key}`, 'unknown key (expected path, executable, family)', entry[key]);
         if (entry.executable !== undefined && typeof entry.executable !== 'boolean') problem(`${at}.executable`, 'must be true or false', entry.executable);
+        if (entry.family !== undefined && !FAMILIES.includes(entry.family as OsFamily)) problem(`${at}.family`, `must be one of ${FAMILIES.join(', ')}`, entry.family);
       }
       if (typeof path !== 'string') {
         problem(where, 'must be a path relative to the bundle folder', path);
@@ -87,7 +88,8 @@ export async function loadBundle(folder: string): Promise<ComponentBundle> {
           continue;
         }
         const contents = new Uint8Array(await readFile(join(folder, ...segments)));
-        files.push(isObject(entry) && entry.executable === true ? { path, contents, executable: true } : { path, contents });
+        const family = isObject(entry) && FAMILIES.includes(entry.family as OsFamily) ? (entry.family as OsFamily) : undefined;
+        files.push({ path, contents, ...(isObject(entry) && entry.executable === true ? { executable: true } : {}), ...(family === undefined ? {} : { family }) });
       } catch {
         problem(where, `does not exist in ${resolve(folder)}`, path);
       }
