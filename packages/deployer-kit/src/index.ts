@@ -4,3 +4,4 @@ export type { ControlScriptSpec, ControlScriptFamily, ControlScriptDeployerSetti
 export { checkFolderOptions, checkHealthOptions } from './deployer-options.js';
 export type { FolderOptions, FolderRules, HealthCheckOptions, HealthCheckSettings } from './deployer-options.js';
 export { deployerPlugin } from './deployer-plugin.js';
+export { loadBundle } from './load-bundle.js';

@@ -5,7 +5,7 @@ import {
   type ComponentBundle, type ConnectRequest, type DeployContext, type DeploymentMode, type DeploymentResult, type GuestDeployer, type GuestSession,
 } from '@gipkit/plugin-api';
 import { describeDeployer } from './describe-deployer.js';
-import { loadBundle } from './load-bundle.js';
+import { loadBundle } from '@gipkit/deployer-kit';
 import { SimulatedConnector } from './simulated-connector.js';
 import { SimulatedGuest } from './simulated-guest.js';
 

@@ -5,4 +5,5 @@ export { SimulatedConnector } from './simulated-connector.js';
 export type { Fault, SimulatedConnectorOptions } from './simulated-connector.js';
 export { SimulatedLab, DEFAULT_LAB_METHODS } from './simulated-lab.js';
 export type { LabFault, SimulatedLabOptions } from './simulated-lab.js';
-export { loadBundle } from './load-bundle.js';
+/** Re-exported for tests; products import it from `@gipkit/deployer-kit`. */
+export { loadBundle } from '@gipkit/deployer-kit';
