@@ -2,9 +2,11 @@ import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectRequest } from '@gipkit/plugin-api';
+import { closedPort } from './tcp-fixtures.js';
 
 /**
  * A real OpenSSH server (Debian's `openssh-server`) on a loopback address,
@@ -81,7 +83,7 @@ export async function startSshServer(options: SshServerOptions = {}): Promise<Ss
     if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
     for (let attempt = 1; ; attempt++) {
-      const port = options.port ?? (await freePort(address));
+      const port = options.port ?? (await closedPort(address));
       const config = join(dir, 'sshd_config');
       await writeFile(config, sshdConfig(dir, address, port, user, options).join('\n') + '\n');
       const check = spawnSync(SSHD, ['-t', '-f', config], { encoding: 'utf8' });
@@ -197,17 +199,6 @@ function spawnWhileLocked(program: string, args: readonly string[], input?: stri
   }
 }
 
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: address, port: 0 }, () => {
-      const bound = server.address();
-      const port = typeof bound === 'object' && bound !== null ? bound.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(address: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -278,4 +269,20 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     signal(child.pid ?? 0, 'SIGTERM');
   });
+}
+
+/** A connect request for the server's throwaway user, key and port; `overrides` change any field. */
+export function connectRequestFor(server: SshServer, overrides: Partial<ConnectRequest> = {}): ConnectRequest {
+  return {
+    vm: 'vm-linux-1',
+    host: 'esx-1',
+    platform: 'vmware',
+    family: 'linux',
+    addresses: [server.address],
+    account: server.user,
+    secret: { file: server.privateKeyPath },
+    sshPort: server.port,
+    proxy: 'proxy-1',
+    ...overrides,
+  };
 }

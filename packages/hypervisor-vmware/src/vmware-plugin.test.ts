@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PluginError, type GuestConnector, type PluginRegistry, type SessionOpener } from '@gipkit/plugin-api';
-import { SimulatedGuest } from '@gipkit/testkit';
+import { PluginError, type GuestConnector, type SessionOpener } from '@gipkit/plugin-api';
+import { recordRegistrations, SimulatedGuest } from '@gipkit/testkit';
 import { SimulatedWindowsNetwork } from '@gipkit/guest-lan/testing';
 import { vmwarePlugin } from './vmware-plugin.js';
 import { SimulatedGuestOperations } from './testing/index.js';
 
 function registered(plugin: ReturnType<typeof vmwarePlugin>): GuestConnector[] {
-  const connectors: GuestConnector[] = [];
-  const unused = (): never => {
-    throw new Error('not expected');
-  };
-  const registry: PluginRegistry = {
-    addConnector: (connector) => void connectors.push(connector),
-    addRules: unused, changeRules: unused, addOperator: unused, addFact: unused, addPlatform: unused, addDeployer: unused, addDispatcher: unused, onDispose: unused,
-  };
-  plugin.setup(registry);
-  return connectors;
+  return recordRegistrations(plugin).connectors;
 }
 
 const opener: SessionOpener = { open: () => Promise.reject(new Error('unused')) };

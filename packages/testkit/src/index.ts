@@ -7,3 +7,5 @@ export { SimulatedLab, DEFAULT_LAB_METHODS } from './simulated-lab.js';
 export type { LabFault, SimulatedLabOptions } from './simulated-lab.js';
 /** Re-exported for tests; products import it from `@gipkit/deployer-kit`. */
 export { loadBundle } from '@gipkit/deployer-kit';
+export { recordRegistrations } from './record-registrations.js';
+export type { Registrations } from './record-registrations.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, ErrorCode, type CallOptions, type ConnectRequest, type ConnectorNotice, type GuestSession } from '@gipkit/plugin-api';
-import { startSshServer, type SshServer } from '../../../test/ssh/ssh-server.js';
+import { connectRequestFor, startSshServer, type SshServer } from '../../../test/ssh/ssh-server.js';
 import { closedPort, startSilentServer, type SilentServer } from '../../../test/ssh/tcp-fixtures.js';
 import { createSshOpener, type SshOpenerOptions } from './index.js';
 
@@ -39,18 +39,7 @@ afterEach(async () => {
 });
 
 function request(overrides: Partial<ConnectRequest> = {}): ConnectRequest {
-  return {
-    vm: 'vm-linux-1',
-    host: 'esx-1',
-    platform: 'vmware',
-    family: 'linux',
-    addresses: [server.address],
-    account: server.user,
-    secret: { file: server.privateKeyPath },
-    sshPort: server.port,
-    proxy: 'proxy-1',
-    ...overrides,
-  };
+  return connectRequestFor(server, overrides);
 }
 
 async function open(openerOptions: SshOpenerOptions = { knownHostsFile }, target: ConnectRequest = request(), callOptions = options()): Promise<GuestSession> {

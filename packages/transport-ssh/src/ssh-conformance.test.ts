@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { ConnectRequest, GuestConnector } from '@gipkit/plugin-api';
 import { describeConnector } from '@gipkit/testkit/conformance';
-import { startSshServer, type SshServer } from '../../../test/ssh/ssh-server.js';
+import { connectRequestFor, startSshServer, type SshServer } from '../../../test/ssh/ssh-server.js';
 import { closedPort, startSilentServer, type SilentServer } from '../../../test/ssh/tcp-fixtures.js';
 import { createSshOpener } from './index.js';
 
@@ -33,17 +33,7 @@ afterAll(async () => {
 describeConnector('@gipkit/transport-ssh (vmware lan, Linux guest)', async () => {
   const opener = createSshOpener({ knownHostsFile: join(server.dir, 'known_hosts') });
   const connector: GuestConnector = { platform: 'vmware', method: 'lan', connect: (request, options) => opener.open(request, 'lan', options) };
-  const reachable: ConnectRequest = {
-    vm: 'vm-linux-1',
-    host: 'esx-1',
-    platform: 'vmware',
-    family: 'linux',
-    addresses: [server.address],
-    account: server.user,
-    secret: { file: server.privateKeyPath },
-    sshPort: server.port,
-    proxy: 'proxy-1',
-  };
+  const reachable: ConnectRequest = connectRequestFor(server);
   return {
     connector,
     reachable,

@@ -223,7 +223,7 @@ export class JobRun {
     if (outcome.status === 'succeeded') {
       const deployment = outcome.deployment;
       if (this.#mode === 'non-persistent' && deployment !== undefined) {
-        this.#leftovers.push({ position, server, methods: [outcome.method, ...methods.filter((method) => method !== outcome.method)], location: deployment.location });
+        this.#leftovers.push({ position, server, methods: workedFirst(outcome.method, methods), location: deployment.location });
       } else this.#kept++;
       if (failover) emit({ type: 'failover.succeeded', job, vm, server: serverId, method: outcome.method });
       emit({
@@ -235,7 +235,7 @@ export class JobRun {
     }
     if (outcome.status === 'failed') {
       if (outcome.location !== undefined && this.#mode === 'non-persistent') {
-        this.#leftovers.push({ position, server, methods: [outcome.method, ...methods.filter((method) => method !== outcome.method)], location: outcome.location });
+        this.#leftovers.push({ position, server, methods: workedFirst(outcome.method, methods), location: outcome.location });
       }
       const cause = isCancellation(outcome.cause, signal) ? { code: ErrorCode.RunCancelled, message: `the run was cancelled: ${outcome.cause.message}` } : outcome.cause;
       if (failover) emit({ type: 'failover.failed', job, vm, server: serverId, cause });
@@ -371,6 +371,11 @@ export class JobRun {
   #serverId(server: number): string {
     return this.#session.estate.servers[server]?.id ?? '';
   }
+}
+
+/** Cleanup reconnects with the method that worked, then the others. */
+function workedFirst(worked: ConnectionMethod, methods: readonly ConnectionMethod[]): ConnectionMethod[] {
+  return [worked, ...methods.filter((method) => method !== worked)];
 }
 
 function newCounts(): RunCounts & Record<string, number> {
