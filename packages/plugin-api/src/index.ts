@@ -21,7 +21,7 @@ export type {
 export { EVENT_TYPES, TERMINAL_EVENT_TYPES } from './events.js';
 export type { Diagnostic, GipkitErrorOptions } from './errors.js';
 export { ErrorCode, GipkitError, InputError, RuleError, PluginError, ConnectorError, formatDiagnostic } from './errors.js';
-export type { PluginRegistry, Plugin, PlatformDefinition } from './plugin.js';
+export type { PluginRegistry, PluginRegistrations, Plugin, PlatformDefinition } from './plugin.js';
 export { API_VERSION } from './plugin.js';
 export type { Token, Clock } from './tokens.js';
 export { createToken, RULE_PACK, FACT, OPERATOR, CLOCK, CONNECTOR, DEPLOYER, DISPATCHER } from './tokens.js';

@@ -28,6 +28,19 @@ export interface PluginRegistry {
   onDispose(dispose: () => void): void;
 }
 
+/** Everything registered through a `PluginRegistry`, in registration order (what the engine keeps, what the testkit records). */
+export interface PluginRegistrations {
+  readonly packs: RulePack[];
+  readonly changes: RuleChanges[];
+  readonly operators: OperatorDefinition[];
+  readonly facts: FactDefinition[];
+  readonly platforms: PlatformDefinition[];
+  readonly connectors: GuestConnector[];
+  readonly deployers: GuestDeployer[];
+  readonly dispatchers: DispatcherDefinition[];
+  readonly disposers: (() => void)[];
+}
+
 export interface PlatformDefinition {
   /** As written in inventories: `proxmox`. */
   readonly name: string;

@@ -1,19 +1,7 @@
-import type {
-  DispatcherDefinition, FactDefinition, GuestConnector, GuestDeployer, OperatorDefinition, PlatformDefinition, Plugin, RuleChanges, RulePack,
-} from '@gipkit/plugin-api';
+import type { Plugin, PluginRegistrations } from '@gipkit/plugin-api';
 
 /** Everything a plugin's `setup` registered, in order. */
-export interface Registrations {
-  readonly packs: RulePack[];
-  readonly changes: RuleChanges[];
-  readonly operators: OperatorDefinition[];
-  readonly facts: FactDefinition[];
-  readonly platforms: PlatformDefinition[];
-  readonly connectors: GuestConnector[];
-  readonly deployers: GuestDeployer[];
-  readonly dispatchers: DispatcherDefinition[];
-  readonly disposers: (() => void)[];
-}
+export type Registrations = PluginRegistrations;
 
 /** Runs a plugin's `setup` against a recording registry: for unit tests of what a plugin registers. */
 export function recordRegistrations(plugin: Plugin): Registrations {

@@ -1,21 +1,10 @@
 import {
   API_VERSION, ErrorCode, PluginError,
-  type DispatcherDefinition, type FactDefinition, type GuestConnector, type GuestDeployer, type OperatorDefinition, type PlatformDefinition,
-  type Plugin, type PluginRegistry, type RuleChanges, type RulePack,
+  type Plugin, type PluginRegistrations, type PluginRegistry,
 } from '@gipkit/plugin-api';
 
 /** What plugins registered, in registration order. */
-export interface Registrations {
-  readonly packs: RulePack[];
-  readonly changes: RuleChanges[];
-  readonly operators: OperatorDefinition[];
-  readonly facts: FactDefinition[];
-  readonly platforms: PlatformDefinition[];
-  readonly connectors: GuestConnector[];
-  readonly deployers: GuestDeployer[];
-  readonly dispatchers: DispatcherDefinition[];
-  readonly disposers: (() => void)[];
-}
+export type Registrations = PluginRegistrations;
 
 function checkPlugin(plugin: unknown, index: number): asserts plugin is Plugin {
   const record = (typeof plugin === 'object' && plugin !== null ? plugin : {}) as Record<string, unknown>;
