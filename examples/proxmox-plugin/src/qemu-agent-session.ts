@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import {
-  callWithin, ConnectorError, ErrorCode, pause,
-  type CallOptions, type CommandResult, type ConnectionMethod, type GuestSession,
+  callWithin, contentsBytes, ConnectorError, ErrorCode, pause,
+  type CallOptions, type CommandResult, type UploadContents, type ConnectionMethod, type GuestSession,
 } from '@gipkit/plugin-api';
 import type { GuestCommands } from './guest-commands.js';
 import { connectorErrorOf } from './qemu-agent-errors.js';
@@ -60,7 +60,7 @@ export class QemuAgentSession implements GuestSession {
     return this.#call(`run ${command[0] ?? ''} on ${this.vm}`, options, (signal) => this.#exec(command, signal));
   }
 
-  upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
+  upload(contents: UploadContents, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
     const what = `upload ${remotePath} to ${this.vm}`;
     const problem = this.#checkPath(remotePath);
     if (problem !== undefined) return Promise.reject(new ConnectorError(ErrorCode.ConnectorFailed, `${what}: ${problem}`));
@@ -71,14 +71,15 @@ export class QemuAgentSession implements GuestSession {
         await this.#mustRun(commands.makeFolder(parent), signal, `creating folder ${parent}`);
         this.#folders.add(parent);
       }
-      if (contents.length <= FILE_WRITE_MAX_BYTES) {
-        await transport.fileWrite(ref, { file: remotePath, content: Buffer.from(contents).toString('base64') }, signal);
+      const bytes = await contentsBytes(contents, signal);
+      if (bytes.length <= FILE_WRITE_MAX_BYTES) {
+        await transport.fileWrite(ref, { file: remotePath, content: Buffer.from(bytes).toString('base64') }, signal);
       } else {
         const parts: string[] = [];
-        for (let offset = 0; offset < contents.length; offset += FILE_WRITE_MAX_BYTES) {
+        for (let offset = 0; offset < bytes.length; offset += FILE_WRITE_MAX_BYTES) {
           const part = `${remotePath}.gipkit-part-${parts.length}`;
           parts.push(part);
-          const chunk = contents.subarray(offset, offset + FILE_WRITE_MAX_BYTES);
+          const chunk = bytes.subarray(offset, offset + FILE_WRITE_MAX_BYTES);
           await transport.fileWrite(ref, { file: part, content: Buffer.from(chunk).toString('base64') }, signal);
         }
         await this.#mustRun(commands.join(remotePath, parts), signal, `joining ${parts.length} parts into ${remotePath}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, type CommandResult, type ComponentBundle, type DeployContext, type GuestSession } from '@gipkit/plugin-api';
+import { contentsBytes, ErrorCode, type CommandResult, type ComponentBundle, type DeployContext, type GuestSession } from '@gipkit/plugin-api';
 import { ControlScriptDeployer, type ControlScriptFamily } from './control-script-deployer.js';
 import { checkHealthOptions } from './deployer-options.js';
 
@@ -34,7 +34,7 @@ function scripted(answer: (command: readonly string[]) => CommandResult) {
     vm: 'vm-1', proxy: 'proxy-1', method: 'lan',
     run: async (command, options) => (calls.push(`run ${command.join(' ')} (${options.timeoutMs})`), answer(command)),
     upload: async (contents, path, options) =>
-      void calls.push(`upload ${path} (${options.timeoutMs}${'mode' in options ? `, ${options.mode?.toString(8)}` : ''}): ${new TextDecoder().decode(contents)}`),
+      void calls.push(`upload ${path} (${options.timeoutMs}${'mode' in options ? `, ${options.mode?.toString(8)}` : ''}): ${new TextDecoder().decode(await contentsBytes(contents, options.signal))}`),
     remove: async (path, options) => void calls.push(`remove ${path} (${options.timeoutMs})`),
     close: async () => undefined,
   };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, InputError } from '@gipkit/plugin-api';
+import { contentsBytes, ErrorCode, InputError } from '@gipkit/plugin-api';
 import { loadBundle } from './load-bundle.js';
 
 const HELLO_AGENT = fileURLToPath(new URL('../../../examples/bundles/hello-agent/', import.meta.url));
@@ -39,7 +39,7 @@ describe('loadBundle', () => {
     expect(bundle.files.map((file) => [file.path, file.executable === true, file.family])).toEqual([
       ['agent.sh', true, 'linux'], ['health.sh', true, 'linux'], ['agent.ps1', false, 'windows'], ['health.ps1', false, 'windows'],
     ]);
-    expect(new TextDecoder().decode(bundle.files[0]?.contents)).toMatch(/^#!\/bin\/sh\n/);
+    expect(new TextDecoder().decode(await contentsBytes(bundle.files[0]?.contents ?? new Uint8Array(), AbortSignal.timeout(5_000)))).toMatch(/^#!\/bin\/sh\n/);
     expect(bundle.start.linux).toEqual(['/bin/sh', 'agent.sh']);
     expect(bundle.health.windows?.at(-1)).toBe('health.ps1');
   });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { settleWithin, type CommandResult, type GuestSession } from '@gipkit/plugin-api';
+import { contentsBytes, settleWithin, type CommandResult, type GuestSession } from '@gipkit/plugin-api';
 
 /** Runs a program on this machine, as a connector's `run` would on a guest: arguments as given, no shell. */
 export function runHere(command: readonly string[]): Promise<CommandResult> {
@@ -30,7 +30,7 @@ export function localSession(vm = 'localhost'): GuestSession {
     upload: (contents, path, options) =>
       settleWithin(`upload ${path}`, options, async () => {
         await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, contents);
+        await writeFile(path, await contentsBytes(contents, options.signal));
         if (options.mode !== undefined) await chmod(path, options.mode);
       }),
     remove: (path, options) => settleWithin(`remove ${path}`, options, () => rm(path, { recursive: true, force: true })),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  ErrorCode,
+  contentsBytes, ErrorCode,
   type CommandResult, type ComponentBundle, type ConnectRequest, type DeployContext, type GuestDeployer, type GuestSession, type PluginRegistry,
 } from '@gipkit/plugin-api';
 import { loadBundle, SimulatedConnector, SimulatedGuest } from '@gipkit/testkit';
@@ -29,7 +29,7 @@ function scripted(answer: (command: readonly string[]) => CommandResult) {
   const session: GuestSession = {
     vm: 'sql-1', proxy: 'proxy-1', method: 'lan',
     run: async (command) => (calls.push({ kind: 'run', target: command.join(' ') }), answer(command)),
-    upload: async (contents, path) => void calls.push({ kind: 'upload', target: path, contents: new TextDecoder('utf-8', { ignoreBOM: true }).decode(contents) }),
+    upload: async (contents, path, options) => void calls.push({ kind: 'upload', target: path, contents: new TextDecoder('utf-8', { ignoreBOM: true }).decode(await contentsBytes(contents, options.signal)) }),
     remove: async (path) => void calls.push({ kind: 'remove', target: path }),
     close: async () => undefined,
   };

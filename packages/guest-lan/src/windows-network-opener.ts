@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  callWithin, ConnectorError, ErrorCode, GipkitError, PluginError,
-  type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestSession, type SessionOpener,
+  callWithin, contentsBytes, ConnectorError, ErrorCode, GipkitError, PluginError,
+  type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestSession, type SessionOpener,
 } from '@gipkit/plugin-api';
 import { OutputCapture } from './output-capture.js';
 import { formatCmdArguments } from './windows-command-line.js';
@@ -163,7 +163,7 @@ class WindowsNetworkSession implements GuestSession {
     });
   }
 
-  upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
+  upload(contents: UploadContents, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
     const what = `upload ${remotePath} to ${this.vm}`;
     return callWithin(what, options, async (signal) => {
       const { share, path } = toAdminShare(remotePath);
@@ -171,7 +171,8 @@ class WindowsNetworkSession implements GuestSession {
       this.#capture.assertOpen(what);
       const folder = path.lastIndexOf('\\') < 0 ? '' : path.slice(0, path.lastIndexOf('\\'));
       if (folder !== '') await this.#call(what, () => this.#connection.createDirectory(share, folder, signal));
-      await this.#call(what, () => this.#connection.writeFile(share, path, contents, signal));
+      const bytes = await contentsBytes(contents, signal);
+      await this.#call(what, () => this.#connection.writeFile(share, path, bytes, signal));
     });
   }
 

@@ -1,6 +1,6 @@
 import {
-  callWithin, ConnectorError, ErrorCode, GipkitError, PluginError,
-  type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type Platform,
+  callWithin, contentsBytes, ConnectorError, ErrorCode, GipkitError, PluginError,
+  type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type Platform,
 } from '@gipkit/plugin-api';
 import { normalizeWindowsPath, windowsParent } from '@gipkit/guest-lan';
 import { createDirectoryScript, removeScript, runScript } from './power-shell-script.js';
@@ -131,7 +131,7 @@ class DirectSession implements GuestSession {
     });
   }
 
-  upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
+  upload(contents: UploadContents, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
     const what = `upload ${remotePath} to ${this.vm} over PowerShell Direct`;
     return callWithin(what, options, async (signal) => {
       const path = normalizeWindowsPath(remotePath);
@@ -140,7 +140,7 @@ class DirectSession implements GuestSession {
       const created = await this.#invoke(what, createDirectoryScript(parent), signal);
       if (created.errors.length > 0) throw new ConnectorError(ErrorCode.ConnectorFailed, `${what}: cannot create ${parent}: ${firstError(created)}`);
       try {
-        await this.#session.copyToSession(contents, path, signal);
+        await this.#session.copyToSession(await contentsBytes(contents, signal), path, signal);
       } catch (error) {
         throw toConnectorError(error, what, false);
       }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  callWithin, ConnectorError, ErrorCode, GipkitError, pause, PluginError,
-  type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
+  callWithin, contentsBytes, ConnectorError, ErrorCode, GipkitError, pause, PluginError,
+  type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
 } from '@gipkit/plugin-api';
 import { formatCmdArguments, normalizeWindowsPath, OutputCapture, windowsParent } from '@gipkit/guest-lan';
 import {
@@ -157,7 +157,7 @@ class VixSession implements GuestSession {
     });
   }
 
-  upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
+  upload(contents: UploadContents, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
     const what = `upload ${remotePath} to ${this.vm} over VIX`;
     return callWithin(what, options, async (signal) => {
       const path = this.#path(remotePath);
@@ -169,9 +169,10 @@ class VixSession implements GuestSession {
       } catch (error) {
         if (guestOperationsFailureOf(error) !== 'file-already-exists') throw toConnectorError(error, what, false);
       }
+      const bytes = await contentsBytes(contents, signal);
       const attributes = this.#family === 'linux' && options.mode !== undefined ? { posixPermissions: options.mode } : {};
-      const url = await this.#call(what, () => this.#connection.initiateFileTransferToGuest(path, attributes, contents.length, { overwrite: true }, signal));
-      await this.#call(what, () => this.#connection.putFile(url, contents, signal));
+      const url = await this.#call(what, () => this.#connection.initiateFileTransferToGuest(path, attributes, bytes.length, { overwrite: true }, signal));
+      await this.#call(what, () => this.#connection.putFile(url, bytes, signal));
     });
   }
 

@@ -22,6 +22,23 @@ export interface CommandResult {
   readonly truncated: boolean;
 }
 
+/**
+ * File contents a session uploads: bytes in memory, or a stream read in chunks
+ * (bundle files are streamed to the guest, never held whole in memory).
+ */
+export type UploadContents = Uint8Array | UploadStream;
+
+/** Contents read in chunks from their source (a bundle file on the product's machine). */
+export interface UploadStream {
+  /** Bytes the stream yields in all. */
+  readonly size: number;
+  /**
+   * A fresh read from the start on every call, chunks in order. It MUST throw
+   * when the source no longer holds what was checked (changed size, replaced file).
+   */
+  open(signal: AbortSignal): AsyncIterable<Uint8Array>;
+}
+
 /** A reference to a secret, never the secret itself: read when a connection opens. */
 export type SecretReference = SecretSource;
 
@@ -33,7 +50,7 @@ export interface GuestSession {
   /** Runs a program with arguments (never through a shell unless `command[0]` is one). */
   run(command: readonly string[], options: CallOptions): Promise<CommandResult>;
   /** Writes a file, creating missing parent folders; `mode` is a POSIX permission (Linux guests). */
-  upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void>;
+  upload(contents: UploadContents, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void>;
   /** Removes a file or a folder with everything in it; a missing path is not an error. */
   remove(remotePath: string, options: CallOptions): Promise<void>;
   close(): Promise<void>;
@@ -91,7 +108,7 @@ export interface GuestConnector {
 export interface BundleFile {
   /** Relative to the bundle's folder on the guest, `/`-separated. */
   readonly path: string;
-  readonly contents: Uint8Array;
+  readonly contents: UploadContents;
   readonly executable?: boolean;
   /** Deployed only into guests of this family (absent: every guest). */
   readonly family?: OsFamily;

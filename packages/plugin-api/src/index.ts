@@ -26,7 +26,7 @@ export { API_VERSION } from './plugin.js';
 export type { Token, Clock } from './tokens.js';
 export { createToken, RULE_PACK, FACT, OPERATOR, CLOCK, CONNECTOR, DEPLOYER, DISPATCHER } from './tokens.js';
 export type {
-  CallOptions, CommandResult, SecretReference, GuestSession, ConnectorNotice, GuestTarget, ConnectRequest, SessionOpener, GuestConnector,
+  CallOptions, CommandResult, UploadContents, UploadStream, SecretReference, GuestSession, ConnectorNotice, GuestTarget, ConnectRequest, SessionOpener, GuestConnector,
   BundleFile, ComponentBundle, DeploymentMode, DeploymentStep, StepTimeouts, DeploymentResult, DeployContext, GuestDeployer,
   ErrorSummary, ConnectionFailure, GuestTask, TaskReport, TaskOutcome, DispatchOptions, Dispatcher, GuestAgent, DispatcherDefinition,
 } from './deployment.js';
@@ -34,3 +34,4 @@ export { DEPLOYMENT_STEPS } from './deployment.js';
 export { settleWithin } from './settle-within.js';
 export { callWithin } from './call-within.js';
 export { pause } from './pause.js';
+export { contentsSize, contentsChunks, contentsBytes } from './upload-contents.js';

@@ -1,5 +1,5 @@
 import {
-  ConnectorError, ErrorCode, settleWithin,
+  contentsBytes, ConnectorError, ErrorCode, settleWithin,
   type CallOptions, type CommandResult, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type Platform,
 } from '@gipkit/plugin-api';
 import type { SimulatedGuest } from './simulated-guest.js';
@@ -78,7 +78,10 @@ export class SimulatedConnector implements GuestConnector {
         proxy: request.proxy,
         method: this.method,
         run: (command, callOptions): Promise<CommandResult> => step('run', callOptions, () => guest.run(command)),
-        upload: (contents, path, callOptions) => step('upload', callOptions, () => void guest.files.set(path, contents.slice())),
+        upload: async (contents, path, callOptions) => {
+          const bytes = await contentsBytes(contents, callOptions.signal);
+          return step('upload', callOptions, () => void guest.files.set(path, bytes.slice()));
+        },
         remove: (path, callOptions) =>
           step('remove', callOptions, () => {
             // Removing nothing always works; removing something fails (a locked file, a denied delete).

@@ -1,8 +1,8 @@
 import { constants } from 'node:os';
 import { posix } from 'node:path';
 import {
-  ConnectorError, ErrorCode, settleWithin,
-  type CallOptions, type CommandResult, type ConnectionMethod, type GuestSession,
+  contentsBytes, ConnectorError, ErrorCode, settleWithin,
+  type CallOptions, type CommandResult, type UploadContents, type ConnectionMethod, type GuestSession,
 } from '@gipkit/plugin-api';
 import type { Client, ClientChannel, SFTPWrapper, Stats } from 'ssh2';
 import { quoteCommand } from './quote-command.js';
@@ -72,7 +72,7 @@ export class SshSession implements GuestSession {
     });
   }
 
-  upload(contents: Uint8Array, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
+  upload(contents: UploadContents, remotePath: string, options: CallOptions & { readonly mode?: number }): Promise<void> {
     return this.#call(`upload ${remotePath}`, options, async (cancelled) => {
       // One SFTP channel per upload: a cancelled upload closes its own channel mid-write and nothing else.
       const sftp = await this.#openSftp();
@@ -87,7 +87,8 @@ export class SshSession implements GuestSession {
       cancelled.addEventListener('abort', release, { once: true });
       try {
         await makeParents(sftp, posix.dirname(remotePath));
-        await sftpCall<undefined>((done) => sftp.writeFile(remotePath, Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength), done));
+        const bytes = await contentsBytes(contents, cancelled);
+        await sftpCall<undefined>((done) => sftp.writeFile(remotePath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), done));
         const { mode } = options;
         if (mode !== undefined) await sftpCall<undefined>((done) => sftp.chmod(remotePath, mode, done));
       } catch (error) {
