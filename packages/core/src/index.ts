@@ -1,6 +1,7 @@
 export { Gipkit, createGipkit, defaultRulePack, DEFAULT_RULES_FILE, BUILT_IN_PLATFORMS, systemClock } from './engine/gipkit.js';
 export type { GipkitOptions, PlanOptions, RunHandle, ServerLoad } from './engine/gipkit.js';
-export type { RunOptions } from './run/run-options.js';
+export type { RunOptions, WhenNoConnector } from './run/run-options.js';
+export { NoConnectorError } from './run/connector-reach.js';
 export type { RunResult, VmRunOutcome } from './run/run-job.js';
 export { DEFAULT_TIMEOUTS, DEFAULT_PER_SERVER, DEFAULT_TOTAL } from './run/run-job.js';
 export { ofType } from './engine/of-type.js';

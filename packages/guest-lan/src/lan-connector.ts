@@ -22,6 +22,8 @@ export interface LanConnectorOptions {
 export class LanConnector implements GuestConnector {
   readonly platform: Platform;
   readonly method: ConnectionMethod = 'lan';
+  /** The families it has an opener for. */
+  readonly families: readonly OsFamily[];
   readonly #openers: Readonly<Partial<Record<OsFamily, SessionOpener>>>;
 
   constructor(options: LanConnectorOptions) {
@@ -30,6 +32,7 @@ export class LanConnector implements GuestConnector {
     }
     this.platform = options.platform;
     this.#openers = { ...(options.linux === undefined ? {} : { linux: options.linux }), ...(options.windows === undefined ? {} : { windows: options.windows }) };
+    this.families = Object.freeze(Object.keys(this.#openers) as OsFamily[]);
   }
 
   connect(request: ConnectRequest, options: CallOptions): Promise<GuestSession> {

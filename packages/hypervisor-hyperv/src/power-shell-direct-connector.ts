@@ -1,6 +1,6 @@
 import {
   callWithin, contentsBytes, ConnectorError, ErrorCode, GipkitError, PluginError,
-  type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type Platform,
+  type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
 } from '@gipkit/plugin-api';
 import { normalizeWindowsPath, windowsParent } from '@gipkit/guest-lan';
 import { createDirectoryScript, removeScript, runScript } from './power-shell-script.js';
@@ -72,6 +72,8 @@ const firstError = (result: PowerShellInvocationResult): string => (result.error
 export class PowerShellDirectConnector implements GuestConnector {
   readonly platform: Platform = 'hyperv';
   readonly method: ConnectionMethod = 'powershell-direct';
+  /** PowerShell Direct reaches Windows guests only. */
+  readonly families: readonly OsFamily[] = ['windows'];
   readonly #transport: PowerShellDirectTransport;
   readonly #settings: Settings;
 

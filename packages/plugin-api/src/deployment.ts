@@ -102,6 +102,12 @@ export interface SessionOpener {
 export interface GuestConnector {
   readonly platform: Platform;
   readonly method: ConnectionMethod;
+  /**
+   * The guest OS families it can reach, as configured (a LAN connector given
+   * only an SSH opener reaches `linux`). Absent: every family. A run refuses to
+   * start for VMs that no registered connector can reach by their planned methods.
+   */
+  readonly families?: readonly OsFamily[];
   connect(request: ConnectRequest, options: CallOptions): Promise<GuestSession>;
 }
 

@@ -25,6 +25,7 @@ export const ErrorCode = {
   BundleInvalid: 'GIPKIT_BUNDLE_INVALID',
   RunCancelled: 'GIPKIT_RUN_CANCELLED',
   RunMisconfigured: 'GIPKIT_RUN_MISCONFIGURED',
+  RunNoConnector: 'GIPKIT_RUN_NO_CONNECTOR',
   NotAssigned: 'GIPKIT_RUN_NOT_ASSIGNED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { GipkitEvent, Plugin } from '@gipkit/plugin-api';
-import { createGipkit, type RunResult } from '@gipkit/core';
+import { createGipkit, NoConnectorError, type RunResult } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
 import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
@@ -28,6 +28,7 @@ const RUN_OPTIONS = {
   'known-hosts': { type: 'string' },
   'trust-on-first-use': { type: 'boolean' },
   events: { type: 'string' },
+  'when-no-connector': { type: 'string' },
 } as const;
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
@@ -41,6 +42,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const { values } = parseOptions(args, RUN_OPTIONS);
   required(values, 'inventory', 'job', 'bundle');
   const events = oneOf('events', values.events, ['ndjson', 'none'], 'none');
+  const whenNoConnector = oneOf('when-no-connector', values['when-no-connector'], ['refuse', 'fail-vms'], 'refuse');
   const perServer = positiveInteger('per-proxy', values['per-proxy']);
   const total = positiveInteger('concurrency', values.concurrency);
   const stepTimeout = positiveInteger('step-timeout', values['step-timeout']);
@@ -96,9 +98,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
       bundle,
       signal: cancel.signal,
       cleanupSignal: cancelCleanup.signal,
+      whenNoConnector,
       concurrency: { ...(perServer === undefined ? {} : { perServer }), ...(total === undefined ? {} : { total }) },
       ...(stepTimeout === undefined ? {} : { timeouts: { connect: stepTimeout, upload: stepTimeout, install: stepTimeout, start: stepTimeout, health: stepTimeout, remove: stepTimeout } }),
     });
+  } catch (error) {
+    if (!(error instanceof NoConnectorError)) throw error;
+    io.stderr(`${formatNoConnector(error)}\n`);
+    return ExitCode.BadInput;
   } finally {
     for (const name of SIGNALS) process.off(name, onSignal);
     progress.stop();
@@ -126,5 +133,16 @@ export function formatRunSummary(result: RunResult): string {
     `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed`,
     ...cleanup.failures.map((failure) => `  ${failure.vm} on ${failure.server}: ${failure.location}: ${failure.cause.message} [${failure.cause.code}]`),
     result.accepted ? 'result: every VM ended as the job accepts' : 'result: not accepted (failed VMs, cancellation, or cleanup failures)',
+  ].join('\n');
+}
+
+/** What to configure, in the CLI's terms: it has SSH for Linux guests over LAN, nothing else. */
+function formatNoConnector(error: NoConnectorError): string {
+  return [
+    `gipkit run: cannot start job ${error.job}: ${error.unreached} of ${error.total} VMs cannot be reached by any configured connector by the methods planned for them [${error.code}]`,
+    ...error.problems.map((problem) => `  - ${problem}`),
+    'The gipkit CLI reaches Linux guests over LAN by SSH only (VMware and Hyper-V). Windows guests, VIX and PowerShell Direct need a',
+    'product that embeds the SDK with those transports (docs/deployment.md). --simulate deploys into a simulated lab instead;',
+    '--when-no-connector fail-vms deploys the VMs it can reach and fails these.',
   ].join('\n');
 }

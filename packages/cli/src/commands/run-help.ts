@@ -16,6 +16,11 @@ connect, and removes non-persistent components when the job ends.
   --known-hosts FILE    SSH known_hosts file for Linux guests
   --trust-on-first-use  accept unknown SSH host keys and record them (an event says so)
   --events ndjson       stream every event as one JSON line on stdout (the summary goes to stderr)
+  --when-no-connector refuse|fail-vms
+                        planned VMs that no configured connector reaches: refuse to start (default),
+                        or deploy the others and fail these (the run is then not accepted)
+Without --simulate, the CLI reaches Linux guests over LAN by SSH only (VMware and Hyper-V):
+Windows guests and VIX or PowerShell Direct need a product that embeds the SDK with those transports.
 Ctrl-C stops new work and still removes what was deployed; a second Ctrl-C stops the cleanup.
 Exit codes: 0 every VM succeeded or ended in its job's accepted outcome and cleanup left nothing,
 1 otherwise, 2 bad input.`;

@@ -12,6 +12,7 @@ import { InProcessAgent } from '../run/in-process-agent.js';
 import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
 import type { RunOptions } from '../run/run-options.js';
 import { checkRunSetup } from '../run/check-run-setup.js';
+import { ConnectorReach, findUnreachedVms, NoConnectorError } from '../run/connector-reach.js';
 import { createEngineContainer, registerValue, resolveAll } from './container.js';
 import { EventBus } from './event-bus.js';
 import { setUpPlugins, type Registrations } from './plugin-host.js';
@@ -178,12 +179,21 @@ export class Gipkit {
     const runId = randomUUID();
     const signal = followSignal(options.signal);
     const cleanupSignal = followSignal(options.cleanupSignal);
+    const whenNoConnector = options.whenNoConnector ?? 'refuse';
+    if (whenNoConnector !== 'refuse' && whenNoConnector !== 'fail-vms') {
+      throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n  - whenNoConnector must be 'refuse' or 'fail-vms' (found ${JSON.stringify(whenNoConnector)})`);
+    }
     const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(runId), now: () => this.#clock.now() });
+    const reach = new ConnectorReach(this.connectors);
+    const unreached = findUnreachedVms(plan, session, reach);
+    if (unreached.positions.size > 0 && whenNoConnector === 'refuse') throw new NoConnectorError(input.job.id, input.job.vms.length, unreached, reach);
     const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle);
     const run = new JobRun(session, plan, {
       runId,
       bundle: options.bundle,
       dispatcher: (definition ?? IN_PROCESS_DISPATCHER).create(agent),
+      reach,
+      unreached,
       timeouts,
       perServer,
       total,

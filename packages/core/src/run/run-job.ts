@@ -6,6 +6,7 @@ import {
 import type { EventDraft } from '../planner/plan-job.js';
 import type { PlanningSession } from '../planner/planning-session.js';
 import { isCancellation, redactOutcome, redactReport, summariseError } from './error-summary.js';
+import { describeUnreached, plannedMethods, type ConnectorReach, type UnreachedVms } from './connector-reach.js';
 import { ABANDON_AFTER_MS, TaskSignals } from './task-signals.js';
 import { TaskSlots } from './task-slots.js';
 
@@ -17,6 +18,10 @@ export interface RunSettings {
   readonly runId: string;
   readonly bundle: ComponentBundle;
   readonly dispatcher: Dispatcher;
+  /** Which guests the registered connectors reach: a server tries only those methods, and fails over only when it has one. */
+  readonly reach: ConnectorReach;
+  /** Planned VMs no connector reaches (the run was told to go on without them): they fail at once. */
+  readonly unreached: UnreachedVms;
   readonly timeouts: StepTimeouts;
   readonly perServer: number;
   readonly total: number;
@@ -120,6 +125,10 @@ export class JobRun {
           this.#fail(position, null, 'select', { code: ErrorCode.NotAssigned, message: rules === '' ? NOT_ASSIGNED : `${NOT_ASSIGNED} (${rules})` }, false);
           return;
         }
+        if (this.#settings.unreached.positions.has(position)) {
+          this.#fail(position, decision.proxy, 'connect', this.#noConnector(position, server), false, null, true);
+          return;
+        }
         this.#queueDeploy(position, server, false);
       });
       await this.#slots.idle();
@@ -166,10 +175,20 @@ export class JobRun {
     };
   }
 
-  /** Methods the server may use for the VM, in the order they are tried; none when it is not eligible. */
+  /** Methods the server may use for the VM that a registered connector reaches, in the order they are tried; none when it is not eligible. */
   #methods(position: number, server: number): readonly ConnectionMethod[] {
-    const vmClass = this.#session.classOf(this.#plan.decisions[position]?.vm ?? '');
-    return this.#session.verdict(vmClass, server).eligible ? this.#session.methods(vmClass, server) : [];
+    const target = this.#target(position);
+    return this.#settings.reach.reachable(target.platform, target.family, plannedMethods(this.#session, target.vm, server));
+  }
+
+  /** Why a planned VM is not deployed: no registered connector reaches it by its proxy's methods. */
+  #noConnector(position: number, server: number): ErrorSummary {
+    const target = this.#target(position);
+    const lines = plannedMethods(this.#session, target.vm, server).map((method) => {
+      const problem = this.#settings.reach.problem(target.platform, method, target.family) ?? 'no-connector';
+      return describeUnreached({ platform: target.platform, method, family: target.family, problem, vms: [target.vm] }, this.#settings.reach);
+    });
+    return { code: ErrorCode.RunNoConnector, message: `no registered connector reaches ${target.vm} from ${this.#serverId(server)}: ${lines.join('; ')}` };
   }
 
   #queueDeploy(position: number, server: number, failover: boolean, from = server): void {
@@ -257,7 +276,12 @@ export class JobRun {
     }
     const backup = this.#session.estate.backupServer;
     if (server === backup || this.#methods(position, backup).length === 0) {
-      const why = server === backup ? '' : `; no failover: the backup server ${this.#serverId(backup)} has no connection method to ${vm}`;
+      const allowed = server === backup ? 0 : plannedMethods(this.#session, vm, backup).length;
+      const why = server === backup
+        ? ''
+        : allowed === 0
+          ? `; no failover: the backup server ${this.#serverId(backup)} has no connection method to ${vm}`
+          : `; no failover: no registered connector reaches ${vm} from the backup server ${this.#serverId(backup)} by the methods it may use`;
       this.#fail(position, serverId, 'connect', { ...cause, message: `${cause.message}${why}` }, false);
       return;
     }
@@ -286,11 +310,15 @@ export class JobRun {
   }
 
   /** Ends a VM as failed: the job's onGuestProcessingFailure decides what that means (a cancelled run always fails it). */
-  #fail(position: number, server: string | null, step: DeploymentStep | 'select' | 'queue', cause: ErrorSummary, failedOver: boolean, method: ConnectionMethod | null = null): void {
+  #fail(
+    position: number, server: string | null, step: DeploymentStep | 'select' | 'queue', cause: ErrorSummary, failedOver: boolean,
+    method: ConnectionMethod | null = null, alwaysFailed = false,
+  ): void {
     const job = this.#session.estate.job;
     const vm = this.#plan.decisions[position]?.vm ?? '';
     const cancelled = cause.code === ErrorCode.RunCancelled;
-    const outcome = !cancelled && job.onGuestProcessingFailure === 'continue-crash-consistent' ? 'crash-consistent' : 'failed';
+    // A cancelled run, and a VM no connector reaches, always fail it: neither is a guest's failure.
+    const outcome = !cancelled && !alwaysFailed && job.onGuestProcessingFailure === 'continue-crash-consistent' ? 'crash-consistent' : 'failed';
     this.#settings.emit({ type: 'deployment.failed', job: job.id, vm, server, step, outcome, cause });
     this.#finish(position, { vm, status: outcome, server, method, failedOver, cause });
   }

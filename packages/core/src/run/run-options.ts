@@ -1,5 +1,7 @@
 import type { ComponentBundle, Plan, StepTimeouts } from '@gipkit/plugin-api';
 
+export type WhenNoConnector = 'refuse' | 'fail-vms';
+
 export interface RunOptions {
   /** What to deploy: supplied by the embedding product (gipkit ships no vendor binaries). */
   readonly bundle: ComponentBundle;
@@ -19,6 +21,14 @@ export interface RunOptions {
   readonly timeouts?: Partial<StepTimeouts>;
   /** A dispatcher registered by a plugin (default `in-process`). */
   readonly dispatcher?: string;
+  /**
+   * When some planned VMs cannot be reached by any registered connector by the
+   * methods planned for them: `refuse` (default) throws a NoConnectorError
+   * (GIPKIT_RUN_NO_CONNECTOR) before any connection; `fail-vms` deploys the
+   * others, and those VMs end failed (never accepted, whatever the job's
+   * onGuestProcessingFailure).
+   */
+  readonly whenNoConnector?: WhenNoConnector;
   /** Awaited after every deployment ended and before cleanup: the job's own work (the backup) happens here. */
   readonly beforeCleanup?: () => Promise<void>;
 }
