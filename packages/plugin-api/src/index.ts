@@ -34,4 +34,5 @@ export { DEPLOYMENT_STEPS } from './deployment.js';
 export { settleWithin } from './settle-within.js';
 export { callWithin } from './call-within.js';
 export { pause } from './pause.js';
+export { MAX_TIMEOUT_MS, timeoutProblem } from './timer-limits.js';
 export { contentsSize, contentsChunks, contentsBytes } from './upload-contents.js';
