@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GipkitEvent } from '@gipkit/plugin-api';
@@ -27,6 +29,53 @@ describe('hardening 5: a standard error that goes away', () => {
     expect(cleanup?.type === 'cleanup.completed' && cleanup.failures).toEqual([]);
     expect(cleanup?.type === 'cleanup.completed' && cleanup.removed >= deployed && deployed > 0).toBe(true);
     expect(code).toBe(1);
+  });
+});
+
+/** Runs the CLI; a run still going after `hangAfterMs` gets SIGINT, then SIGKILL 5 s later (code null: it froze). */
+async function runGuarded(args: readonly string[], hangAfterMs = 20_000): Promise<{ code: number | null; stderr: string; interrupted: boolean }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.resume();
+  let interrupted = false;
+  const interrupt = setTimeout(() => {
+    interrupted = true;
+    child.kill('SIGINT');
+  }, hangAfterMs);
+  const kill = setTimeout(() => child.kill('SIGKILL'), hangAfterMs + 5_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(interrupt);
+  clearTimeout(kill);
+  return { code, stderr, interrupted };
+}
+
+describe('hardening 6: a secret file that would block', () => {
+  it('a FIFO as the job\'s secret file: gipkit run does not freeze; it exits 2 before any work, naming the file and why', async () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), 'gipkit-cli-fifo-')), 'secret');
+    execFileSync('mkfifo', [fifo]);
+    const files = tempFiles({
+      'job.yaml': `id: fifo\nvms: [sql-a, file-a, web-hq-01]\nguestProcessing: { applicationAware: true }\ncredentials: { kind: standard, account: backup, secret: { file: '${fifo}' } }\n`,
+      // A refused connection makes an error message, which today's code redacts by reading the secret file again.
+      'lab.yaml': 'faults:\n  - { vm: sql-a, fault: refuse }\n',
+    });
+    const result = await runGuarded(['run', '--simulate', '--lab', files['lab.yaml'] ?? '', '--inventory', 'examples/lab/inventory.yaml', '--job', files['job.yaml'] ?? '', '--bundle', 'examples/bundles/hello-agent']);
+    expect(result.code).toBe(2);
+    expect(result.interrupted).toBe(false);
+    expect(result.stderr).toContain('cannot start job fifo:');
+    expect(result.stderr).toContain(`the secret for account backup cannot be used: file ${fifo} is a FIFO (named pipe), not a regular file`);
+  }, 40_000);
+
+  it('a whitespace-only secret variable: exit 2 naming the variable, never its content', () => {
+    const files = tempFiles({ 'job.yaml': 'id: blank\nvms: [sql-a]\nguestProcessing: { applicationAware: true }\ncredentials: { kind: standard, account: backup, secret: { env: GIPKIT_TEST_CLI_BLANK } }\n' });
+    process.env.GIPKIT_TEST_CLI_BLANK = ' \t ';
+    try {
+      const result = gipkit('run', '--simulate', '--inventory', 'examples/lab/inventory.yaml', '--job', files['job.yaml'] ?? '', '--bundle', 'examples/bundles/hello-agent');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('the secret for account backup cannot be used: environment variable GIPKIT_TEST_CLI_BLANK holds only whitespace');
+    } finally {
+      delete process.env.GIPKIT_TEST_CLI_BLANK;
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import { InProcessAgent } from '../run/in-process-agent.js';
 import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
 import type { RunOptions } from '../run/run-options.js';
 import { checkRunSetup } from '../run/check-run-setup.js';
+import { RunSecrets, secretsOfRun } from '../run/run-secrets.js';
 import { createEngineContainer, registerValue, resolveAll } from './container.js';
 import { EventBus } from './event-bus.js';
 import { setUpPlugins, type Registrations } from './plugin-host.js';
@@ -179,7 +180,8 @@ export class Gipkit {
     const signal = followSignal(options.signal);
     const cleanupSignal = followSignal(options.cleanupSignal);
     const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(runId), now: () => this.#clock.now() });
-    const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle);
+    const secrets = new RunSecrets();
+    const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle, secrets);
     const run = new JobRun(session, plan, {
       runId,
       bundle: options.bundle,
@@ -192,6 +194,7 @@ export class Gipkit {
       ...(options.beforeCleanup === undefined ? {} : { beforeCleanup: options.beforeCleanup }),
       emit: (draft) => this.#bus.emit(runId, draft),
       now: () => this.#clock.now(),
+      secrets,
     });
     const servers = input.inventory.servers.map((server) => server.id);
     const indexOf = new Map(servers.map((server, index) => [server, index]));
@@ -199,7 +202,15 @@ export class Gipkit {
       get: (server) => run.load[indexOf.get(server) ?? -1] ?? 0,
       snapshot: () => Object.fromEntries(servers.map((server, index) => [server, run.load[index] ?? 0]).filter(([, count]) => count !== 0)),
     };
-    const result = run.run().finally(() => {
+    const result = (async () => {
+      // Every secret the run needs, read once before any connection: one that cannot be read refuses the run.
+      const problems = await secrets.read(secretsOfRun(input.job, plan), signal.signal);
+      if (problems.length > 0) {
+        throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+      }
+      return run.run();
+    })().finally(() => {
+      secrets.clear();
       signal.release();
       cleanupSignal.release();
     });
