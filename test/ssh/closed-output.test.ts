@@ -64,7 +64,8 @@ describe('hardening 5: the output of gipkit run over real SSH goes away mid-run'
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (!child.stderr.destroyed && stdout.includes('"deployment.succeeded"')) child.stderr.destroy();
+      // The reader of stderr goes away while app-01's health check runs: the next progress line ("deployed by") meets a closed pipe.
+      if (!child.stderr.destroyed && /"type":"deployment.step"[^\n]*"step":"health"/.test(stdout)) child.stderr.destroy();
     });
     const code = await new Promise<number | null>((done) => child.on('close', done));
     const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as GipkitEvent);

@@ -157,7 +157,8 @@ export class Gipkit {
    * non-persistent components at job end. Never rejects for a guest's failure:
    * each VM's outcome is in the result and in the events. Rejects before any
    * work for a bad setup (no deployer for a guest family, a bundle without a
-   * start command for it, an unknown dispatcher).
+   * start command for it, an unknown dispatcher, a timeout no timer can hold,
+   * a secret a VM needs that cannot be read: secrets are read once, here).
    */
   async run(input: ValidInput, options: RunOptions): Promise<RunResult> {
     return this.startRun(input, options).result;
