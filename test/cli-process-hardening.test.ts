@@ -89,16 +89,18 @@ describe('hardening 7: timeouts a timer cannot hold', () => {
     }
   });
 
-  it('the longest step timeout a timer holds is accepted: the demo deploys', () => {
-    const result = gipkit('run', '--simulate', ...LAB, '--step-timeout', '2147483647');
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-  });
-
   it('a lab latency above 2147483647 ms is a problem of the lab file (exit 2)', () => {
     const files = tempFiles({ 'lab.yaml': 'latencyMs: 2147483648\n' });
     const result = gipkit('run', '--simulate', '--lab', files['lab.yaml'] ?? '', ...LAB);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/latencyMs: expected at most 2147483647 ms, the longest a timer holds \(found 2147483648\)/);
+  });
+});
+
+describe('gipkit run at the timer limit', () => {
+  it('the longest step timeout a timer holds is accepted: the demo deploys', () => {
+    const result = gipkit('run', '--simulate', ...LAB, '--step-timeout', '2147483647');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 });

@@ -80,12 +80,6 @@ describe('hardening 6: secrets are read once, before the run starts', () => {
     expect(text).toContain('login as CORP\\\\backup with [redacted] failed');
   });
 
-  it('a secret only VMs without guest processing would need is not read: the run goes ahead', async () => {
-    const input = estate({ vms: 2, proxies: 1, job: { guestProcessing: { applicationAware: false }, credentials: { kind: 'standard', account: 'a', secret: { env: 'GIPKIT_TEST_UNSET_SECRET' } } } });
-    const result = await rig(input).run();
-    expect(result.accepted).toBe(true);
-    expect(result.counts.skipped).toBe(2);
-  });
 });
 
 describe('hardening 7: run timeouts a timer cannot hold', () => {
@@ -99,6 +93,25 @@ describe('hardening 7: run timeouts a timer cannot hold', () => {
     expect(message).toContain('timeouts.health must be a number of milliseconds above 0 (found NaN)');
     expect(message).toContain('timeouts.remove must be a number of milliseconds above 0 (found 0)');
     expect(log.events).toEqual([]);
+  });
+});
+
+describe('what the secret and timeout checks leave alone', () => {
+  it('a run cancelled before it starts does not refuse for a secret: it ends cancelled, every VM at queue', async () => {
+    const input = estate({ vms: 2, proxies: 1, job: { credentials: { kind: 'standard', account: 'a', secret: { env: 'GIPKIT_TEST_UNSET_SECRET' } } } });
+    const cancel = new AbortController();
+    cancel.abort();
+    const { run, log } = rig(input);
+    const result = await run({ signal: cancel.signal });
+    expect(result).toMatchObject({ cancelled: true, accepted: false });
+    expect(log.of('deployment.failed').map((event) => [event.vm, event.step])).toEqual([['w1', 'queue'], ['w2', 'queue']]);
+  });
+
+  it('a secret only VMs without guest processing would need is not read: the run goes ahead', async () => {
+    const input = estate({ vms: 2, proxies: 1, job: { guestProcessing: { applicationAware: false }, credentials: { kind: 'standard', account: 'a', secret: { env: 'GIPKIT_TEST_UNSET_SECRET' } } } });
+    const result = await rig(input).run();
+    expect(result.accepted).toBe(true);
+    expect(result.counts.skipped).toBe(2);
   });
 
   it('the longest timeout a timer holds runs normally', async () => {

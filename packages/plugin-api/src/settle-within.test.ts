@@ -24,7 +24,9 @@ describe('hardening 7: a timeout no timer can hold', () => {
       expect(started).toBe(0);
     }
   });
+});
 
+describe('settleWithin at the timer limit', () => {
   it('the longest timeout a timer holds is honoured: the work finishes', async () => {
     await expect(settleWithin('health', { timeoutMs: MAX_TIMEOUT_MS, signal: never() }, async () => 'healthy')).resolves.toBe('healthy');
   });

@@ -74,7 +74,9 @@ describe('hardening 6: readSecret never blocks on a secret file', () => {
     process.env.GIPKIT_TEST_SECRET = ' \n ';
     await expect(readSecret({ env: 'GIPKIT_TEST_SECRET' }, 'root')).rejects.toMatchObject({ message: 'the secret for account root cannot be used: environment variable GIPKIT_TEST_SECRET holds only whitespace' });
   });
+});
 
+describe('readSecret and links', () => {
   it('a symbolic link to a regular file is followed (mounted secrets are links)', async () => {
     const target = join(folder, 'target');
     writeFileSync(target, 'linked-password\n');
