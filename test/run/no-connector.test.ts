@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGipkit, NoConnectorError, type ValidInput } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
@@ -19,6 +19,13 @@ function partialLab(input: ValidInput, methods: readonly string[], families?: re
     }));
   return { lab, plugin: { name: 'partial-lab', apiVersion: API_VERSION, setup: (registry) => connectors.forEach((connector) => registry.addConnector(connector)) } };
 }
+
+beforeAll(() => {
+  process.env.GIPKIT_TEST_GUEST_SECRET = 'no-connector-test-secret';
+});
+afterAll(() => {
+  delete process.env.GIPKIT_TEST_GUEST_SECRET;
+});
 
 function engine(plugin: Plugin) {
   const gipkit = createGipkit({ plugins: [plugin, linuxDeployerPlugin(), windowsDeployerPlugin()] });

@@ -1,21 +1,15 @@
 #!/usr/bin/env node
 import { main } from './main.js';
+import { watchOutput } from './watch-output.js';
 
-// A reader that goes away (`gipkit run --events ndjson | head`) must not kill a
-// run mid-deployment: stop writing to it and cancel as Ctrl-C does, so that
-// cleanup still removes what was deployed.
-let stdoutOpen = true;
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  if (!stdoutOpen) return;
-  stdoutOpen = false;
-  process.kill(process.pid, 'SIGINT');
-});
+// A reader that goes away (`gipkit run --events ndjson | head`, `2>&1 | grep -m1 …`)
+// must not kill a run mid-deployment: stop writing to that stream and cancel
+// as Ctrl-C does, so that cleanup still removes what was deployed.
+const output = watchOutput(process.stdout, process.stderr);
 
 process.exitCode = await main(process.argv.slice(2), {
-  stdout: (text) => {
-    if (stdoutOpen) process.stdout.write(text);
-  },
-  stderr: (text) => process.stderr.write(text),
+  stdout: output.stdout,
+  stderr: output.stderr,
   isTty: process.stdout.isTTY,
+  outputClosed: output.closed,
 });

@@ -4,6 +4,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** stdout is a terminal: live progress instead of plain lines. */
   readonly isTty?: boolean;
+  /** Aborts when stdout or stderr goes away (its reader closed the pipe): `run` then cancels as on Ctrl-C, once. */
+  readonly outputClosed?: AbortSignal;
 }
 
 export const ExitCode = {

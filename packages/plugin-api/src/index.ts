@@ -34,4 +34,7 @@ export { DEPLOYMENT_STEPS } from './deployment.js';
 export { settleWithin } from './settle-within.js';
 export { callWithin } from './call-within.js';
 export { pause } from './pause.js';
+export { MAX_TIMEOUT_MS, timeoutProblem } from './timer-limits.js';
+export type { ReadSecretOptions } from './read-secret-text.js';
+export { readSecretText, secretSourceName, SECRET_READ_TIMEOUT_MS, MAX_SECRET_BYTES } from './read-secret-text.js';
 export { contentsSize, contentsChunks, contentsBytes } from './upload-contents.js';

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { ConnectorError, ErrorCode, type SecretReference } from '@gipkit/plugin-api';
+import { ConnectorError, ErrorCode, readSecretText, secretSourceName, type SecretReference } from '@gipkit/plugin-api';
 import ssh2 from 'ssh2';
 
 /** A secret read for one connection. Never logged, never put in a message. */
@@ -11,34 +10,25 @@ export type Credential =
 const MIN_REDACTED_LENGTH = 4;
 
 /**
- * Reads the secret a reference names, at connect time: `{ env }` from the
- * environment, `{ file }` from a file. Text starting with `-----BEGIN` is a
- * private key (OpenSSH or PEM, without passphrase); anything else is a password
- * (one trailing newline removed). Errors name the variable or the path, never
- * the content.
+ * Reads the secret a reference names, at connect time, with `readSecretText`
+ * (plugin-api): `{ env }` from the environment, `{ file }` from a regular file
+ * only (a FIFO or a device is refused at once, never waited on), at most
+ * 64 KiB, within 5 s or until `signal` aborts; an empty or whitespace-only
+ * secret is refused. Text starting with `-----BEGIN` is a private key
+ * (OpenSSH or PEM, without passphrase); anything else is a password (one
+ * trailing newline removed). Errors name the variable or the path, never the
+ * content.
  */
-export async function readSecret(secret: SecretReference | undefined, account: string): Promise<Credential> {
+export async function readSecret(secret: SecretReference | undefined, account: string, signal?: AbortSignal): Promise<Credential> {
   if (secret === undefined) {
     throw new ConnectorError(ErrorCode.SecretUnavailable, `no secret is configured for account ${account}: give credentials.secret ({ env } or { file })`);
   }
+  const source = secretSourceName(secret);
   let text: string;
-  let source: string;
-  if ('env' in secret) {
-    source = `environment variable ${secret.env}`;
-    const value = process.env[secret.env];
-    if (value === undefined || value === '') {
-      throw new ConnectorError(ErrorCode.SecretUnavailable, `the secret for account ${account} is missing: ${source} is not set`);
-    }
-    text = value;
-  } else {
-    source = `file ${secret.file}`;
-    try {
-      text = await readFile(secret.file, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new ConnectorError(ErrorCode.SecretUnavailable, `the secret for account ${account} cannot be read from ${source} (${code})`);
-    }
-    if (text === '') throw new ConnectorError(ErrorCode.SecretUnavailable, `the secret for account ${account} is missing: ${source} is empty`);
+  try {
+    text = await readSecretText(secret, signal === undefined ? {} : { signal });
+  } catch (error) {
+    throw new ConnectorError(ErrorCode.SecretUnavailable, `the secret for account ${account} cannot be used: ${error instanceof Error ? error.message : `${source} cannot be read`}`);
   }
   if (text.trimStart().startsWith('-----BEGIN')) {
     const parsed = ssh2.utils.parseKey(text);

@@ -1,4 +1,4 @@
-import { ErrorCode, InputError, type Diagnostic } from '@gipkit/plugin-api';
+import { ErrorCode, InputError, MAX_TIMEOUT_MS, type Diagnostic } from '@gipkit/plugin-api';
 import { readSourceDocument, type DocumentPath } from '@gipkit/core';
 import type { LabFault, SimulatedLabOptions } from '@gipkit/testkit';
 
@@ -28,7 +28,8 @@ export function loadLabFile(file: string, known?: { readonly servers: ReadonlySe
   const record = root as Record<string, unknown>;
   for (const key of Object.keys(record)) if (key !== 'latencyMs' && key !== 'faults') problems.push(document.atKey([key], 'unknown key', key));
   const latencyMs = record.latencyMs ?? 0;
-  if (typeof latencyMs !== 'number' || latencyMs < 0) problem(['latencyMs'], 'expected a number of milliseconds, 0 or more', latencyMs);
+  if (typeof latencyMs !== 'number' || !(latencyMs >= 0)) problem(['latencyMs'], 'expected a number of milliseconds, 0 or more', latencyMs);
+  else if (latencyMs > MAX_TIMEOUT_MS) problem(['latencyMs'], `expected at most ${MAX_TIMEOUT_MS} ms, the longest a timer holds`, latencyMs);
   const faults: LabFault[] = [];
   const unhealthy: string[] = [];
   const list = record.faults ?? [];

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { GipkitEvent, Plugin } from '@gipkit/plugin-api';
+import { MAX_TIMEOUT_MS, type GipkitEvent, type Plugin } from '@gipkit/plugin-api';
 import { createGipkit, NoConnectorError, type RunResult } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
@@ -38,6 +38,16 @@ function positiveInteger(name: string, value: string | undefined): number | unde
   return number;
 }
 
+/** Milliseconds that a timer can hold (a larger value would make every step time out after 1 ms). */
+function milliseconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > MAX_TIMEOUT_MS) {
+    throw new UsageError(`--${name} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (got '${value}')`);
+  }
+  return number;
+}
+
 export async function runCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
   const { values } = parseOptions(args, RUN_OPTIONS);
   required(values, 'inventory', 'job', 'bundle');
@@ -45,7 +55,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const whenNoConnector = oneOf('when-no-connector', values['when-no-connector'], ['refuse', 'fail-vms'], 'refuse');
   const perServer = positiveInteger('per-proxy', values['per-proxy']);
   const total = positiveInteger('concurrency', values.concurrency);
-  const stepTimeout = positiveInteger('step-timeout', values['step-timeout']);
+  const stepTimeout = milliseconds('step-timeout', values['step-timeout']);
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
   const bundle = await loadBundle(resolve(values.bundle ?? ''));
 
@@ -92,6 +102,13 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   };
   const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const name of SIGNALS) process.on(name, onSignal);
+  // A reader that went away (stdout or stderr, or both with `2>&1 | grep -m1`) cancels once, like the first Ctrl-C, never more:
+  // the cleanup must still run.
+  const onOutputClosed = (): void => {
+    if (interrupts === 0) onSignal();
+  };
+  if (io.outputClosed?.aborted === true) onOutputClosed();
+  else io.outputClosed?.addEventListener('abort', onOutputClosed, { once: true });
   let result: RunResult;
   try {
     result = await gipkit.run(input, {
@@ -108,6 +125,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     return ExitCode.BadInput;
   } finally {
     for (const name of SIGNALS) process.off(name, onSignal);
+    io.outputClosed?.removeEventListener('abort', onOutputClosed);
     progress.stop();
     gipkit.dispose();
   }

@@ -12,7 +12,7 @@ connect, and removes non-persistent components when the job ends.
   --lab FILE            with --simulate: latency and faults of the lab (YAML or JSON)
   --concurrency N       tasks at once in the whole run (default 64)
   --per-proxy N         tasks at once on one server (default 4)
-  --step-timeout MS     timeout of every step (default: per step, 30 s to 120 s)
+  --step-timeout MS     timeout of every step, 1 to 2147483647 (default: per step, 30 s to 120 s)
   --known-hosts FILE    SSH known_hosts file for Linux guests
   --trust-on-first-use  accept unknown SSH host keys and record them (an event says so)
   --events ndjson       stream every event as one JSON line on stdout (the summary goes to stderr)
@@ -22,5 +22,6 @@ connect, and removes non-persistent components when the job ends.
 Without --simulate, the CLI reaches Linux guests over LAN by SSH only (VMware and Hyper-V):
 Windows guests and VIX or PowerShell Direct need a product that embeds the SDK with those transports.
 Ctrl-C stops new work and still removes what was deployed; a second Ctrl-C stops the cleanup.
+A closed stdout or stderr (| head, 2>&1 | grep -m1) cancels the same way, once.
 Exit codes: 0 every VM succeeded or ended in its job's accepted outcome and cleanup left nothing,
 1 otherwise, 2 bad input.`;

@@ -13,6 +13,7 @@ import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunRe
 import type { RunOptions } from '../run/run-options.js';
 import { checkRunSetup } from '../run/check-run-setup.js';
 import { ConnectorReach, findUnreachedVms, NoConnectorError } from '../run/connector-reach.js';
+import { RunSecrets, secretsOfRun } from '../run/run-secrets.js';
 import { createEngineContainer, registerValue, resolveAll } from './container.js';
 import { EventBus } from './event-bus.js';
 import { setUpPlugins, type Registrations } from './plugin-host.js';
@@ -157,7 +158,8 @@ export class Gipkit {
    * non-persistent components at job end. Never rejects for a guest's failure:
    * each VM's outcome is in the result and in the events. Rejects before any
    * work for a bad setup (no deployer for a guest family, a bundle without a
-   * start command for it, an unknown dispatcher).
+   * start command for it, an unknown dispatcher, a timeout no timer can hold,
+   * a secret a VM needs that cannot be read: secrets are read once, here).
    */
   async run(input: ValidInput, options: RunOptions): Promise<RunResult> {
     return this.startRun(input, options).result;
@@ -176,18 +178,19 @@ export class Gipkit {
       input, bundle: options.bundle, connectors: this.connectors, deployers: this.deployers,
       dispatcher: definition === undefined ? dispatcherName : undefined, perServer, total, timeouts, plan: options.plan,
     });
-    const runId = randomUUID();
-    const signal = followSignal(options.signal);
-    const cleanupSignal = followSignal(options.cleanupSignal);
     const whenNoConnector = options.whenNoConnector ?? 'refuse';
     if (whenNoConnector !== 'refuse' && whenNoConnector !== 'fail-vms') {
       throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n  - whenNoConnector must be 'refuse' or 'fail-vms' (found ${JSON.stringify(whenNoConnector)})`);
     }
+    const runId = randomUUID();
     const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(runId), now: () => this.#clock.now() });
     const reach = new ConnectorReach(this.connectors);
     const unreached = findUnreachedVms(plan, session, reach);
     if (unreached.positions.size > 0 && whenNoConnector === 'refuse') throw new NoConnectorError(input.job.id, input.job.vms.length, unreached, reach);
-    const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle);
+    const signal = followSignal(options.signal);
+    const cleanupSignal = followSignal(options.cleanupSignal);
+    const secrets = new RunSecrets();
+    const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle, secrets);
     const run = new JobRun(session, plan, {
       runId,
       bundle: options.bundle,
@@ -202,6 +205,7 @@ export class Gipkit {
       ...(options.beforeCleanup === undefined ? {} : { beforeCleanup: options.beforeCleanup }),
       emit: (draft) => this.#bus.emit(runId, draft),
       now: () => this.#clock.now(),
+      secrets,
     });
     const servers = input.inventory.servers.map((server) => server.id);
     const indexOf = new Map(servers.map((server, index) => [server, index]));
@@ -209,7 +213,15 @@ export class Gipkit {
       get: (server) => run.load[indexOf.get(server) ?? -1] ?? 0,
       snapshot: () => Object.fromEntries(servers.map((server, index) => [server, run.load[index] ?? 0]).filter(([, count]) => count !== 0)),
     };
-    const result = run.run().finally(() => {
+    const result = (async () => {
+      // Every secret the run needs, read once before any connection: one that cannot be read refuses the run.
+      const problems = await secrets.read(secretsOfRun(input.job, plan), signal.signal);
+      if (problems.length > 0) {
+        throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+      }
+      return run.run();
+    })().finally(() => {
+      secrets.clear();
       signal.release();
       cleanupSignal.release();
     });

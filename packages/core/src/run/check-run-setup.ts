@@ -1,4 +1,4 @@
-import { ErrorCode, GipkitError, type ComponentBundle, type GuestConnector, type GuestDeployer, type OsFamily, type Plan, type StepTimeouts } from '@gipkit/plugin-api';
+import { ErrorCode, GipkitError, timeoutProblem, type ComponentBundle, type GuestConnector, type GuestDeployer, type OsFamily, type Plan, type StepTimeouts } from '@gipkit/plugin-api';
 import type { ValidInput } from '../input/load-input.js';
 
 const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -21,7 +21,7 @@ export interface RunSetup {
  * Checks, before any work, what would make every VM fail the same way: a guest
  * family without a deployer or without a start and health command in the
  * bundle, a platform without any connector, an unknown dispatcher, limits below
- * one. Lists every problem in one error.
+ * one, a timeout no timer can hold. Lists every problem in one error.
  */
 export function checkRunSetup(setup: RunSetup): void {
   const problems: string[] = [];
@@ -34,7 +34,8 @@ export function checkRunSetup(setup: RunSetup): void {
     if (!Number.isInteger(value) || value < 1) problems.push(`concurrency.${name} must be a whole number of at least 1 (found ${String(value)})`);
   }
   for (const [step, value] of Object.entries(setup.timeouts)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) problems.push(`timeouts.${step} must be a number of milliseconds above 0 (found ${String(value)})`);
+    const problem = timeoutProblem(value);
+    if (problem !== undefined) problems.push(`timeouts.${step} ${problem}`);
   }
   if (setup.plan !== undefined) {
     const planned = setup.plan.decisions;

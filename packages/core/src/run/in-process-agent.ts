@@ -4,6 +4,7 @@ import {
   type ErrorSummary, type GuestAgent, type GuestConnector, type GuestDeployer, type GuestSession, type GuestTask, type TaskOutcome,
 } from '@gipkit/plugin-api';
 import { summariseError } from './error-summary.js';
+import type { RunSecrets } from './run-secrets.js';
 
 type DeployTask = Extract<GuestTask, { kind: 'deploy' }>;
 type RemoveTask = Extract<GuestTask, { kind: 'remove' }>;
@@ -17,8 +18,11 @@ export class InProcessAgent implements GuestAgent {
   readonly #connectors: ReadonlyMap<string, GuestConnector>;
   readonly #deployers: ReadonlyMap<string, GuestDeployer>;
   readonly #bundle: ComponentBundle;
+  readonly #secrets: RunSecrets;
 
-  constructor(connectors: readonly GuestConnector[], deployers: readonly GuestDeployer[], bundle: ComponentBundle) {
+  /** `secrets`: the run's secrets, read once before it starts, removed from every message. */
+  constructor(connectors: readonly GuestConnector[], deployers: readonly GuestDeployer[], bundle: ComponentBundle, secrets: RunSecrets) {
+    this.#secrets = secrets;
     this.#connectors = new Map(connectors.map((connector) => [`${connector.platform}/${connector.method}`, connector]));
     this.#deployers = new Map(deployers.map((deployer) => [deployer.family, deployer]));
     this.#bundle = bundle;
@@ -67,7 +71,7 @@ export class InProcessAgent implements GuestAgent {
         await session.close().catch(() => undefined);
         return { status: 'succeeded', method: session.method, deployment };
       } catch (error) {
-        const cause = summariseError(error, task.target.secret);
+        const cause = summariseError(error, this.#secrets.redactorFor(task.target.secret));
         const dropped = cause.code === ErrorCode.ConnectionDropped && !options.signal.aborted;
         await session.close().catch(() => undefined);
         if (!dropped || attempt > 0) return { status: 'failed', method: session.method, step, cause, ...(location === undefined ? {} : { location }) };
@@ -95,7 +99,7 @@ export class InProcessAgent implements GuestAgent {
         await deployer.remove(session, task.location, { runId: task.runId, signal: options.signal, timeouts: task.timeouts, step: () => undefined });
         return { status: 'succeeded', method };
       } catch (error) {
-        return { status: 'failed', method, step: 'remove', cause: summariseError(error, task.target.secret), location: task.location };
+        return { status: 'failed', method, step: 'remove', cause: summariseError(error, this.#secrets.redactorFor(task.target.secret)), location: task.location };
       } finally {
         await session.close().catch(() => undefined);
       }
@@ -122,7 +126,7 @@ export class InProcessAgent implements GuestAgent {
         { timeoutMs: task.timeouts.connect, signal: options.signal },
       );
     } catch (error) {
-      const cause = summariseError(error, task.target.secret);
+      const cause = summariseError(error, this.#secrets.redactorFor(task.target.secret));
       return report(reconnect ? { ...cause, message: `reconnect failed: ${cause.message}` } : cause);
     }
   }

@@ -7,6 +7,7 @@ import type { EventDraft } from '../planner/plan-job.js';
 import type { PlanningSession } from '../planner/planning-session.js';
 import { isCancellation, redactOutcome, redactReport, summariseError } from './error-summary.js';
 import { describeUnreached, plannedMethods, type ConnectorReach, type UnreachedVms } from './connector-reach.js';
+import type { RunSecrets } from './run-secrets.js';
 import { ABANDON_AFTER_MS, TaskSignals } from './task-signals.js';
 import { TaskSlots } from './task-slots.js';
 
@@ -30,6 +31,8 @@ export interface RunSettings {
   readonly beforeCleanup?: () => Promise<void>;
   readonly emit: (draft: EventDraft) => void;
   readonly now: () => number;
+  /** The run's secrets, read once before it starts: redaction uses only these. */
+  readonly secrets: RunSecrets;
 }
 
 /** How one VM's run ended. */
@@ -200,7 +203,7 @@ export class JobRun {
         start: () =>
           this.#deploy(position, server, failover).catch((error: unknown) => {
             if (this.#outcomes[position] !== undefined) return;
-            this.#fail(position, this.#serverId(server), 'connect', { code: ErrorCode.DeployFailed, message: `internal error: ${summariseError(error).message}` }, failover);
+            this.#fail(position, this.#serverId(server), 'connect', { code: ErrorCode.DeployFailed, message: `internal error: ${summariseError(error, this.#settings.secrets.redactorFor(this.#target(position).secret)).message}` }, failover);
           }),
         cancel: () => {
           const cause = { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started${failover ? ' on the backup server' : ''}` };
@@ -221,6 +224,7 @@ export class JobRun {
     const methods = this.#methods(position, server);
     emit({ type: 'deployment.started', job, vm, server: serverId, role: failover ? 'backup-server' : 'proxy', load: this.load[server] ?? 0 });
     const target = this.#target(position);
+    const redact = this.#settings.secrets.redactorFor(target.secret);
     const task: GuestTask = { kind: 'deploy', runId, server: serverId, target, methods, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version }, timeouts };
     let outcome: TaskOutcome;
     try {
@@ -228,14 +232,14 @@ export class JobRun {
         ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
         : await this.#signals.with(
             server,
-            (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: (report) => this.#onReport(vm, serverId, redactReport(report, target.secret)) }),
+            (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: (report) => this.#onReport(vm, serverId, redactReport(report, redact)) }),
             (): TaskOutcome => ({ status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.RunCancelled, message: `the run was cancelled; ${serverId} did not stop its work on ${vm} within ${ABANDON_AFTER_MS / 1000} s` } }),
           );
     } catch (error) {
-      const cause = summariseError(error, target.secret);
+      const cause = summariseError(error, redact);
       outcome = { status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${cause.message}` } };
     }
-    outcome = redactOutcome(outcome, target.secret);
+    outcome = redactOutcome(outcome, redact);
     if (outcome.status === 'succeeded' && this.#mode === 'non-persistent' && outcome.deployment === undefined) {
       outcome = { status: 'failed', method: outcome.method, step: 'health', cause: { code: ErrorCode.DeployFailed, message: `the agent reported success for ${vm} without a deployment to remove later` } };
     }
@@ -344,6 +348,7 @@ export class JobRun {
       slots.submit(leftover.server, {
         start: async () => {
           const target = this.#target(leftover.position);
+          const redact = this.#settings.secrets.redactorFor(target.secret);
           const task: GuestTask = { kind: 'remove', runId, server, target, methods: leftover.methods, location: leftover.location, timeouts };
           try {
             const outcome = redactOutcome(
@@ -352,13 +357,13 @@ export class JobRun {
                 (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: () => undefined }),
                 (): TaskOutcome => ({ status: 'failed', method: leftover.methods[0] ?? 'none', step: 'remove', cause: { code: ErrorCode.RunCancelled, message: `cleanup was stopped; ${server} did not stop its work within ${ABANDON_AFTER_MS / 1000} s` } }),
               ),
-              target.secret,
+              redact,
             );
             if (outcome.status === 'succeeded') removed++;
             else if (outcome.status === 'failed') fail(outcome.cause);
             else fail(outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${vm}` });
           } catch (error) {
-            fail({ code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${summariseError(error, target.secret).message}` });
+            fail({ code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${summariseError(error, redact).message}` });
           }
         },
         cancel: () => fail({ code: ErrorCode.RunCancelled, message: 'cleanup was cancelled' }),

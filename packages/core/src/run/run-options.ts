@@ -17,7 +17,7 @@ export interface RunOptions {
     /** Tasks at once in the whole run (default 64). */
     readonly total?: number;
   };
-  /** Per-step timeouts in milliseconds; defaults in `DEFAULT_TIMEOUTS`. */
+  /** Per-step timeouts in milliseconds, above 0 and at most `MAX_TIMEOUT_MS` (2147483647, the longest a timer holds); defaults in `DEFAULT_TIMEOUTS`. */
   readonly timeouts?: Partial<StepTimeouts>;
   /** A dispatcher registered by a plugin (default `in-process`). */
   readonly dispatcher?: string;
