@@ -27,5 +27,6 @@ describe('terminal text', () => {
     expect(json).toBe('{"vm":"a\\u001b\\u0085\\u202e\\u2028b","list":["\\u2066x\\u2069"]}');
     expect(JSON.parse(json)).toEqual(value);
     expect(printableJson(value, 2)).not.toMatch(RAW_CONTROL);
+    expect(JSON.parse(printableJson(value, 2))).toEqual(value);
   });
 });

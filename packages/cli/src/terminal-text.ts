@@ -13,7 +13,8 @@ export function printableLines(lines: readonly string[]): string {
 /** One line of text: an embedded newline is escaped too. */
 export const printable = escapeUnprintable;
 
-const UNPRINTABLE_IN_JSON = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+// Not C0: JSON.stringify escapes C0 inside strings, and the newlines of indented JSON are structure.
+const UNPRINTABLE_IN_JSON = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
 /**
  * JSON for a terminal or a pipe: `JSON.stringify` escapes C0 controls but
