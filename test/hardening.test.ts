@@ -40,7 +40,7 @@ describe('hardening 9: ids that are Object.prototype names are ordinary ids', ()
 
   it('hardening 9: a VM named constructor with job-wide gMSA credentials gets what a VM named vm-1 gets', () => {
     const servers = '  - { id: lin, os: { family: linux, distro: ubuntu }, addresses: [10.1.0.21] }\n  - { id: win, os: { family: windows }, addresses: [10.1.0.20], runningTasks: 1 }';
-    const vms = ['vm-1', 'constructor', 'toString', '__proto__'].map((id, i) => `  - { id: ${id}, host: esx, guest: { family: windows }, addresses: [10.1.5.${i + 1}] }`).join('\n');
+    const vms = ['vm-1', 'constructor', 'toString', '__proto__'].map((id, i) => `  - { id: ${id}, host: esx, guest: { family: linux }, addresses: [10.1.5.${i + 1}] }`).join('\n');
     const files = tempFiles({
       'inventory.yaml': inventory(servers, vms),
       'job.yaml': job('[vm-1, constructor, toString, __proto__]').replace('kind: standard', 'kind: gmsa'),
