@@ -1,3 +1,5 @@
+import { escapeUnprintable } from './display-text.js';
+
 /** Stable error codes: the contract. Messages may change; codes do not. */
 export const ErrorCode = {
   InputUnreadable: 'GIPKIT_INPUT_UNREADABLE',
@@ -43,11 +45,25 @@ export interface Diagnostic {
   readonly value?: unknown;
 }
 
+/**
+ * One line per problem: `file:line:column: path: message (found value)`. Every
+ * unprintable character is escaped (`\u{1b}`), so no value, path or message can
+ * clear a terminal or fake another line.
+ */
 export function formatDiagnostic(diagnostic: Diagnostic): string {
   const position = diagnostic.line === undefined ? '' : `:${diagnostic.line}:${diagnostic.column ?? 1}`;
   const where = diagnostic.path === '' ? '' : ` ${diagnostic.path}:`;
-  const value = diagnostic.value === undefined ? '' : ` (found ${JSON.stringify(diagnostic.value)})`;
-  return `${diagnostic.file}${position}:${where} ${diagnostic.message}${value}`;
+  const value = diagnostic.value === undefined ? '' : ` (found ${describeValue(diagnostic.value)})`;
+  return escapeUnprintable(`${diagnostic.file}${position}:${where} ${diagnostic.message}${value}`);
+}
+
+/** A value as JSON; one that JSON cannot write (too deep, circular, a bigint) as its type. */
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : typeof value;
+  }
 }
 
 export interface GipkitErrorOptions {

@@ -31,6 +31,7 @@ export type {
   ErrorSummary, ConnectionFailure, GuestTask, TaskReport, TaskOutcome, DispatchOptions, Dispatcher, GuestAgent, DispatcherDefinition,
 } from './deployment.js';
 export { DEPLOYMENT_STEPS } from './deployment.js';
+export { escapeUnprintable, hasUnprintable } from './display-text.js';
 export { settleWithin } from './settle-within.js';
 export { callWithin } from './call-within.js';
 export { pause } from './pause.js';

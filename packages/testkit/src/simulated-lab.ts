@@ -44,7 +44,7 @@ export class SimulatedLab {
     const methods = options.methods ?? DEFAULT_LAB_METHODS;
     const platforms = [...new Set(inventory.hosts.map((host) => host.platform))];
     this.connectors = platforms.flatMap((platform) =>
-      (methods[platform] ?? []).map(
+      (Object.hasOwn(methods, platform) ? (methods[platform] ?? []) : []).map(
         (method) =>
           new SimulatedConnector({
             platform,

@@ -2,6 +2,7 @@ import type { Explanation } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
 import { oneOf, parseOptions, required } from '../parse-options.js';
+import { printableJson, printableLines } from '../terminal-text.js';
 import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
 
 export const EXPLAIN_HELP = `Usage: gipkit explain --inventory FILE --job FILE --vm ID [--rules FILE]... [--format text|json]
@@ -15,10 +16,10 @@ export function formatExplanation(explanation: Explanation): string {
     `VM ${explanation.vm} in job ${explanation.job}: ${decision.status}${decision.proxy === null ? '' : ` → ${decision.proxy}`}` +
       (decision.tier === null ? '' : ` (tier ${decision.tier}, ${decision.connection ?? 'no connection'}, load ${decision.load})`),
     '',
-    formatTable(
+    ...formatTable(
       ['SERVER', 'VERDICT', 'TIER', 'LOAD', 'METHODS', 'BACKUP SERVER'],
       explanation.candidates.map((c) => [c.server, c.verdict, c.tier === null ? '-' : String(c.tier), String(c.load), c.methods.join(', ') || '-', c.isBackupServer ? 'yes' : '']),
-    ),
+    ).split('\n'),
   ];
   const failures = explanation.candidates.filter((c) => c.failed.length > 0);
   if (failures.length > 0) {
@@ -26,7 +27,7 @@ export function formatExplanation(explanation: Explanation): string {
     for (const candidate of failures) for (const finding of candidate.failed) lines.push(`  ${candidate.server}: ${finding.rule}: ${finding.message}`);
   }
   lines.push('', 'Why:', ...explanation.because.map((sentence) => `  ${sentence}`));
-  return lines.join('\n');
+  return printableLines(lines);
 }
 
 export function explainCommand(args: readonly string[], io: CliIo): ExitCode {
@@ -35,6 +36,6 @@ export function explainCommand(args: readonly string[], io: CliIo): ExitCode {
   required(values, 'vm');
   const { gipkit, input } = engineAndInput(values);
   const explanation = gipkit.explain(input, values.vm ?? '');
-  io.stdout(format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
+  io.stdout(format === 'json' ? `${printableJson(explanation, 2)}\n` : `${formatExplanation(explanation)}\n`);
   return ExitCode.Ok;
 }

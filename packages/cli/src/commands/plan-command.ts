@@ -2,6 +2,7 @@ import type { Plan } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
 import { oneOf, parseOptions } from '../parse-options.js';
+import { printableJson, printableLines } from '../terminal-text.js';
 import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
 
 export const PLAN_HELP = `Usage: gipkit plan --inventory FILE --job FILE [--rules FILE]... [--format table|json] [--strict]
@@ -30,14 +31,14 @@ export function formatPlanTable(plan: Plan): string {
     `${summary.unassigned} unassigned`,
   ].join(', ');
   const perProxy = Object.entries(summary.perProxy).map(([proxy, vms]) => `${proxy} ${vms}`).join(', ');
-  return [
+  return printableLines([
     `job ${plan.job}`,
-    formatTable(['VM', 'STATUS', 'PROXY', 'TIER', 'CONNECTION', 'LOAD'], rows),
+    ...formatTable(['VM', 'STATUS', 'PROXY', 'TIER', 'CONNECTION', 'LOAD'], rows).split('\n'),
     '',
     counts,
     ...(perProxy === '' ? [] : [`per proxy: ${perProxy}`]),
     ...(summary.unassigned > 0 ? ['unassigned VMs: run gipkit explain --vm ID to see every candidate\'s reasons'] : []),
-  ].join('\n');
+  ]);
 }
 
 export function planCommand(args: readonly string[], io: CliIo): ExitCode {
@@ -45,6 +46,6 @@ export function planCommand(args: readonly string[], io: CliIo): ExitCode {
   const format = oneOf('format', values.format, ['table', 'json'], 'table');
   const { gipkit, input } = engineAndInput(values);
   const plan = gipkit.plan(input);
-  io.stdout(format === 'json' ? `${JSON.stringify(plan)}\n` : `${formatPlanTable(plan)}\n`);
+  io.stdout(format === 'json' ? `${printableJson(plan)}\n` : `${formatPlanTable(plan)}\n`);
   return values.strict === true && plan.summary.unassigned > 0 ? ExitCode.Unassigned : ExitCode.Ok;
 }

@@ -14,6 +14,7 @@ import { UsageError, oneOf, parseOptions, required } from '../parse-options.js';
 import { INPUT_OPTIONS } from './input-options.js';
 import { loadLabFile } from './lab-file.js';
 import { RunProgress } from './run-progress.js';
+import { printableJson, printableLines } from '../terminal-text.js';
 
 
 
@@ -82,7 +83,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const output = events === 'ndjson' ? io.stderr : io.stdout;
   const progress = new RunProgress(output, events === 'ndjson' ? false : io.isTty === true);
   gipkit.events$.subscribe((event: GipkitEvent) => {
-    if (events === 'ndjson') io.stdout(`${JSON.stringify(event)}\n`);
+    if (events === 'ndjson') io.stdout(`${printableJson(event)}\n`);
     progress.onEvent(event);
   });
 
@@ -142,16 +143,16 @@ export function formatRunSummary(result: RunResult): string {
     server, String(counts.succeeded - counts.failedOver), String(counts.failedOver), String(counts.crashConsistent), String(counts.failed),
   ]);
   const { counts, cleanup } = result;
-  return [
+  return printableLines([
     '',
     `job ${result.job}: ${result.vms.length} VMs in ${(result.durationMs / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}`,
-    formatTable(['SERVER', 'DONE', 'FAILED OVER', 'CRASH-CONSISTENT', 'FAILED'], rows),
+    ...formatTable(['SERVER', 'DONE', 'FAILED OVER', 'CRASH-CONSISTENT', 'FAILED'], rows).split('\n'),
     '',
     `${counts.succeeded} done (${counts.failedOver} failed over to the backup server), ${counts.crashConsistent} crash-consistent, ${counts.failed} failed, ${counts.skipped} skipped`,
     `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed`,
     ...cleanup.failures.map((failure) => `  ${failure.vm} on ${failure.server}: ${failure.location}: ${failure.cause.message} [${failure.cause.code}]`),
     result.accepted ? 'result: every VM ended as the job accepts' : 'result: not accepted (failed VMs, cancellation, or cleanup failures)',
-  ].join('\n');
+  ]);
 }
 
 /** What to configure, in the CLI's terms: it has SSH for Linux guests over LAN, nothing else. */

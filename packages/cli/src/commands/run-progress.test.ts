@@ -33,4 +33,25 @@ describe('run progress', () => {
     progress.onEvent(succeeded('a', 'p1'));
     expect(out).toEqual(['a: deployed by p1 over lan\n']);
   });
+
+  it('hardening 12: ids, causes and guest output in progress lines are escaped: no line can clear the screen or fake another', () => {
+    const out: string[] = [];
+    const progress = new RunProgress((text) => out.push(text), false);
+    progress.onEvent({ ...base, type: 'deployment.failed', vm: 'a', server: null, step: 'start', outcome: 'failed', cause: { code: 'GIPKIT_DEPLOY_FAILED', message: 'exit 1: \u001b[2J\nb: deployed by p1 over lan' } } as GipkitEvent);
+    expect(out).toEqual(['a: failed at start: exit 1: \\u{1b}[2J\\u{a}b: deployed by p1 over lan\n']);
+  });
+
+  it('hardening 12: on a terminal, the live lines escape server ids; the cursor movements are the only controls', () => {
+    vi.useFakeTimers();
+    const out: string[] = [];
+    const progress = new RunProgress((text) => out.push(text), true);
+    progress.onEvent(started('a', 'p\u001b[1A\u202e1'));
+    vi.advanceTimersByTime(100);
+    progress.onEvent(succeeded('a', 'p\u001b[1A\u202e1'));
+    vi.advanceTimersByTime(100);
+    progress.stop();
+    vi.useRealTimers();
+    expect(out[0]).toMatch(/^ {2}p\\u\{1b\}\[1A\\u\{202e\}1 +1 running/);
+    expect(out[1]?.replace('\u001b[1F\u001b[J', '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
 });

@@ -1,4 +1,5 @@
 import type { GipkitEvent } from '@gipkit/plugin-api';
+import { printable } from '../terminal-text.js';
 
 interface ServerProgress {
   running: number;
@@ -87,9 +88,10 @@ export class RunProgress {
     return progress;
   }
 
+  /** One line: ids, causes and guest output in it are escaped, so it stays one line. */
   #line(text: string): void {
     this.#drawn = 0;
-    this.#write(`${text}\n`);
+    this.#write(`${printable(text)}\n`);
   }
 
   #schedule(): void {
@@ -100,8 +102,10 @@ export class RunProgress {
   }
 
   #draw(): void {
-    const width = Math.max(...[...this.#servers.keys()].map((id) => id.length));
-    const lines = [...this.#servers].map(([id, p]) =>
+    // Ids are escaped before they are measured: the cursor movements below are the only controls written.
+    const servers = [...this.#servers].map(([id, p]) => [printable(id), p] as const);
+    const width = Math.max(...servers.map(([id]) => id.length));
+    const lines = servers.map(([id, p]) =>
       `  ${id.padEnd(width)}  ${String(p.running).padStart(3)} running  ${String(p.done).padStart(5)} done  ${String(p.failedOver).padStart(4)} failed over  ${String(p.failed).padStart(4)} failed`);
     // Move up over the previous drawing and clear it before drawing again.
     const up = this.#drawn > 0 ? `\u001b[${this.#drawn}F\u001b[J` : '';

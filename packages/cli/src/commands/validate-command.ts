@@ -1,5 +1,6 @@
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { parseOptions } from '../parse-options.js';
+import { printable } from '../terminal-text.js';
 import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
 
 export const VALIDATE_HELP = `Usage: gipkit validate --inventory FILE --job FILE [--rules FILE]...
@@ -12,7 +13,7 @@ export function validateCommand(args: readonly string[], io: CliIo): ExitCode {
   const { gipkit, input } = engineAndInput(values);
   const { inventory, job } = input;
   io.stdout(
-    `valid: ${inventory.servers.length} servers, ${inventory.vms.length} VMs, job ${job.id} with ${job.vms.length} VMs, ${gipkit.rules.length} rules\n`,
+    `${printable(`valid: ${inventory.servers.length} servers, ${inventory.vms.length} VMs, job ${job.id} with ${job.vms.length} VMs, ${gipkit.rules.length} rules`)}\n`,
   );
   return ExitCode.Ok;
 }

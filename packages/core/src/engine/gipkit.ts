@@ -211,7 +211,8 @@ export class Gipkit {
     const indexOf = new Map(servers.map((server, index) => [server, index]));
     const load: ServerLoad = {
       get: (server) => run.load[indexOf.get(server) ?? -1] ?? 0,
-      snapshot: () => Object.fromEntries(servers.map((server, index) => [server, run.load[index] ?? 0]).filter(([, count]) => count !== 0)),
+      // Null prototype, as summary.perProxy: a server id is an own key, never a prototype member.
+      snapshot: () => Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(servers.map((server, index) => [server, run.load[index] ?? 0]).filter(([, count]) => count !== 0))),
     };
     const result = (async () => {
       // Every secret the run needs, read once before any connection: one that cannot be read refuses the run.

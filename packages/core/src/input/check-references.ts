@@ -1,4 +1,4 @@
-import type { Diagnostic, Inventory, Job, Vm } from '@gipkit/plugin-api';
+import { hasUnprintable, type Diagnostic, type Inventory, type Job, type Vm } from '@gipkit/plugin-api';
 import { parseAddress, parseCidr } from './ip-address.js';
 import type { DocumentPath, SourceDocument } from './source-document.js';
 
@@ -6,6 +6,20 @@ type Report = (path: DocumentPath, message: string, value?: unknown) => void;
 
 function reporter(document: SourceDocument, into: Diagnostic[]): Report {
   return (path, message, value) => into.push(document.at(path, message, value));
+}
+
+const UNPRINTABLE_ID = 'an id may not contain control, format (bidirectional, zero-width) or line-separator characters';
+
+/** Ids are shown in tables and messages: one with an unprintable character could fake output. */
+function checkId(id: string, path: () => (string | number)[], report: Report): void {
+  if (hasUnprintable(id)) report(path(), UNPRINTABLE_ID, id);
+}
+
+function checkIds(ids: readonly string[], list: string, index: number, key: string, report: Report): void {
+  for (let position = 0; position < ids.length; position++) {
+    const id = ids[position];
+    if (id !== undefined && hasUnprintable(id)) report([list, index, key, position], UNPRINTABLE_ID, id);
+  }
 }
 
 function indexIds(
@@ -17,6 +31,7 @@ function indexIds(
   const index = new Map<string, number>();
   items.forEach((item, position) => {
     if (item.id === '') return;
+    checkId(item.id, () => [list, position, 'id'], report);
     const first = index.get(item.id);
     if (first === undefined) index.set(item.id, position);
     else report([list, position, 'id'], `duplicate ${kind} id; first defined at ${list}[${first}]`, item.id);
@@ -25,10 +40,11 @@ function indexIds(
 }
 
 // Paths are built only when there is a problem: these run for every VM of the estate.
+// A hole (undefined) is a value of the wrong type in the lenient view, reported by the shape check.
 function checkAddresses(addresses: readonly string[], list: string, index: number, report: Report): void {
   for (let position = 0; position < addresses.length; position++) {
-    const address = addresses[position] ?? '';
-    if (address !== '' && parseAddress(address) === null) report([list, index, 'addresses', position], 'malformed IP address', address);
+    const address = addresses[position];
+    if (address !== undefined && parseAddress(address) === null) report([list, index, 'addresses', position], 'malformed IP address', address);
   }
 }
 
@@ -37,6 +53,7 @@ function checkNetworkRefs(networks: readonly string[], list: string, index: numb
     const network = networks[position] ?? '';
     if (network !== '' && !known.has(network)) report([list, index, 'networks', position], 'unknown network', network);
   }
+  checkIds(networks, list, index, 'networks', report);
 }
 
 export interface ReferenceCheck {
@@ -61,14 +78,18 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
   const vms = indexIds(inventory.vms, 'vms', 'VM', inInventory);
 
   if (inventory.backupServer !== '' && !servers.has(inventory.backupServer)) inInventory(['backupServer'], 'backupServer is not among the servers', inventory.backupServer);
+  checkId(inventory.backupServer, () => ['backupServer'], inInventory);
   inventory.networks.forEach((network, n) => {
-    network.cidrs.forEach((cidr, c) => {
-      if (cidr !== '' && parseCidr(cidr) === null) inInventory(['networks', n, 'cidrs', c], 'malformed CIDR', cidr);
-    });
+    for (let c = 0; c < network.cidrs.length; c++) {
+      const cidr = network.cidrs[c];
+      if (cidr !== undefined && parseCidr(cidr) === null) inInventory(['networks', n, 'cidrs', c], 'malformed CIDR', cidr);
+    }
+    if (network.site !== undefined) checkId(network.site, () => ['networks', n, 'site'], inInventory);
   });
   const known = [...platforms].join(', ');
   inventory.hosts.forEach((host, h) => {
     if (host.platform !== '' && !platforms.has(host.platform)) inInventory(['hosts', h, 'platform'], `unknown platform; expected one of ${known}`, host.platform);
+    checkId(host.platform, () => ['hosts', h, 'platform'], inInventory);
   });
   inventory.servers.forEach((server, s) => {
     checkAddresses(server.addresses, 'servers', s, inInventory);
@@ -77,16 +98,19 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
   for (let v = 0; v < inventory.vms.length; v++) {
     const vm = inventory.vms[v] as Vm;
     if (vm.host !== '' && !hosts.has(vm.host)) inInventory(['vms', v, 'host'], 'unknown host', vm.host);
+    checkId(vm.host, () => ['vms', v, 'host'], inInventory);
     checkAddresses(vm.addresses, 'vms', v, inInventory);
     checkNetworkRefs(vm.networks, 'vms', v, networks, inInventory);
   }
 
   // Where each inventory VM first appears in the job (-1: not in it); unknown VMs are tracked apart.
+  checkId(job.id, () => ['id'], inJob);
   const firstInJob = new Int32Array(inventory.vms.length).fill(-1);
   const unknownInJob = new Map<string, number>();
   for (let position = 0; position < job.vms.length; position++) {
     const vm = job.vms[position] ?? '';
     if (vm === '') continue;
+    if (hasUnprintable(vm)) inJob(['vms', position], UNPRINTABLE_ID, vm);
     const index = vms.get(vm);
     const first = index === undefined ? unknownInJob.get(vm) : firstInJob[index];
     if (first !== undefined && first >= 0) inJob(['vms', position], `VM listed twice; first at vms[${first}]`, vm);
@@ -98,12 +122,15 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
     const index = vms.get(vm);
     return index === undefined ? unknownInJob.has(vm) : (firstInJob[index] ?? -1) >= 0;
   };
+  // Own keys only, `__proto__` included: a VM id is data, never a prototype member.
   for (const vm of Object.keys(job.vmCredentials)) {
     if (!inThisJob(vm)) inJob(['vmCredentials', vm], 'credentials for a VM that is not in this job', vm);
+    checkId(vm, () => ['vmCredentials', vm], inJob);
   }
   if (job.proxy.mode === 'preferred') {
     job.proxy.servers.forEach((server, position) => {
       if (server !== '' && !servers.has(server)) inJob(['proxy', 'servers', position], 'preferred server is not among the servers', server);
+      checkId(server, () => ['proxy', 'servers', position], inJob);
     });
   }
   return problems;

@@ -190,7 +190,8 @@ export function fastJob(data: unknown): Job | undefined {
   try {
     const root = object(data, JOB);
     const processing = root.guestProcessing === undefined ? {} : object(root.guestProcessing, PROCESSING);
-    const vmCredentials: Record<string, Credentials> = {};
+    // Null prototype: a VM id such as `__proto__` or `constructor` is an own key like any other.
+    const vmCredentials = Object.create(null) as Record<string, Credentials>;
     if (root.vmCredentials !== undefined) {
       const record = isObject(root.vmCredentials) ? root.vmCredentials : doubt();
       for (const vm in record) vmCredentials[isId(vm) ? vm : doubt()] = credentials(record[vm]);

@@ -40,12 +40,13 @@ function parseIpv6(text: string): bigint | null {
   if (!/^[0-9a-fA-F:.]+$/.test(text)) return null;
   const halves = text.split('::');
   if (halves.length > 2) return null;
-  const toGroups = (part: string): number[] | null => {
+  // A dotted IPv4 part may only end the address: `::ffff:1.2.3.4`, never `1.2.3.4::`.
+  const toGroups = (part: string, last: boolean): number[] | null => {
     if (part === '') return [];
     const groups: number[] = [];
     const pieces = part.split(':');
     for (const [index, piece] of pieces.entries()) {
-      if (piece.includes('.') && index === pieces.length - 1) {
+      if (piece.includes('.') && last && index === pieces.length - 1) {
         const v4 = parseIpv4(piece);
         if (v4 === null) return null;
         groups.push(Math.floor(v4 / 65536), v4 % 65536);
@@ -57,8 +58,8 @@ function parseIpv6(text: string): bigint | null {
     }
     return groups;
   };
-  const head = toGroups(halves[0] ?? '');
-  const tail = halves.length === 2 ? toGroups(halves[1] ?? '') : [];
+  const head = toGroups(halves[0] ?? '', halves.length === 1);
+  const tail = halves.length === 2 ? toGroups(halves[1] ?? '', true) : [];
   if (head === null || tail === null) return null;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
@@ -79,7 +80,8 @@ export function parseCidr(text: string): ParsedCidr | null {
   if (slash < 0) return null;
   const address = parseAddress(text.slice(0, slash));
   const prefixText = text.slice(slash + 1);
-  if (address === null || !/^\d{1,3}$/.test(prefixText)) return null;
+  // A prefix length is written without leading zeros: `/024` is not `/24`.
+  if (address === null || !/^(0|[1-9]\d{0,2})$/.test(prefixText)) return null;
   const prefix = Number(prefixText);
   if (address.version === 4) {
     if (prefix > 32) return null;
@@ -94,4 +96,26 @@ export function parseCidr(text: string): ParsedCidr | null {
 export function cidrContains(cidr: ParsedCidr, address: ParsedAddress): boolean {
   if (cidr.version === 4) return address.version === 4 && ((address.value & cidr.mask) >>> 0) === cidr.base;
   return address.version === 6 && (address.value & cidr.mask) === cidr.base;
+}
+
+const MAPPED_PREFIX = 0xffffn << 32n;
+const LOW_32 = 0xffffffffn;
+
+/** The IPv4 address an IPv4-mapped IPv6 address (`::ffff:10.9.0.7`) stands for; null for any other. */
+export function mappedIpv4(address: ParsedAddress): number | null {
+  if (address.version === 4 || address.value >> 32n !== 0xffffn) return null;
+  return Number(address.value & LOW_32);
+}
+
+/**
+ * The IPv4 block an IPv6 block covers within the IPv4-mapped range
+ * (`::ffff:10.9.0.0/120` is `10.9.0.0/24`; `::/0` covers every IPv4 address);
+ * null when it covers none of it.
+ */
+export function mappedIpv4Cidr(cidr: ParsedCidr): ParsedCidr | null {
+  if (cidr.version === 4) return null;
+  const high = cidr.mask & ~LOW_32;
+  if ((MAPPED_PREFIX & high) !== (cidr.base & high)) return null;
+  const mask = Number(cidr.mask & LOW_32);
+  return { version: 4, base: Number(cidr.base & LOW_32), mask };
 }

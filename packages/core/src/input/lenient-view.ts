@@ -10,6 +10,8 @@ const record = (value: unknown): Record<string, unknown> => (typeof value === 'o
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const texts = (value: unknown): string[] => list(value).map(text);
+/** Addresses and CIDRs: a value of the wrong type is a hole (undefined), since an empty string is a malformed address. */
+const addresses = (value: unknown): string[] => list(value).map((item) => (typeof item === 'string' ? item : undefined)) as string[];
 
 export function lenientInventory(data: unknown): Inventory {
   const root = record(data);
@@ -18,7 +20,7 @@ export function lenientInventory(data: unknown): Inventory {
     license: { kind: 'universal' },
     networks: list(root.networks).map((item) => {
       const network = record(item);
-      return { id: text(network.id), cidrs: texts(network.cidrs), isolated: false };
+      return { id: text(network.id), cidrs: addresses(network.cidrs), isolated: false };
     }),
     hosts: list(root.hosts).map((item) => {
       const host = record(item);
@@ -27,13 +29,13 @@ export function lenientInventory(data: unknown): Inventory {
     servers: list(root.servers).map((item) => {
       const server = record(item);
       return {
-        id: text(server.id), os: { family: 'windows' }, addresses: texts(server.addresses), networks: texts(server.networks),
+        id: text(server.id), os: { family: 'windows' }, addresses: addresses(server.addresses), networks: texts(server.networks),
         roles: [], managed: true, hardened: false, appliance: false, packages: [], runningTasks: 0,
       };
     }),
     vms: list(root.vms).map((item) => {
       const vm = record(item);
-      return { id: text(vm.id), host: text(vm.host), guest: { family: 'windows' }, addresses: texts(vm.addresses), networks: texts(vm.networks), tools: true };
+      return { id: text(vm.id), host: text(vm.host), guest: { family: 'windows' }, addresses: addresses(vm.addresses), networks: texts(vm.networks), tools: true };
     }),
   };
 }

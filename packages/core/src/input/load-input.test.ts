@@ -336,3 +336,89 @@ describe('secrets in the job file', () => {
     expect(listed.join('\n')).not.toMatch(/hunter2|s3cr3t/);
   });
 });
+
+describe('hardening', () => {
+  const JSON_INVENTORY = JSON.stringify({
+    backupServer: 'vbr',
+    hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }],
+    servers: [{ id: 'vbr', os: { family: 'windows' } }],
+    vms: [{ id: 'a', host: 'esx', guest: { family: 'linux' } }],
+  });
+  const jobWithCredentials = (vms: string[], credentials: string): string =>
+    `{"id":"j","vms":${JSON.stringify(vms)},"credentials":{"kind":"standard","account":"x"},"vmCredentials":${credentials}}`;
+
+  it('hardening 9: vmCredentials with an own "__proto__" key (JSON) are checked: a VM not in the job is reported', () => {
+    const paths = files(JSON_INVENTORY, jobWithCredentials(['a'], '{"__proto__":{"kind":"gmsa","account":"g$"}}'), 'json');
+    expect(problems(paths)).toEqual(['job.json:1:100: vmCredentials.__proto__: credentials for a VM that is not in this job (found "__proto__")']);
+  });
+
+  it('hardening 9: vmCredentials with a "__proto__" key (YAML) are checked, and so is what they hold', () => {
+    const unknown = files(VALID_INVENTORY, `${VALID_JOB}vmCredentials: { __proto__: { kind: gmsa, account: g$ } }\n`);
+    expect(problems(unknown)).toEqual(['job.yaml:5:29: vmCredentials.__proto__: credentials for a VM that is not in this job (found "__proto__")']);
+    const invalid = files(VALID_INVENTORY, `${VALID_JOB}vmCredentials: { __proto__: { kind: gmsa } }\n`);
+    expect(problems(invalid)).toEqual([
+      'job.yaml:5:29: vmCredentials.__proto__.account: missing (expected string)',
+      'job.yaml:5:29: vmCredentials.__proto__: credentials for a VM that is not in this job (found "__proto__")',
+    ]);
+  });
+
+  it('hardening 9: credentials for a VM named "__proto__" or "constructor" apply to that VM', () => {
+    const inventory = VALID_INVENTORY.replace('vms: [ { id: a,', 'vms: [ { id: __proto__, host: esx, guest: { family: linux } }, { id: constructor, host: esx, guest: { family: linux } }, { id: a,');
+    const jsonInventory = JSON.stringify({
+      ...JSON.parse(JSON_INVENTORY),
+      vms: ['__proto__', 'constructor', 'a'].map((id) => ({ id, host: 'esx', guest: { family: 'linux' } })),
+    });
+    for (const extension of ['yaml', 'json'] as const) {
+      const job = `{ "id": "j", "vms": ["__proto__", "constructor", "a"], "credentials": { "kind": "standard", "account": "x" },
+        "vmCredentials": { "__proto__": { "kind": "gmsa", "account": "g$" }, "constructor": { "kind": "gmsa", "account": "h$" } } }`;
+      const loaded = createGipkit().loadInput(files(extension === 'json' ? jsonInventory : inventory, job, extension));
+      expect(Object.keys(loaded.job.vmCredentials), extension).toEqual(['__proto__', 'constructor']);
+      expect(Object.getOwnPropertyDescriptor(loaded.job.vmCredentials, '__proto__')?.value, extension).toEqual({ kind: 'gmsa', account: 'g$' });
+    }
+  });
+
+  it('hardening 11: an empty address, "1.2.3.4::", a "/024" prefix and an empty CIDR are malformed', () => {
+    const inventory = `backupServer: vbr
+networks: [ { id: n, cidrs: ["10.0.0.0/024", ""] } ]
+hosts: [ { id: esx, platform: vmware, version: "8.0" } ]
+servers: [ { id: vbr, os: { family: windows }, addresses: [""] } ]
+vms: [ { id: a, host: esx, guest: { family: linux }, addresses: ["1.2.3.4::", "::ffff:10.0.0.7"] } ]
+`;
+    expect(problems(files(inventory, VALID_JOB))).toEqual([
+      'inventory.yaml:2:30: networks[0].cidrs[0]: malformed CIDR (found "10.0.0.0/024")',
+      'inventory.yaml:2:46: networks[0].cidrs[1]: malformed CIDR (found "")',
+      'inventory.yaml:4:60: servers[0].addresses[0]: malformed IP address (found "")',
+      'inventory.yaml:5:66: vms[0].addresses[0]: malformed IP address (found "1.2.3.4::")',
+    ]);
+  });
+
+  it('hardening 12: ids with control characters (C0, C1) or bidi overrides are refused, every one listed, escaped', () => {
+    const inventory = `backupServer: "vbr\\e[2J"
+networks: [ { id: "n\\u202e", site: "s\\u0085", cidrs: [10.0.0.0/8] } ]
+hosts: [ { id: esx, platform: vmware, version: "8.0" } ]
+servers: [ { id: "vbr\\e[2J", os: { family: windows }, networks: ["n\\u202e"] } ]
+vms: [ { id: "a\\u009b2J", host: esx, guest: { family: linux } } ]
+`;
+    const job = `id: "j\\u2066"
+vms: ["a\\u009b2J"]
+credentials: { kind: standard, account: x }
+vmCredentials: { "a\\u009b2J": { kind: gmsa, account: g$ } }
+proxy: { mode: preferred, servers: ["vbr\\e[2J"] }
+`;
+    const found = problems(files(inventory, job));
+    const refused = 'an id may not contain control, format (bidirectional, zero-width) or line-separator characters';
+    expect(found).toEqual([
+      `inventory.yaml:2:19: networks[0].id: ${refused} (found "n\\u{202e}")`,
+      `inventory.yaml:4:18: servers[0].id: ${refused} (found "vbr\\u001b[2J")`,
+      `inventory.yaml:5:14: vms[0].id: ${refused} (found "a\\u{9b}2J")`,
+      `inventory.yaml:1:15: backupServer: ${refused} (found "vbr\\u001b[2J")`,
+      `inventory.yaml:2:36: networks[0].site: ${refused} (found "s\\u{85}")`,
+      `inventory.yaml:4:66: servers[0].networks[0]: ${refused} (found "n\\u{202e}")`,
+      `job.yaml:1:5: id: ${refused} (found "j\\u{2066}")`,
+      `job.yaml:2:7: vms[0]: ${refused} (found "a\\u{9b}2J")`,
+      `job.yaml:4:31: vmCredentials["a\\u{9b}2J"]: ${refused} (found "a\\u{9b}2J")`,
+      `job.yaml:5:37: proxy.servers[0]: ${refused} (found "vbr\\u001b[2J")`,
+    ]);
+    for (const line of found) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  });
+});

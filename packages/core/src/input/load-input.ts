@@ -1,9 +1,9 @@
-import { ErrorCode, InputError, type Diagnostic, type Inventory, type Job } from '@gipkit/plugin-api';
+import { ErrorCode, InputError, type Credentials, type Diagnostic, type Inventory, type Job } from '@gipkit/plugin-api';
 import type { z } from 'zod';
 import { checkReferences } from './check-references.js';
 import { fastInventory, fastJob } from './fast-shape.js';
 import { lenientInventory, lenientJob } from './lenient-view.js';
-import { inventorySchema, jobSchema } from './schema.js';
+import { credentialsSchema, inventorySchema, jobSchema } from './schema.js';
 import { parseSourceText, readSourceDocument, type SourceDocument } from './source-document.js';
 
 export interface ValidInput {
@@ -57,6 +57,35 @@ function parseShape<T>(document: SourceDocument, schema: z.ZodType, fast: (data:
   return undefined;
 }
 
+const PROTO = '__proto__';
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The job's shape, with `vmCredentials` keyed by own property only. zod's
+ * records neither check nor keep an own `__proto__` key (JSON.parse and YAML
+ * make one from `"__proto__": ...`); here it is checked like any VM id, and
+ * the credentials come back in a null-prototype object.
+ */
+function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | undefined {
+  const before = problems.length;
+  const job = parseShape<Job>(document, jobSchema, fastJob, problems);
+  // The fast path builds a null-prototype object itself.
+  if (document.problems.length > 0 || (job !== undefined && Object.getPrototypeOf(job.vmCredentials) === null)) return job;
+  const raw = isRecord(document.data) && isRecord(document.data.vmCredentials) ? document.data.vmCredentials : {};
+  const own = Object.getOwnPropertyDescriptor(raw, PROTO);
+  let protoCredentials: Credentials | undefined;
+  if (own !== undefined) {
+    const result = credentialsSchema.safeParse(own.value, { reportInput: true });
+    if (result.success) protoCredentials = result.data as Credentials;
+    else problems.push(...shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] }))));
+  }
+  if (job === undefined || problems.length > before) return undefined;
+  const vmCredentials = Object.create(null) as Record<string, Credentials>;
+  for (const [vm, credentials] of Object.entries(job.vmCredentials)) vmCredentials[vm] = credentials;
+  if (protoCredentials !== undefined) vmCredentials[PROTO] = protoCredentials;
+  return { ...job, vmCredentials };
+}
+
 /**
  * Validates an inventory and a job already read into source documents: shape,
  * then references. Throws one InputError that lists every problem in both.
@@ -64,7 +93,7 @@ function parseShape<T>(document: SourceDocument, schema: z.ZodType, fast: (data:
 export function validateDocuments(inventoryDocument: SourceDocument, jobDocument: SourceDocument, platforms: ReadonlySet<string>): ValidInput {
   const problems: Diagnostic[] = [];
   const inventory: Inventory | undefined = parseShape(inventoryDocument, inventorySchema, fastInventory, problems);
-  const job: Job | undefined = parseShape(jobDocument, jobSchema, fastJob, problems);
+  const job: Job | undefined = parseJobShape(jobDocument, problems);
   if (inventoryDocument.problems.length === 0 && jobDocument.problems.length === 0) {
     problems.push(
       ...checkReferences({

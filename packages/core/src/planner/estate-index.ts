@@ -1,5 +1,5 @@
 import type { Credentials, Host, Inventory, Job, Network, Server, Vm } from '@gipkit/plugin-api';
-import { cidrContains, parseAddress, parseCidr, type ParsedCidr } from '../input/ip-address.js';
+import { cidrContains, mappedIpv4, mappedIpv4Cidr, parseAddress, parseCidr, type ParsedCidr } from '../input/ip-address.js';
 
 /**
  * Look-ups over a validated inventory and job: network membership (addresses
@@ -16,6 +16,8 @@ export class EstateIndex {
   readonly #networks: ReadonlyMap<string, Network>;
   readonly #hosts: ReadonlyMap<string, Host>;
   readonly #vms: ReadonlyMap<string, Vm>;
+  /** Per-VM credentials by VM id (own keys only: an id such as `constructor` is data, not a prototype member). */
+  readonly #vmCredentials: ReadonlyMap<string, Credentials>;
 
   constructor(inventory: Inventory, job: Job) {
     this.inventory = inventory;
@@ -27,12 +29,12 @@ export class EstateIndex {
     const ipv6: { cidr: ParsedCidr; network: Network }[] = [];
     for (const network of inventory.networks) {
       for (const text of network.cidrs) {
-        const cidr = parseCidr(text);
-        if (cidr === null) continue;
-        if (cidr.version === 6) {
-          ipv6.push({ cidr, network });
-          continue;
-        }
+        const parsed = parseCidr(text);
+        if (parsed === null) continue;
+        // An IPv6 block that covers IPv4-mapped addresses holds those IPv4 addresses too.
+        const cidr = parsed.version === 4 ? parsed : mappedIpv4Cidr(parsed);
+        if (parsed.version === 6) ipv6.push({ cidr: parsed, network });
+        if (cidr === null || cidr.version === 6) continue;
         let bases = byMask.get(cidr.mask);
         if (bases === undefined) byMask.set(cidr.mask, (bases = new Map()));
         const list = bases.get(cidr.base);
@@ -44,6 +46,7 @@ export class EstateIndex {
     this.#ipv6 = ipv6;
     this.#hosts = new Map(inventory.hosts.map((host) => [host.id, host]));
     this.#vms = new Map(inventory.vms.map((vm) => [vm.id, vm]));
+    this.#vmCredentials = new Map(Object.entries(job.vmCredentials));
   }
 
   /** Networks whose CIDRs contain one of the addresses, plus those named; inventory order, no repeats. */
@@ -52,11 +55,14 @@ export class EstateIndex {
     for (const text of addresses) {
       const address = parseAddress(text);
       if (address === null) continue;
-      if (address.version === 4) {
+      // An IPv4-mapped IPv6 address (`::ffff:10.9.0.7`) is in the IPv4 blocks that hold its IPv4 address.
+      const ipv4 = address.version === 4 ? address.value : mappedIpv4(address);
+      if (ipv4 !== null) {
         for (const { mask, bases } of this.#ipv4) {
-          for (const network of bases.get((address.value & mask) >>> 0) ?? []) found.add(network);
+          for (const network of bases.get((ipv4 & mask) >>> 0) ?? []) found.add(network);
         }
-      } else {
+      }
+      if (address.version === 6) {
         for (const { cidr, network } of this.#ipv6) if (cidrContains(cidr, address)) found.add(network);
       }
     }
@@ -81,6 +87,6 @@ export class EstateIndex {
   }
 
   credentialsOf(vm: string): Credentials {
-    return this.job.vmCredentials[vm] ?? this.job.credentials;
+    return this.#vmCredentials.get(vm) ?? this.job.credentials;
   }
 }

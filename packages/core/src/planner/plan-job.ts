@@ -25,7 +25,8 @@ function summarise(decisions: readonly Decision[], durationMs: number, serverOrd
     counts[decision.status]++;
     if (decision.proxy !== null) perProxyCount.set(decision.proxy, (perProxyCount.get(decision.proxy) ?? 0) + 1);
   }
-  const perProxy: Record<string, number> = {};
+  // Null prototype: a server id such as `__proto__` is an own key like any other.
+  const perProxy = Object.create(null) as Record<string, number>;
   for (const id of serverOrder) {
     const count = perProxyCount.get(id);
     if (count !== undefined) perProxy[id] = count;

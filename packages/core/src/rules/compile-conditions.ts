@@ -71,17 +71,64 @@ function factGetter(name: unknown, path: unknown, at: readonly PathPart[], conte
   return withPath(getter, parts);
 }
 
+/** An operator, or one decorator on an operator (`not:contains`); decorators do not chain (`not:not:equal`). */
 export function resolveOperator(name: string, operators: ReadonlyMap<string, OperatorFunction>): OperatorFunction | null {
   const direct = operators.get(name) ?? BUILT_IN_OPERATORS.get(name);
   if (direct !== undefined) return direct;
   const colon = name.indexOf(':');
   if (colon <= 0) return null;
   const decorate = OPERATOR_DECORATORS.get(name.slice(0, colon));
-  const inner = decorate === undefined ? null : resolveOperator(name.slice(colon + 1), operators);
-  return decorate === undefined || inner === null ? null : decorate(inner);
+  const innerName = name.slice(colon + 1);
+  const inner = operators.get(innerName) ?? BUILT_IN_OPERATORS.get(innerName);
+  return decorate === undefined || inner === undefined ? null : decorate(inner);
+}
+
+/** Why an operator name does not resolve: a chain of decorators, or an unknown name. */
+function operatorProblem(name: string): string {
+  const parts = name.split(':');
+  return parts.length > 2 && OPERATOR_DECORATORS.has(parts[0] ?? '') && OPERATOR_DECORATORS.has(parts[1] ?? '')
+    ? `operator decorators do not chain: use at most one (${[...OPERATOR_DECORATORS.keys()].map((key) => `${key}:`).join(', ')})`
+    : 'unknown operator';
 }
 
 const BOOLEAN_KEYS = ['all', 'any', 'not'] as const;
+
+/**
+ * How deep all, any and not may nest, the top-level condition counting as 1.
+ * Compiling recurses once per level; deeper trees are refused before it starts.
+ */
+export const MAX_CONDITION_DEPTH = 64;
+
+/**
+ * Whether all, any and not nest deeper than `limit`. Iterative, so that no
+ * depth can overflow the stack; it stops at the first node beyond the limit,
+ * and a cycle (possible in data built in code, or through YAML aliases) is
+ * refused as too deep.
+ */
+export function nestsDeeperThan(conditions: unknown, limit: number = MAX_CONDITION_DEPTH): boolean {
+  const nodes: unknown[] = [conditions];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop() ?? 1;
+    if (!isRecord(node)) continue;
+    for (const key of BOOLEAN_KEYS) {
+      if (!Object.hasOwn(node, key)) continue;
+      if (depth > limit) return true;
+      const children = node[key];
+      if (key === 'not') {
+        nodes.push(children);
+        depths.push(depth + 1);
+      } else if (Array.isArray(children)) {
+        for (const child of children as unknown[]) {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return false;
+}
 
 /** Compiles a json-rules-engine condition tree into one synchronous predicate. */
 export function compileCondition(node: unknown, at: readonly PathPart[], context: CompileContext): Predicate | null {
@@ -89,7 +136,7 @@ export function compileCondition(node: unknown, at: readonly PathPart[], context
     context.report(at, 'a condition must be an object with all, any, not, or fact/operator/value', node);
     return null;
   }
-  const keys = BOOLEAN_KEYS.filter((key) => key in node);
+  const keys = BOOLEAN_KEYS.filter((key) => Object.hasOwn(node, key));
   if (keys.length > 1) {
     context.report(at, `a condition has exactly one of all, any, not; found ${keys.join(' and ')}`);
     return null;
@@ -112,7 +159,7 @@ export function compileCondition(node: unknown, at: readonly PathPart[], context
     const inner = compileCondition(node.not, [...at, 'not'], context);
     return inner === null ? null : (frames) => !inner(frames);
   }
-  if ('condition' in node) {
+  if (Object.hasOwn(node, 'condition')) {
     context.report([...at, 'condition'], 'shared condition references are not supported; write the condition inline', node.condition);
     return null;
   }
@@ -126,9 +173,10 @@ function compileFactCondition(node: Record<string, unknown>, at: readonly PathPa
   if (typeof operatorName !== 'string') context.report([...at, 'operator'], 'operator must be a string', operatorName);
   else {
     operator = resolveOperator(operatorName, context.operators);
-    if (operator === null) context.report([...at, 'operator'], 'unknown operator', operatorName);
+    if (operator === null) context.report([...at, 'operator'], operatorProblem(operatorName), operatorName);
   }
-  if (!('value' in node)) context.report(at, 'a fact condition needs a value');
+  const hasValue = Object.hasOwn(node, 'value');
+  if (!hasValue) context.report(at, 'a fact condition needs a value');
   const value = node.value;
   let right: Getter | null;
   if (isRecord(value) && Object.prototype.hasOwnProperty.call(value, 'fact')) {
@@ -139,7 +187,7 @@ function compileFactCondition(node: Record<string, unknown>, at: readonly PathPa
     }
     right = () => value;
   }
-  if (left === null || right === null || operator === null || !('value' in node)) return null;
+  if (left === null || right === null || operator === null || !hasValue) return null;
   const compare = operator;
   const factValue = left;
   const compareTo = right;

@@ -1,5 +1,5 @@
 import type { FactScope, OperatorFunction, RuleDocument } from '@gipkit/plugin-api';
-import { compileCondition, type Predicate, type Report } from './compile-conditions.js';
+import { compileCondition, MAX_CONDITION_DEPTH, nestsDeeperThan, type Predicate, type Report } from './compile-conditions.js';
 import { widestScope, type FactSlot, type FactTable } from './fact-table.js';
 import { placeholders } from './message-template.js';
 
@@ -89,8 +89,11 @@ export function compileRule(
   const conditions = document.conditions;
   const reads = new Set<FactSlot>();
   let test: Predicate | null = null;
-  if (!isRecord(conditions) || !['all', 'any', 'not'].some((key) => key in conditions)) {
+  if (!isRecord(conditions) || !['all', 'any', 'not'].some((key) => Object.hasOwn(conditions, key))) {
     fail(['conditions'], 'conditions must have all, any or not at the top', conditions);
+  } else if (nestsDeeperThan(conditions)) {
+    // No value: the tree is too deep to print, and it would repeat the whole rule.
+    fail(['conditions'], `conditions nest all, any and not more than ${MAX_CONDITION_DEPTH} levels deep`);
   } else {
     test = compileCondition(conditions, ['conditions'], { facts, operators, report: fail, reads });
   }
@@ -100,7 +103,10 @@ export function compileRule(
     for (const name of placeholders(message)) {
       const slot = facts.get(name);
       if (slot === undefined) fail(['event', 'params'], `message names an unknown fact {${name}}`, name);
-      else messageFacts.push(slot);
+      // A job outcome is decided once for the whole job: there is no server or VM whose value it could show.
+      else if (event?.kind === 'job-outcome' && slot.scope !== 'job') {
+        fail(['event', 'params', 'message'], `a job-outcome message may name job facts only; {${name}} is a ${slot.scope} fact`, name);
+      } else messageFacts.push(slot);
     }
   }
   const scope = widestScope([...reads].map((slot) => slot.scope));

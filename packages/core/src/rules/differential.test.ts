@@ -152,13 +152,13 @@ const LIST_FACTS = ['server.list', 'vm.list'] as const;
 const COMPARE = [
   'equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'versionAtLeast',
   'not:equal', 'not:lessThan', 'not:greaterThanInclusive', 'not:versionAtLeast', 'swap:lessThan', 'swap:versionAtLeast',
-  'contains', 'doesNotContain', 'not:contains', 'not:doesNotContain', 'swap:contains', 'not:swap:contains',
+  'contains', 'doesNotContain', 'not:contains', 'not:doesNotContain', 'swap:contains',
   'containsAll', 'not:containsAll', 'intersects', 'not:intersects', 'swap:containsAll',
-  'someFact:equal', 'someFact:lessThan', 'someFact:versionAtLeast', 'everyFact:notEqual', 'everyFact:greaterThanInclusive', 'not:someFact:equal',
+  'someFact:equal', 'someFact:lessThan', 'someFact:versionAtLeast', 'everyFact:notEqual', 'everyFact:greaterThanInclusive',
   'someFact:contains',
 ] as const;
 /** The compared value must be a list (json-rules-engine calls its indexOf, some or every). */
-const NEEDS_LIST = ['in', 'notIn', 'not:in', 'not:notIn', 'someValue:equal', 'everyValue:notEqual', 'someValue:versionAtLeast', 'not:someValue:lessThan', 'someFact:in', 'everyFact:notIn'] as const;
+const NEEDS_LIST = ['in', 'notIn', 'not:in', 'not:notIn', 'someValue:equal', 'everyValue:notEqual', 'someValue:versionAtLeast', 'someFact:in', 'everyFact:notIn'] as const;
 
 /** Paths into vm.obj that json-rules-engine (jsonpath-plus) and gipkit resolve alike. */
 const PATHS = ['$.a', '$.b', '$.b[0]', '$.b[1]', '$.b.length', '$.c', '$.c.d', "$['a']", '$.missing', '$.missing.deeper', '$'] as const;

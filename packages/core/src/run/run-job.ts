@@ -389,7 +389,8 @@ export class JobRun {
       if (own === undefined) perServerCounts.set(outcome.server, (own = newCounts()));
       count(own, outcome);
     }
-    const perServer: Record<string, RunCounts> = {};
+    // Null prototype: a server id such as `__proto__` is an own key like any other.
+    const perServer = Object.create(null) as Record<string, RunCounts>;
     for (const server of estate.servers) {
       const own = perServerCounts.get(server.id);
       if (own !== undefined) perServer[server.id] = own;
