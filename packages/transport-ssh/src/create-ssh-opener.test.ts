@@ -347,6 +347,42 @@ describe('host keys (rule 5)', () => {
     expect(notices).toHaveLength(1);
   });
 
+  it('hardening 3: a key trusted on first use is the only one for that host and port for the rest of the run: another key later is refused with HOST_KEY', async () => {
+    // Two OpenSSH servers with different host keys answer the same address and port in turn (one stops, the other starts).
+    const key = join(scratch, `tofu-two-keys-${unique()}`);
+    await writeFile(key, server.privateKey, { mode: 0o600 });
+    const publicKey = spawnSync('ssh-keygen', ['-y', '-f', key], { encoding: 'utf8' }).stdout.trim();
+    const started: SshServer[] = [];
+    const start = async (port?: number): Promise<SshServer> => {
+      const one = await startSshServer({ address: '127.0.0.5', authorizedKeys: [publicKey], ...(port === undefined ? {} : { port }) });
+      started.push(one);
+      return one;
+    };
+    try {
+      for (const knownHosts of [undefined, join(scratch, `tofu-two-keys-${unique()}.known`)]) {
+        const first = await start();
+        const opener = createSshOpener({ trustOnFirstUse: true, ...(knownHosts === undefined ? {} : { knownHostsFile: knownHosts }) });
+        const notices: ConnectorNotice[] = [];
+        const target = connectRequestFor(first, { secret: { file: key }, notify: (notice) => notices.push(notice) });
+        const before = await opener.open(target, 'lan', options());
+        sessions.push(before);
+        expect((await before.run(['true'], options())).exitCode).toBe(0);
+        await first.stop();
+        const second = await start(first.port);
+        expect(second.hostKeyFingerprint).not.toBe(first.hostKeyFingerprint);
+        const error = await failure(opener.open(target, 'lan', options()));
+        expect(error.code).toBe(ErrorCode.HostKeyRejected);
+        expect(error.message).toContain(second.hostKeyFingerprint);
+        expect(error.message).toContain(first.hostKeyFingerprint);
+        expect(notices.map((notice) => notice.fingerprint)).toEqual([first.hostKeyFingerprint]);
+        if (knownHosts !== undefined) expect(await readFile(knownHosts, 'utf8')).toBe(`${first.knownHostsLine}\n`);
+        await second.stop();
+      }
+    } finally {
+      for (const one of started) await one.stop();
+    }
+  }, 60_000);
+
   it('trust on first use without a known_hosts file reports the notice without a file', async () => {
     const notices: ConnectorNotice[] = [];
     await open({ trustOnFirstUse: true }, request({ notify: (notice) => notices.push(notice) }));
