@@ -161,6 +161,11 @@ export class SimulatedGuest {
     return this.family === 'windows' ? `${folder}\\${name.replaceAll('/', '\\')}` : `${folder}/${name}`;
   }
 
+  /** The metadata of a deployer's folder script call (`verb`, `mode`, `root`, `folder`), or undefined when `command` is not one. */
+  folderScriptOf(command: readonly string[]): ReadonlyMap<string, string> | undefined {
+    return this.#folderScriptCall(command);
+  }
+
   #folderScriptCall(command: readonly string[]): Map<string, string> | undefined {
     const [program] = command;
     let source: string | undefined;
