@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,4 +248,45 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
     await new Promise((done) => setTimeout(done, 100));
     expect(running(pid)).toBe(false);
   }, 60_000);
+
+  it('hardening 1: a hostile local user racing for the folder never gets its code run as the deploying account (normal account and root), and every deployment succeeds', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const attacker = `gk-atk-${process.pid % 100000}`;
+    spawnSync('useradd', ['-M', '-s', '/bin/sh', attacker]);
+    const uid = Number(spawnSync('id', ['-u', attacker], { encoding: 'utf8' }).stdout.trim());
+    const root = await startSshServer({ address: '127.0.0.2', user: 'root' });
+    const rootKnownHosts = join(scratch, 'known_hosts.root');
+    writeFileSync(rootKnownHosts, `${root.knownHostsLine}\n`);
+    const loop = spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, resolve(import.meta.dirname, 'attacker.cjs'), '120'], { stdio: 'ignore' });
+    try {
+      const bundle = await loadBundle(BUNDLE_DIR);
+      for (const [target, hosts] of [[server, knownHosts], [root, rootKnownHosts]] as const) {
+        for (let round = 0; round < 3; round++) {
+          const gipkit = createGipkit({ plugins: [vmwarePlugin({ linux: createSshOpener({ knownHostsFile: hosts }) }), linuxDeployerPlugin({ serviceManager: 'daemon' })] });
+          const one = createGipkit().validateInput({
+            inventory: { ...input().inventory, vms: [{ id: 'app-01', host: 'esx', guest: { family: 'linux' }, addresses: ['127.0.0.2'], sshPort: target.port }] },
+            job: { ...input().job, credentials: { kind: 'standard', account: target.user, secret: { file: target.privateKeyPath } } },
+          });
+          const result = await gipkit.run(one, { bundle });
+          expect(result.vms[0], JSON.stringify(result.vms[0])).toMatchObject({ status: 'succeeded' });
+          expect(result.accepted).toBe(true);
+        }
+      }
+      expect(Number(readFileSync(`/tmp/gk-atk-attempts-${uid}`, 'utf8'))).toBeGreaterThan(0);
+      expect(readdirSync('/tmp').filter((name) => name.startsWith('gk-atk-pwned-'))).toEqual([]);
+    } finally {
+      if (loop.pid !== undefined) tryKill(loop.pid);
+      await root.stop();
+      for (const name of readdirSync('/tmp')) if (name.startsWith('gk-atk-') || (name.startsWith('gipkit-') && statOwner(join('/tmp', name)) === uid)) rmSync(join('/tmp', name), { recursive: true, force: true });
+      spawnSync('userdel', [attacker]);
+    }
+  }, 120_000);
 });
+
+function statOwner(path: string): number {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return -1;
+  }
+}
