@@ -257,7 +257,7 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
     const root = await startSshServer({ address: '127.0.0.2', user: 'root' });
     const rootKnownHosts = join(scratch, 'known_hosts.root');
     writeFileSync(rootKnownHosts, `${root.knownHostsLine}\n`);
-    const loop = spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, resolve(import.meta.dirname, 'attacker.cjs'), '120'], { stdio: 'ignore' });
+    const loop = spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, resolve(import.meta.dirname, 'attacker.mjs'), '120'], { stdio: 'ignore' });
     try {
       const bundle = await loadBundle(BUNDLE_DIR);
       for (const [target, hosts] of [[server, knownHosts], [root, rootKnownHosts]] as const) {

@@ -91,7 +91,7 @@ describe('ControlScriptDeployer', () => {
 
     const older = scripted((command) => (command.at(-1) === 'version' ? exit(0, '1.0.0\n') : exit(0)));
     const ctx = context();
-    const { location: _temporary, ...persistent } = ctx;
+    const persistent = Object.assign(ctx, { location: 'opt:hello-agent' });
     await expect(deployer().deploy(older.session, BUNDLE, 'persistent', persistent)).resolves.toMatchObject({ reused: false });
     expect(older.calls.filter((call) => call.startsWith('run')).map((call) => (call.startsWith('run folder') ? call.split(' ')[2] : call.split(' ')[3]))).toEqual(['check', 'version', 'prepare', 'install', 'start', 'health']);
     expect(ctx.steps).toEqual(['upload', 'install', 'start', 'health']);

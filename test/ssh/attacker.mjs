@@ -1,7 +1,7 @@
 // A hostile local user on the guest (run as an unprivileged account by the hardening 1 test): watches
 // /proc/*/cmdline and /tmp for gipkit folders, makes them first or again as its own (0777), and plants or
 // swaps control scripts whose payload records the uid it ran as in /tmp/gk-atk-pwned-<uid>.
-const fs = require('node:fs');
+import fs from 'node:fs';
 const until = Date.now() + Number(process.argv[2] ?? '60') * 1000;
 const payload = '#!/bin/sh\nid -u > /tmp/gk-atk-pwned-$(id -u)\n';
 const seen = /\/tmp\/gipkit-[A-Za-z0-9._-]+/g;
