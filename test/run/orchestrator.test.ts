@@ -198,7 +198,7 @@ describe('4. timeouts, cancellation and cleanup', () => {
     const result = await run({ beforeCleanup: async () => lab.inject({ vm: 'w2', fault: { kind: 'fail-remove' } }) });
     const cleanup = log.of('cleanup.completed')[0];
     expect(cleanup?.removed).toBe(1);
-    expect(cleanup?.failures.map((failure) => [failure.vm, failure.server, failure.cause.code])).toEqual([['w2', 'p1', ErrorCode.ConnectorFailed]]);
+    expect(cleanup?.failures.map((failure) => [failure.vm, failure.server, failure.cause.code])).toEqual([['w2', 'p1', ErrorCode.DeployFailed]]);
     expect(result.cleanup.failures).toHaveLength(1);
     expect(result.accepted).toBe(false);
     expect(Object.keys(leftovers(lab))).toEqual(['w2']);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,4 +199,94 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
     expect(existsSync(location)).toBe(false);
     expect(result.stderr).toMatch(/cleanup: 1 removed, 0 persistent kept, 0 failed/);
   });
+
+  it('hardening 4: after kill -9 of gipkit run mid-deployment, the next run to the guest removes the folder and the component it left (stale in cleanup.completed)', async () => {
+    const { spawn } = await import('node:child_process');
+    const inventory = join(scratch, 'inventory-crash.json');
+    const job = join(scratch, 'job-crash.json');
+    const { inventory: inventoryData, job: jobData } = input();
+    writeFileSync(inventory, JSON.stringify(inventoryData));
+    writeFileSync(job, JSON.stringify(jobData));
+    const cli = resolve(import.meta.dirname, '../../packages/cli/dist/bin.js');
+    const child = spawn(process.execPath, [cli, 'run', '--inventory', inventory, '--job', job, '--bundle', BUNDLE_DIR, '--known-hosts', knownHosts, '--events', 'ndjson'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let runId = '';
+    // Killed once its component is started: the health check is the step after the start.
+    await new Promise<void>((done, fail) => {
+      let buffer = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        buffer += chunk;
+        for (const line of buffer.split('\n').slice(0, -1)) {
+          const event = JSON.parse(line) as GipkitEvent;
+          runId = event.runId;
+          if (event.type === 'deployment.step' && event.step === 'health') {
+            child.kill('SIGKILL');
+            done();
+          }
+        }
+        buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+      });
+      child.once('exit', () => done());
+      setTimeout(() => fail(new Error('gipkit run did not reach the health step within 30 s')), 30_000);
+    });
+    await new Promise((done) => setTimeout(done, 200));
+    const left = readdirSync('/tmp').filter((name) => name.startsWith(`gipkit-${runId}-hello-agent-`)).map((name) => join('/tmp', name));
+    expect(left).toHaveLength(1);
+    const folder = left[0] ?? '';
+    const pid = Number(readFileSync(join(folder, 'gipkit-service.pid'), 'utf8'));
+    expect(running(pid)).toBe(true);
+
+    const bundle = await loadBundle(BUNDLE_DIR);
+    const deployer = linuxDeployerPlugin({ serviceManager: 'daemon' });
+    const gipkit = createGipkit({ plugins: [vmwarePlugin({ linux: createSshOpener({ knownHostsFile: knownHosts }) }), deployer] });
+    const events: GipkitEvent[] = [];
+    gipkit.events$.subscribe((event) => events.push(event));
+    const result = await gipkit.run(input(), { bundle });
+    expect(result.accepted).toBe(true);
+    expect(events.find((event) => event.type === 'cleanup.completed')).toMatchObject({ removed: 1, stale: 1, failures: [] });
+    expect(result.cleanup.stale).toBe(1);
+    expect(existsSync(folder)).toBe(false);
+    await new Promise((done) => setTimeout(done, 100));
+    expect(running(pid)).toBe(false);
+  }, 60_000);
+
+  it('hardening 1: a hostile local user racing for the folder never gets its code run as the deploying account (normal account and root), and every deployment succeeds', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const attacker = `gk-atk-${process.pid % 100000}`;
+    spawnSync('useradd', ['-M', '-s', '/bin/sh', attacker]);
+    const uid = Number(spawnSync('id', ['-u', attacker], { encoding: 'utf8' }).stdout.trim());
+    const root = await startSshServer({ address: '127.0.0.2', user: 'root' });
+    const rootKnownHosts = join(scratch, 'known_hosts.root');
+    writeFileSync(rootKnownHosts, `${root.knownHostsLine}\n`);
+    const loop = spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, resolve(import.meta.dirname, 'attacker.mjs'), '120'], { stdio: 'ignore' });
+    try {
+      const bundle = await loadBundle(BUNDLE_DIR);
+      for (const [target, hosts] of [[server, knownHosts], [root, rootKnownHosts]] as const) {
+        for (let round = 0; round < 3; round++) {
+          const gipkit = createGipkit({ plugins: [vmwarePlugin({ linux: createSshOpener({ knownHostsFile: hosts }) }), linuxDeployerPlugin({ serviceManager: 'daemon' })] });
+          const one = createGipkit().validateInput({
+            inventory: { ...input().inventory, vms: [{ id: 'app-01', host: 'esx', guest: { family: 'linux' }, addresses: ['127.0.0.2'], sshPort: target.port }] },
+            job: { ...input().job, credentials: { kind: 'standard', account: target.user, secret: { file: target.privateKeyPath } } },
+          });
+          const result = await gipkit.run(one, { bundle });
+          expect(result.vms[0], JSON.stringify(result.vms[0])).toMatchObject({ status: 'succeeded' });
+          expect(result.accepted).toBe(true);
+        }
+      }
+      expect(Number(readFileSync(`/tmp/gk-atk-attempts-${uid}`, 'utf8'))).toBeGreaterThan(0);
+      expect(readdirSync('/tmp').filter((name) => name.startsWith('gk-atk-pwned-'))).toEqual([]);
+    } finally {
+      if (loop.pid !== undefined) tryKill(loop.pid);
+      await root.stop();
+      for (const name of readdirSync('/tmp')) if (name.startsWith('gk-atk-') || (name.startsWith('gipkit-') && statOwner(join('/tmp', name)) === uid)) rmSync(join('/tmp', name), { recursive: true, force: true });
+      spawnSync('userdel', [attacker]);
+    }
+  }, 120_000);
 });
+
+function statOwner(path: string): number {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return -1;
+  }
+}

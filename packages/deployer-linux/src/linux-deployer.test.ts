@@ -30,7 +30,8 @@ function scripted(answer: (command: readonly string[]) => CommandResult) {
   const calls: { kind: string; target: string; mode?: number | undefined }[] = [];
   const session: GuestSession = {
     vm: 'web-1', proxy: 'proxy-1', method: 'lan',
-    run: async (command) => (calls.push({ kind: 'run', target: command.join(' ') }), answer(command)),
+    // A folder script is recorded as `folder <verb>`.
+    run: async (command) => (calls.push({ kind: 'run', target: command[1] === '-c' ? `folder ${/# gipkit-verb: (\w+)/.exec(command[2] ?? '')?.[1] ?? ''}` : command.join(' ') }), answer(command)),
     upload: async (_contents, path, options) => void calls.push({ kind: 'upload', target: path, mode: options.mode }),
     remove: async (path) => void calls.push({ kind: 'remove', target: path }),
     close: async () => undefined,
@@ -59,10 +60,12 @@ describeDeployer('LinuxDeployer on a simulated guest without systemd', async () 
 describe('LinuxDeployer', () => {
   it('locates non-persistent folders per run under tempRoot and persistent ones under installRoot', () => {
     const bundle = { name: 'hello-agent' } as ComponentBundle;
-    expect(new LinuxDeployer().locate(bundle, 'non-persistent', 'run-7')).toBe('/tmp/gipkit-run-7-hello-agent');
+    const first = new LinuxDeployer().locate(bundle, 'non-persistent', 'run-7');
+    expect(first).toMatch(/^\/tmp\/gipkit-run-7-hello-agent-[0-9a-f]{32}$/);
+    expect(new LinuxDeployer().locate(bundle, 'non-persistent', 'run-7')).not.toBe(first);
     expect(new LinuxDeployer().locate(bundle, 'persistent', 'run-7')).toBe('/opt/gipkit/hello-agent');
     const custom = new LinuxDeployer({ tempRoot: '/home/backup/tmp/', installRoot: '/home/backup/gipkit' });
-    expect(custom.locate(bundle, 'non-persistent', 'job 1/run:2')).toBe('/home/backup/tmp/gipkit-job-1-run-2-hello-agent');
+    expect(custom.locate(bundle, 'non-persistent', 'job 1/run:2')).toMatch(/^\/home\/backup\/tmp\/gipkit-job-1-run-2-hello-agent-[0-9a-f]{32}$/);
     expect(custom.locate(bundle, 'persistent', 'x')).toBe('/home/backup/gipkit/hello-agent');
   });
 
@@ -85,20 +88,21 @@ describe('LinuxDeployer', () => {
     expect(calls).toEqual([]);
   });
 
-  it('uploads executable files with mode 0755, others 0644, not those for Windows guests, the control script, then VERSION last', async () => {
+  it('hardening 1: the marker first (the session makes the folder), the folder script verifies it, then executables 0700, others 0600, not those for Windows guests, the control script, VERSION last', async () => {
     const { session, calls } = scripted(() => exit(0));
     const { bundle: hello } = await simulated();
     const bundle = { ...hello, files: [...hello.files, { path: 'README.txt', contents: new TextEncoder().encode('hello') }] };
-    await new LinuxDeployer().deploy(session, bundle, 'non-persistent', context());
-    const folder = '/tmp/gipkit-run-1-hello-agent';
+    const folder = new LinuxDeployer().locate(bundle, 'non-persistent', 'run-1');
+    await new LinuxDeployer().deploy(session, bundle, 'non-persistent', { ...context(), location: folder });
     expect(calls).toEqual([
-      { kind: 'run', target: `/bin/sh ${folder}/gipkit-service.sh stop` },
-      { kind: 'remove', target: folder },
-      { kind: 'upload', target: `${folder}/agent.sh`, mode: 0o755 },
-      { kind: 'upload', target: `${folder}/health.sh`, mode: 0o755 },
-      { kind: 'upload', target: `${folder}/README.txt`, mode: 0o644 },
-      { kind: 'upload', target: `${folder}/gipkit-service.sh`, mode: 0o755 },
-      { kind: 'upload', target: `${folder}/VERSION`, mode: 0o644 },
+      { kind: 'upload', target: `${folder}/gipkit-service.run`, mode: 0o600 },
+      { kind: 'run', target: 'folder prepare' },
+      { kind: 'run', target: 'folder stale' },
+      { kind: 'upload', target: `${folder}/agent.sh`, mode: 0o700 },
+      { kind: 'upload', target: `${folder}/health.sh`, mode: 0o700 },
+      { kind: 'upload', target: `${folder}/README.txt`, mode: 0o600 },
+      { kind: 'upload', target: `${folder}/gipkit-service.sh`, mode: 0o700 },
+      { kind: 'upload', target: `${folder}/VERSION`, mode: 0o600 },
       { kind: 'run', target: `/bin/sh ${folder}/gipkit-service.sh start` },
       { kind: 'run', target: `/bin/sh ${folder}/gipkit-service.sh health` },
     ]);
@@ -109,7 +113,7 @@ describe('LinuxDeployer', () => {
     const { bundle } = await simulated();
     const error = await new LinuxDeployer().deploy(session, bundle, 'non-persistent', context()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCode.HealthCheckFailed });
-    expect((error as Error).message).toMatch(/web-1: health check of hello-agent 1\.0\.0 at \/tmp\/gipkit-run-1-hello-agent failed with exit code 4:\nline 1\nno heartbeat yet/);
+    expect((error as Error).message).toMatch(/web-1: health check of hello-agent 1\.0\.0 at \/tmp\/gipkit-run-1-hello-agent-[0-9a-f]{32} failed with exit code 4:\nline 1\nno heartbeat yet/);
   });
 
   it('a start that fails: GIPKIT_DEPLOY_FAILED, and no health check', async () => {
@@ -126,10 +130,12 @@ describe('LinuxDeployer', () => {
     expect(calls.map((call) => call.kind)).toEqual(['run']);
   });
 
-  it('remove: a folder without a control script (sh cannot open it) is simply removed', async () => {
-    const { session, calls } = scripted(() => exit(2, "/bin/sh: 0: cannot open /tmp/x/gipkit-service.sh: No such file"));
-    await new LinuxDeployer().remove(session, '/tmp/x', context());
-    expect(calls.map((call) => call.kind)).toEqual(['run', 'remove']);
+  it('hardening 1: remove refuses a location that is not one of its folders, and a folder the guest refuses (exit 3) is GIPKIT_DEPLOY_UNSAFE_FOLDER', async () => {
+    const { session, calls } = scripted(() => exit(3, '/tmp/gipkit-run-1-hello-agent belongs to uid 1001, not to uid 0'));
+    await expect(new LinuxDeployer().remove(session, '/tmp/x', context())).rejects.toMatchObject({ code: ErrorCode.UnsafeFolder });
+    expect(calls).toEqual([]);
+    await expect(new LinuxDeployer().remove(session, '/tmp/gipkit-run-1-hello-agent', context())).rejects.toMatchObject({ code: ErrorCode.UnsafeFolder, message: expect.stringContaining('uid 1001') as unknown });
+    expect(calls).toEqual([{ kind: 'run', target: 'folder remove' }]);
   });
 
   it('persistent, on a guest with systemd: installs a unit; without: a daemon with a pid file; never removed', async () => {

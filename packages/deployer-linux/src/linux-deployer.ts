@@ -3,6 +3,7 @@ import {
   checkFolderOptions, checkHealthOptions, ControlScriptDeployer, type ControlScriptFamily, type FolderRules, type HealthCheckOptions,
 } from '@gipkit/deployer-kit';
 import { LINUX_CONTROL_SCRIPT, linuxControlScript, type LinuxServiceManager } from './linux-control-script.js';
+import { linuxFolderScript } from './linux-folder-script.js';
 
 export interface LinuxDeployerOptions extends HealthCheckOptions {
   /** Where non-persistent components get their per-run folder (default `/tmp`). */
@@ -37,7 +38,7 @@ function serviceManager(option: LinuxServiceManager | undefined): LinuxServiceMa
   return manager;
 }
 
-/** Linux guests: `/bin/sh <folder>/gipkit-service.sh <verb>`, `/` paths, executables `0755`, other files `0644`. */
+/** Linux guests: `/bin/sh <folder>/gipkit-service.sh <verb>`, `/` paths, executables `0700`, other files `0600`, the folder script through `/bin/sh -c`. */
 function linuxFamily(manager: LinuxServiceManager): ControlScriptFamily {
   return {
     family: 'linux',
@@ -46,7 +47,9 @@ function linuxFamily(manager: LinuxServiceManager): ControlScriptFamily {
     join: (folder, relative) => (folder === '/' ? `/${relative}` : `${folder}/${relative}`),
     command: (script, verb) => [SHELL, script, verb],
     script: (spec) => new TextEncoder().encode(linuxControlScript({ ...spec, serviceManager: manager })),
-    uploadMode: (executable) => (executable ? 0o755 : 0o644),
+    uploadMode: (executable) => (executable ? 0o700 : 0o600),
+    folderCommand: (request) => [SHELL, '-c', linuxFolderScript(request)],
+    createsFolderByUpload: true,
   };
 }
 

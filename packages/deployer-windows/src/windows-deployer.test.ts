@@ -28,7 +28,12 @@ function scripted(answer: (command: readonly string[]) => CommandResult) {
   const calls: { kind: string; target: string; contents?: string }[] = [];
   const session: GuestSession = {
     vm: 'sql-1', proxy: 'proxy-1', method: 'lan',
-    run: async (command) => (calls.push({ kind: 'run', target: command.join(' ') }), answer(command)),
+    // A folder script (-EncodedCommand) is recorded as `folder <verb>`.
+    run: async (command) => {
+      const encoded = command.at(-2) === '-EncodedCommand' ? Buffer.from(command.at(-1) ?? '', 'base64').toString('utf16le') : undefined;
+      calls.push({ kind: 'run', target: encoded === undefined ? command.join(' ') : `folder ${/# gipkit-verb: (\w+)/.exec(encoded)?.[1] ?? ''}` });
+      return answer(command);
+    },
     upload: async (contents, path, options) => void calls.push({ kind: 'upload', target: path, contents: new TextDecoder('utf-8', { ignoreBOM: true }).decode(await contentsBytes(contents, options.signal)) }),
     remove: async (path) => void calls.push({ kind: 'remove', target: path }),
     close: async () => undefined,
@@ -52,22 +57,23 @@ describeDeployer('WindowsDeployer on a simulated guest', async () => {
 describe('WindowsDeployer', () => {
   it('locates non-persistent folders per run under C:\\Windows\\Temp and persistent ones under C:\\Program Files\\gipkit', () => {
     const bundle = { name: 'hello-agent' } as ComponentBundle;
-    expect(new WindowsDeployer().locate(bundle, 'non-persistent', 'run-7')).toBe('C:\\Windows\\Temp\\gipkit-run-7-hello-agent');
+    expect(new WindowsDeployer().locate(bundle, 'non-persistent', 'run-7')).toMatch(/^C:\\Windows\\Temp\\gipkit-run-7-hello-agent-[0-9a-f]{32}$/);
     expect(new WindowsDeployer().locate(bundle, 'persistent', 'run-7')).toBe('C:\\Program Files\\gipkit\\hello-agent');
     const custom = new WindowsDeployer({ tempRoot: 'D:\\', installRoot: 'D:\\Agents\\' });
-    expect(custom.locate(bundle, 'non-persistent', 'job:1')).toBe('D:\\gipkit-job-1-hello-agent');
+    expect(custom.locate(bundle, 'non-persistent', 'job:1')).toMatch(/^D:\\gipkit-job-1-hello-agent-[0-9a-f]{32}$/);
     expect(custom.locate(bundle, 'persistent', 'x')).toBe('D:\\Agents\\hello-agent');
   });
 
   it('runs the control script with powershell.exe -File, uploads with backslash paths (not the files for Linux guests), the script then VERSION last', async () => {
     const { session, calls } = scripted(() => exit(0));
     const { bundle } = await simulated();
-    await new WindowsDeployer().deploy(session, bundle, 'non-persistent', context());
-    const folder = 'C:\\Windows\\Temp\\gipkit-run-1-hello-agent';
+    const folder = new WindowsDeployer().locate(bundle, 'non-persistent', 'run-1');
+    await new WindowsDeployer().deploy(session, bundle, 'non-persistent', { ...context(), location: folder });
     const control = (verb: string): string => [...POWERSHELL, `${folder}\\gipkit-service.ps1`, verb].join(' ');
     expect(calls.map(({ kind, target }) => ({ kind, target }))).toEqual([
-      { kind: 'run', target: control('stop') },
-      { kind: 'remove', target: folder },
+      { kind: 'run', target: 'folder prepare' },
+      { kind: 'upload', target: `${folder}\\gipkit-service.run` },
+      { kind: 'run', target: 'folder stale' },
       { kind: 'upload', target: `${folder}\\agent.ps1` },
       { kind: 'upload', target: `${folder}\\health.ps1` },
       { kind: 'upload', target: `${folder}\\gipkit-service.ps1` },
@@ -108,13 +114,23 @@ describe('WindowsDeployer', () => {
     });
   });
 
-  it('remove: exit 1 from stop is an error (the folder stays); powershell\'s own "no such file" exit is not', async () => {
+  it('remove: exit 1 from the folder script (the component did not stop) is an error, and the folder stays', async () => {
     const failing = scripted(() => exit(1, 'could not stop process 42'));
-    await expect(new WindowsDeployer().remove(failing.session, 'C:\\Windows\\Temp\\x', context())).rejects.toMatchObject({ code: ErrorCode.DeployFailed });
-    expect(failing.calls.map((call) => call.kind)).toEqual(['run']);
-    const missing = scripted(() => exit(-196608, 'The argument ... to the -File parameter does not exist.'));
-    await new WindowsDeployer().remove(missing.session, 'C:\\Windows\\Temp\\x', context());
-    expect(missing.calls.map((call) => call.kind)).toEqual(['run', 'remove']);
+    await expect(new WindowsDeployer().remove(failing.session, 'C:\\Windows\\Temp\\gipkit-x', context())).rejects.toMatchObject({ code: ErrorCode.DeployFailed });
+    expect(failing.calls).toEqual([{ kind: 'run', target: 'folder remove' }]);
+  });
+
+  it('hardening 1: a folder whose ACL allows another identity is refused on the simulated guest: nothing runs from it, nothing is uploaded into it', async () => {
+    const { guest, open, bundle } = await simulated();
+    const deployer = new WindowsDeployer();
+    const location = deployer.locate(bundle, 'non-persistent', 'run-1');
+    guest.files.set(`${location}\\gipkit-service.ps1`, new TextEncoder().encode('planted'));
+    guest.folders.set(location, { owner: guest.account, othersMayWrite: true });
+    await expect(deployer.deploy(await open(), bundle, 'non-persistent', { ...context(), location })).rejects.toMatchObject({ code: ErrorCode.UnsafeFolder });
+    expect(guest.listing().filter((path) => path.startsWith(location))).toEqual([`${location}\\gipkit-service.ps1`]);
+    await expect(deployer.remove(await open(), location, context())).rejects.toMatchObject({ code: ErrorCode.UnsafeFolder });
+    guest.folders.set(location, { owner: 'attacker', othersMayWrite: false });
+    await expect(deployer.deploy(await open(), bundle, 'non-persistent', { ...context(), location })).rejects.toMatchObject({ code: ErrorCode.UnsafeFolder });
   });
 
   it('persistent: installs a Windows service named gipkit-<name> and runs it from there', async () => {

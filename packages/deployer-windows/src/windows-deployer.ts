@@ -2,6 +2,7 @@ import {
   checkFolderOptions, checkHealthOptions, ControlScriptDeployer, type ControlScriptFamily, type FolderRules, type HealthCheckOptions,
 } from '@gipkit/deployer-kit';
 import { POWERSHELL, WINDOWS_CONTROL_SCRIPT, windowsControlScript } from './windows-control-script.js';
+import { windowsFolderCommand } from './windows-folder-script.js';
 
 export interface WindowsDeployerOptions extends HealthCheckOptions {
   /** Where non-persistent components get their per-run folder (default `C:\Windows\Temp`). */
@@ -23,7 +24,7 @@ const FOLDERS: FolderRules = {
   trim: (folder) => (folder.length > 3 ? folder.replace(/\\+$/, '') : folder.slice(0, 2)),
 };
 
-/** Windows guests: `powershell.exe … -File <folder>\gipkit-service.ps1 <verb>`, `\` paths, the script in UTF-8 with a BOM and CRLF line ends. */
+/** Windows guests: `powershell.exe … -File <folder>\gipkit-service.ps1 <verb>`, `\` paths, the script in UTF-8 with a BOM and CRLF line ends, folder scripts as `-EncodedCommand`. */
 const WINDOWS: ControlScriptFamily = {
   family: 'windows',
   scriptName: WINDOWS_CONTROL_SCRIPT,
@@ -31,6 +32,9 @@ const WINDOWS: ControlScriptFamily = {
   join: (folder, relative) => `${folder}\\${relative.replaceAll('/', '\\')}`,
   command: (script, verb) => [...POWERSHELL, '-File', script, verb],
   script: (spec) => new TextEncoder().encode(`${BOM}${windowsControlScript(spec).replaceAll('\n', '\r\n')}`),
+  folderCommand: windowsFolderCommand,
+  // The folder script creates it with its protected ACL: a folder made by an upload would inherit the root's.
+  createsFolderByUpload: false,
 };
 
 /**

@@ -155,11 +155,23 @@ export interface DeploymentResult {
   readonly version: string;
   /** Persistent: the same version was already installed and is reused. */
   readonly reused: boolean;
+  /**
+   * Non-persistent components of this bundle that gipkit left on the guest in
+   * earlier runs that are no longer running (a crash), found and removed by
+   * this deployment. Absent: none.
+   */
+  readonly stale?: number;
 }
 
 /** What a deployer gets besides the session: the run, its cancellation, its timeouts, and where to report steps. */
 export interface DeployContext {
   readonly runId: string;
+  /**
+   * The location `locate` gave for this task, before the first attempt: `deploy`
+   * MUST use it when given (a reconnect deploys into the same folder; cleanup
+   * removes it). Absent: the deployer calls `locate` itself.
+   */
+  readonly location?: string;
   readonly signal: AbortSignal;
   readonly timeouts: StepTimeouts;
   /** Called as each step begins. */
@@ -171,7 +183,9 @@ export interface GuestDeployer {
   readonly family: OsFamily;
   /**
    * Where a deployment of this bundle lives, known before deploying so that a
-   * partial deployment (a drop mid-upload) can still be removed.
+   * partial deployment (a drop mid-upload) can still be removed. Non-persistent:
+   * a new location on every call that no one can predict (the caller passes the
+   * one it got to `deploy` in `context.location`); persistent: one per bundle.
    */
   locate(bundle: ComponentBundle, mode: DeploymentMode, runId: string): string;
   deploy(session: GuestSession, bundle: ComponentBundle, mode: DeploymentMode, context: DeployContext): Promise<DeploymentResult>;

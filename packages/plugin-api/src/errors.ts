@@ -24,6 +24,7 @@ export const ErrorCode = {
   SecretUnavailable: 'GIPKIT_CONNECTOR_SECRET',
   DeployFailed: 'GIPKIT_DEPLOY_FAILED',
   HealthCheckFailed: 'GIPKIT_DEPLOY_HEALTH',
+  UnsafeFolder: 'GIPKIT_DEPLOY_UNSAFE_FOLDER',
   BundleInvalid: 'GIPKIT_BUNDLE_INVALID',
   RunCancelled: 'GIPKIT_RUN_CANCELLED',
   RunMisconfigured: 'GIPKIT_RUN_MISCONFIGURED',

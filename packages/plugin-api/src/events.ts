@@ -143,6 +143,8 @@ export type CleanupCompletedEvent = EventBase<'cleanup.completed'> & {
   readonly failures: readonly CleanupFailure[];
   /** Persistent deployments, which a job never removes. */
   readonly kept: number;
+  /** Leftovers of earlier runs that crashed (non-persistent components gipkit left on guests), found and removed by this run's deployments. */
+  readonly stale: number;
   readonly durationMs: number;
 };
 export interface RunCounts {

@@ -21,12 +21,12 @@ class HeaderOnlyDeployer implements GuestDeployer {
   readonly family = 'linux';
 
   locate(bundle: ComponentBundle, mode: DeploymentMode, runId: string): string {
-    return mode === 'persistent' ? `/srv/${bundle.name}` : `/var/tmp/${runId}-${bundle.name}`;
+    return mode === 'persistent' ? `/srv/${bundle.name}` : `/var/tmp/${runId}-${bundle.name}-${Math.random().toString(36).slice(2)}`;
   }
 
   async deploy(session: GuestSession, bundle: ComponentBundle, mode: DeploymentMode, context: DeployContext): Promise<DeploymentResult> {
     if (bundle.start.linux === undefined || bundle.health.linux === undefined) throw new GipkitError(ErrorCode.BundleInvalid, 'no linux commands');
-    const location = this.locate(bundle, mode, context.runId);
+    const location = context.location ?? this.locate(bundle, mode, context.runId);
     const call = (step: keyof DeployContext['timeouts']) => ({ timeoutMs: context.timeouts[step], signal: context.signal });
     const control = (verb: string, step: keyof DeployContext['timeouts']) => session.run(['/bin/sh', `${location}/control.sh`, verb], call(step));
     const result = (reused: boolean): DeploymentResult => ({ mode, location, version: bundle.version, reused });

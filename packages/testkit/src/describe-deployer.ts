@@ -108,14 +108,18 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
     const session = async (f: DeployerFixture & { readonly timeouts: StepTimeouts }, failOn?: Parameters<typeof record>[2]): Promise<Recorder> =>
       record(await f.open(), f.timeouts, failOn);
 
-    it('rule 9: a non-persistent deploy uploads into a fresh folder, starts the component and checks its health', withFixture(async (f) => {
+    it('rule 9: a non-persistent deploy uploads into a fresh folder, starts the component and checks its health; a retry into the same location starts afresh', withFixture(async (f) => {
       const { deployer, bundle } = f;
-      const { session: guest, context, steps } = await session(f);
       const running = await f.processes();
-      const location = deployer.locate(bundle, 'non-persistent', context.runId);
+      const location = deployer.locate(bundle, 'non-persistent', 'conformance');
+      // A first attempt that dropped mid-upload leaves the deployer's own folder; something left in it is gone after the retry.
+      let uploads = 0;
+      const dropping = await session(f, (call) => call.kind === 'upload' && ++uploads === 3);
+      await expect(deployer.deploy(dropping.session, bundle, 'non-persistent', { ...dropping.context, location })).rejects.toMatchObject({ code: ErrorCode.ConnectionDropped });
+      const { session: guest, context, steps } = await session(f);
       await guest.upload(new TextEncoder().encode('left over'), under(location, 'stale-leftover.txt'), { timeoutMs: 5_000, signal: context.signal });
 
-      const result = await deployer.deploy(guest, bundle, 'non-persistent', context);
+      const result = await deployer.deploy(guest, bundle, 'non-persistent', { ...context, location });
 
       expect(result).toEqual({ mode: 'non-persistent', location, version: bundle.version, reused: false });
       const listing = await f.listing();
@@ -128,14 +132,13 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       await guest.close();
     }));
 
-    it('rule 17: locate gives, before deploying, the location deploy uses: one per run (non-persistent), one per bundle (persistent)', withFixture(async (f) => {
+    it('rule 17: locate gives, before deploying, the location deploy uses: a new unpredictable one per call (non-persistent), one per bundle (persistent)', withFixture(async (f) => {
       const { deployer, bundle } = f;
       const { session: guest, context } = await session(f);
       const temporary = deployer.locate(bundle, 'non-persistent', context.runId);
-      expect(deployer.locate(bundle, 'non-persistent', context.runId)).toBe(temporary);
-      expect(deployer.locate(bundle, 'non-persistent', `${context.runId}-other`)).not.toBe(temporary);
+      expect(deployer.locate(bundle, 'non-persistent', context.runId)).not.toBe(temporary);
       expect(deployer.locate(bundle, 'persistent', `${context.runId}-other`)).toBe(deployer.locate(bundle, 'persistent', context.runId));
-      expect((await deployer.deploy(guest, bundle, 'non-persistent', context)).location).toBe(temporary);
+      expect((await deployer.deploy(guest, bundle, 'non-persistent', { ...context, location: temporary })).location).toBe(temporary);
       await deployer.remove(guest, temporary, context);
     }));
 
@@ -155,12 +158,13 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       const [files, running] = [await f.listing(), await f.processes()];
       let uploads = 0;
       const dropping = await session(f, (call) => call.kind === 'upload' && ++uploads === 2);
-      const dropped = deployer.deploy(dropping.session, bundle, 'non-persistent', dropping.context);
+      const location = deployer.locate(bundle, 'non-persistent', dropping.context.runId);
+      const dropped = deployer.deploy(dropping.session, bundle, 'non-persistent', { ...dropping.context, location });
       await expect(dropped).rejects.toMatchObject({ code: ErrorCode.ConnectionDropped });
       await expect(dropped).rejects.toBeInstanceOf(ConnectorError);
 
       const { session: guest, context } = await session(f);
-      await deployer.remove(guest, deployer.locate(bundle, 'non-persistent', dropping.context.runId), context);
+      await deployer.remove(guest, location, context);
       expect(await f.listing()).toEqual(files);
       expect(await f.processes()).toEqual(running);
       await guest.close();
@@ -170,11 +174,12 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       const { deployer, bundle } = f;
       const [files, running] = [await f.listing(), await f.processes()];
       const dropping = await session(f, (call) => call.step === 'health');
-      await expect(deployer.deploy(dropping.session, bundle, 'non-persistent', dropping.context)).rejects.toMatchObject({ code: ErrorCode.ConnectionDropped });
+      const location = deployer.locate(bundle, 'non-persistent', dropping.context.runId);
+      await expect(deployer.deploy(dropping.session, bundle, 'non-persistent', { ...dropping.context, location })).rejects.toMatchObject({ code: ErrorCode.ConnectionDropped });
       expect((await f.processes()).length).toBeGreaterThan(running.length);
 
       const { session: guest, context } = await session(f);
-      await deployer.remove(guest, deployer.locate(bundle, 'non-persistent', dropping.context.runId), context);
+      await deployer.remove(guest, location, context);
       expect(await f.listing()).toEqual(files);
       expect(await f.processes()).toEqual(running);
       await guest.close();
@@ -233,8 +238,9 @@ export function describeDeployer(name: string, fixture: () => Promise<DeployerFi
       const [files, running] = [await f.listing(), await f.processes()];
       await f.failHealth();
       const { session: guest, context } = await session(f);
-      await expect(deployer.deploy(guest, bundle, 'non-persistent', context)).rejects.toMatchObject({ code: ErrorCode.HealthCheckFailed });
-      await deployer.remove(guest, deployer.locate(bundle, 'non-persistent', context.runId), context);
+      const location = deployer.locate(bundle, 'non-persistent', context.runId);
+      await expect(deployer.deploy(guest, bundle, 'non-persistent', { ...context, location })).rejects.toMatchObject({ code: ErrorCode.HealthCheckFailed });
+      await deployer.remove(guest, location, context);
       expect(await f.listing()).toEqual(files);
       expect(await f.processes()).toEqual(running);
 

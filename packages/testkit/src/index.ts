@@ -1,6 +1,6 @@
 /** Runtime parts of the testkit (no test framework): simulated guests, connectors and lab, and `loadBundle`. Conformance suites: `@gipkit/testkit/conformance`. */
 export { SimulatedGuest } from './simulated-guest.js';
-export type { SimulatedCommand, SimulatedGuestOptions, SimulatedProcess, SimulatedService } from './simulated-guest.js';
+export type { SimulatedCommand, SimulatedFolder, SimulatedGuestOptions, SimulatedProcess, SimulatedService } from './simulated-guest.js';
 export { SimulatedConnector } from './simulated-connector.js';
 export type { Fault, SimulatedConnectorOptions } from './simulated-connector.js';
 export { SimulatedLab, DEFAULT_LAB_METHODS } from './simulated-lab.js';

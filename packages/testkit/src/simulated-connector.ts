@@ -77,7 +77,16 @@ export class SimulatedConnector implements GuestConnector {
         vm: request.vm,
         proxy: request.proxy,
         method: this.method,
-        run: (command, callOptions): Promise<CommandResult> => step('run', callOptions, () => guest.run(command)),
+        run: (command, callOptions): Promise<CommandResult> =>
+          step('run', callOptions, () => {
+            // A deployer's folder script that removes something fails too (`fail-remove`): exit 4, as the real scripts.
+            const script = guest.folderScriptOf(command);
+            const folder = script?.get('folder') ?? '';
+            if (faults.some((fault) => fault.kind === 'fail-remove') && script?.get('verb') === 'remove' && guest.listing().some((file) => file.startsWith(folder))) {
+              return { exitCode: 4, stdout: '', stderr: `cannot remove ${folder}: access denied (simulated fault)`, truncated: false };
+            }
+            return guest.run(command);
+          }),
         upload: async (contents, path, callOptions) => {
           const bytes = await contentsBytes(contents, callOptions.signal);
           return step('upload', callOptions, () => void guest.files.set(path, bytes.slice()));

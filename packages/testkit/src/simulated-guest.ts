@@ -11,6 +11,19 @@ export interface SimulatedGuestOptions {
    * control script in `auto` mode installs a daemon with a pid file. Default true.
    */
   readonly systemd?: boolean;
+  /** The account sessions act as (default `gipkit`): it owns the folders the deployer's folder scripts make. */
+  readonly account?: string;
+}
+
+/**
+ * A folder the simulation knows more about than its files: who owns it and whether others may write to it
+ * (a mode with group or other write bits, an ACL entry for another identity), or that it is a symbolic link.
+ * A folder with files but no entry was made by an upload of the guest's account: owned by it, not writable by others.
+ */
+export interface SimulatedFolder {
+  readonly owner: string;
+  readonly othersMayWrite: boolean;
+  readonly link?: boolean;
 }
 
 /** A component the simulated guest runs, started through a control script. */
@@ -33,6 +46,9 @@ export interface SimulatedService {
 
 /** The first line (after `#!`) of every control script; see docs/reference/deployers.md. */
 const CONTROL_SCRIPT_HEADER = '# gipkit-control-script v1';
+/** The first line of a deployer's folder script (`/bin/sh -c <script>`, `powershell … -EncodedCommand <base64>`). */
+const FOLDER_SCRIPT_HEADER = '# gipkit-folder-script v1';
+const MARKER_FILE = 'gipkit-service.run';
 const METADATA_LINE = /^# gipkit-([a-z-]+): (.*)$/;
 const PID_FILE = 'gipkit-service.pid';
 const LOG_FILE = 'gipkit-service.log';
@@ -77,6 +93,9 @@ export class SimulatedGuest {
   /** Every health check of a control-script component exits 1 while true. */
   failHealth: boolean;
   readonly systemd: boolean;
+  readonly account: string;
+  /** Folders with an owner, by path (see `SimulatedFolder`); a test adds one to plant a foreign folder. */
+  readonly folders = new Map<string, SimulatedFolder>();
   #nextPid = 1000;
 
   constructor(vm: string, family: OsFamily, options: SimulatedGuestOptions = {}) {
@@ -84,6 +103,7 @@ export class SimulatedGuest {
     this.family = family;
     this.failHealth = options.failHealth ?? false;
     this.systemd = options.systemd ?? true;
+    this.account = options.account ?? 'gipkit';
     this.commands.set('start', (guest, [path]) => {
       if (path === undefined || !guest.files.has(path)) return fail(`no such file: ${path ?? ''}`, 127);
       guest.running.add(path);
@@ -102,6 +122,8 @@ export class SimulatedGuest {
    * command of `commands` named by the first word. Unknown commands exit 127.
    */
   run(command: readonly string[]): CommandResult {
+    const folderScript = this.#folderScriptCall(command);
+    if (folderScript !== undefined) return this.#runFolderScript(folderScript);
     const call = this.#controlScriptCall(command);
     if (call !== undefined) return this.#runControlScript(call.script, call.verb);
     const [name, ...args] = command;
@@ -115,6 +137,7 @@ export class SimulatedGuest {
       candidate === path || (this.#separators(path).some((separator) => candidate.startsWith(path.endsWith(separator) ? path : `${path}${separator}`)));
     for (const file of [...this.files.keys()]) if (under(file)) this.files.delete(file);
     for (const process of [...this.running]) if (under(process)) this.running.delete(process);
+    for (const folder of [...this.folders.keys()]) if (under(folder)) this.folders.delete(folder);
   }
 
   /** Paths of every file, sorted: what a test compares before and after. */
@@ -136,6 +159,93 @@ export class SimulatedGuest {
 
   #join(folder: string, name: string): string {
     return this.family === 'windows' ? `${folder}\\${name.replaceAll('/', '\\')}` : `${folder}/${name}`;
+  }
+
+  /** The metadata of a deployer's folder script call (`verb`, `mode`, `root`, `folder`), or undefined when `command` is not one. */
+  folderScriptOf(command: readonly string[]): ReadonlyMap<string, string> | undefined {
+    return this.#folderScriptCall(command);
+  }
+
+  #folderScriptCall(command: readonly string[]): Map<string, string> | undefined {
+    const [program] = command;
+    let source: string | undefined;
+    if (program !== undefined && SHELLS.has(program) && command[1] === '-c') source = command[2];
+    else if (program !== undefined && POWERSHELL.test(program)) {
+      const at = command.findIndex((word) => word.toLowerCase() === '-encodedcommand');
+      const encoded = at < 0 ? undefined : command[at + 1];
+      if (encoded !== undefined) source = Buffer.from(encoded, 'base64').toString('utf16le');
+    }
+    const lines = source?.split(/\r?\n/) ?? [];
+    if (lines[0]?.trimEnd() !== FOLDER_SCRIPT_HEADER) return undefined;
+    const metadata = new Map<string, string>();
+    for (const line of lines.slice(1)) {
+      const match = METADATA_LINE.exec(line.trimEnd());
+      if (match === null) break;
+      metadata.set(match[1] ?? '', match[2] ?? '');
+    }
+    return metadata;
+  }
+
+  /** What a folder script does (docs/reference/deployers.md, "Folder safety"), on the simulation's model of owners. */
+  #runFolderScript(metadata: Map<string, string>): CommandResult {
+    const verb = metadata.get('verb') ?? '';
+    const mode = metadata.get('mode') ?? 'non-persistent';
+    const root = metadata.get('root') ?? '';
+    const folder = metadata.get('folder') ?? '';
+    const separator = this.#separators(folder)[0] ?? '/';
+    const inside = (path: string, parent: string): boolean => path.startsWith(`${parent}${separator}`);
+    const exists = (path: string): boolean => this.folders.has(path) || [...this.files.keys()].some((file) => inside(file, path));
+    const problem = (path: string): string | undefined => {
+      if (this.files.has(path)) return `${path} is not a folder`;
+      const known = this.folders.get(path) ?? { owner: this.account, othersMayWrite: false };
+      if (known.link === true) return `${path} is a symbolic link`;
+      const keepers = mode === 'persistent' ? [this.account, 'root', 'SYSTEM'] : [this.account];
+      if (!keepers.includes(known.owner)) return `${path} belongs to ${known.owner}, not to ${this.account}`;
+      if (known.othersMayWrite) return `${path} can be written to by others`;
+      return undefined;
+    };
+    const stop = (): CommandResult | undefined => {
+      const script = [...this.files.keys()].find((file) => inside(file, folder) && /gipkit-service\.(sh|ps1)$/.test(file) && file.slice(folder.length + 1).indexOf(separator) < 0);
+      const parsed = script === undefined ? undefined : this.#parseControlScript(text(this.files.get(script)));
+      if (parsed !== undefined) this.#runControlScript(parsed, 'stop');
+      return undefined;
+    };
+    switch (verb) {
+      case 'check': {
+        if (!exists(folder)) return ok('absent\n');
+        const why = problem(folder);
+        return why === undefined ? ok('present\n') : fail(why, 3);
+      }
+      case 'prepare': {
+        if (!exists(folder)) this.folders.set(folder, { owner: this.account, othersMayWrite: false });
+        const why = problem(folder);
+        if (why !== undefined) return fail(why, 3);
+        stop();
+        for (const file of [...this.files.keys()]) if (inside(file, folder) && file !== this.#join(folder, MARKER_FILE)) this.files.delete(file);
+        return ok();
+      }
+      case 'remove': {
+        if (!exists(folder)) return ok();
+        const why = problem(folder);
+        if (why !== undefined) return fail(why, 3);
+        stop();
+        this.remove(folder);
+        return ok();
+      }
+      case 'stale': {
+        const lines: string[] = [];
+        const candidates = new Set([...this.folders.keys(), ...[...this.files.keys()].map((file) => file.slice(0, file.lastIndexOf(separator)))]);
+        for (const candidate of candidates) {
+          const name = candidate.slice(root.length + 1);
+          if (!inside(candidate, root) || !name.startsWith('gipkit-') || name.includes(separator) || problem(candidate) !== undefined) continue;
+          const marker = text(this.files.get(this.#join(candidate, MARKER_FILE)));
+          if (marker !== undefined) lines.push(`${marker.split(/\r?\n/)[0] ?? ''}\t${candidate}`);
+        }
+        return ok(lines.map((line) => `${line}\n`).join(''));
+      }
+      default:
+        return fail('usage: check|prepare|remove|stale', 4);
+    }
   }
 
   #controlScriptCall(command: readonly string[]): { script: ControlScript; verb: string } | undefined {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdtemp, open as openFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { createSshOpener, type SshOpenerOptions } from './index.js';
 
 // Integration tests against Debian's OpenSSH server on loopback (test/ssh/ssh-server.ts).
 
+/** Upload contents whose source never yields (a stuck read on the product's side). */
+const neverEnding = { size: 1024, open: (): AsyncIterable<Uint8Array> => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<Uint8Array>>(() => undefined) }) }) };
 const options = (timeoutMs = 10_000, signal = new AbortController().signal): CallOptions => ({ timeoutMs, signal });
 
 let server: SshServer;
@@ -200,23 +202,19 @@ describe('GuestSession over SSH', () => {
 
   it('rule 6: an upload the guest never completes times out, and the session stays usable', async () => {
     const session = await open();
-    // Writing to a FIFO without a reader blocks the SFTP server.
-    const fifo = join(scratch, `fifo-${unique()}`);
-    expect(spawnSync('mkfifo', ['-m', '666', fifo]).status).toBe(0);
+    // A source that never yields its bytes: the file is open on the guest and never completes.
+    const target = `/tmp/gipkit-stuck-${unique()}`;
     await chmod(scratch, 0o755);
     try {
       const started = Date.now();
-      expect((await failure(session.upload(new Uint8Array(1024), fifo, options(300)))).code).toBe(ErrorCode.ConnectionTimedOut);
+      expect((await failure(session.upload(neverEnding, target, options(300)))).code).toBe(ErrorCode.ConnectionTimedOut);
       expect(Date.now() - started).toBeLessThan(2_000);
       const next = `/tmp/gipkit-after-timeout-${unique()}`;
       await session.upload(new TextEncoder().encode('next'), next, options());
       await session.remove(next, options());
       expect(existsSync(next)).toBe(false);
     } finally {
-      // Release the blocked SFTP server: open the FIFO for reading once.
-      const reader = await openFile(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await reader.close();
+      await rm(target, { force: true });
     }
   });
 
@@ -254,11 +252,9 @@ describe('GuestSession over SSH', () => {
       const file = join(scratch, `known_hosts-${unique()}`);
       await writeFile(file, `${own.knownHostsLine}\n`);
       const session = await open({ knownHostsFile: file }, request({ addresses: [own.address], sshPort: own.port, secret: { file: own.privateKeyPath } }));
-      // Writing to a FIFO without a reader blocks the SFTP server: an upload that is surely in flight.
-      const fifo = join(scratch, `fifo-${unique()}`);
-      expect(spawnSync('mkfifo', ['-m', '666', fifo]).status).toBe(0);
+      // A source that never yields: an upload that is surely in flight.
       await chmod(scratch, 0o755);
-      const uploading = failure(session.upload(new Uint8Array(1024), fifo, options(20_000)));
+      const uploading = failure(session.upload(neverEnding, `/tmp/gipkit-stuck-${unique()}`, options(20_000)));
       const running = failure(session.run(['sleep', '20'], options(20_000)));
       let settled = false;
       void uploading.finally(() => (settled = true));
@@ -346,6 +342,42 @@ describe('host keys (rule 5)', () => {
     expect(await readFile(file, 'utf8')).toBe(`${server.knownHostsLine}\n`);
     expect(notices).toHaveLength(1);
   });
+
+  it('hardening 3: a key trusted on first use is the only one for that host and port for the rest of the run: another key later is refused with HOST_KEY', async () => {
+    // Two OpenSSH servers with different host keys answer the same address and port in turn (one stops, the other starts).
+    const key = join(scratch, `tofu-two-keys-${unique()}`);
+    await writeFile(key, server.privateKey, { mode: 0o600 });
+    const publicKey = spawnSync('ssh-keygen', ['-y', '-f', key], { encoding: 'utf8' }).stdout.trim();
+    const started: SshServer[] = [];
+    const start = async (port?: number): Promise<SshServer> => {
+      const one = await startSshServer({ address: '127.0.0.5', authorizedKeys: [publicKey], ...(port === undefined ? {} : { port }) });
+      started.push(one);
+      return one;
+    };
+    try {
+      for (const knownHosts of [undefined, join(scratch, `tofu-two-keys-${unique()}.known`)]) {
+        const first = await start();
+        const opener = createSshOpener({ trustOnFirstUse: true, ...(knownHosts === undefined ? {} : { knownHostsFile: knownHosts }) });
+        const notices: ConnectorNotice[] = [];
+        const target = connectRequestFor(first, { secret: { file: key }, notify: (notice) => notices.push(notice) });
+        const before = await opener.open(target, 'lan', options());
+        sessions.push(before);
+        expect((await before.run(['true'], options())).exitCode).toBe(0);
+        await first.stop();
+        const second = await start(first.port);
+        expect(second.hostKeyFingerprint).not.toBe(first.hostKeyFingerprint);
+        const error = await failure(opener.open(target, 'lan', options()));
+        expect(error.code).toBe(ErrorCode.HostKeyRejected);
+        expect(error.message).toContain(second.hostKeyFingerprint);
+        expect(error.message).toContain(first.hostKeyFingerprint);
+        expect(notices.map((notice) => notice.fingerprint)).toEqual([first.hostKeyFingerprint]);
+        if (knownHosts !== undefined) expect(await readFile(knownHosts, 'utf8')).toBe(`${first.knownHostsLine}\n`);
+        await second.stop();
+      }
+    } finally {
+      for (const one of started) await one.stop();
+    }
+  }, 60_000);
 
   it('trust on first use without a known_hosts file reports the notice without a file', async () => {
     const notices: ConnectorNotice[] = [];

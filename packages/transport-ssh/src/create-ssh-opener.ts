@@ -244,10 +244,14 @@ async function verifyHostKey(key: HostKey, attempt: Attempt): Promise<ConnectorE
   const name = knownHostsName(address, port);
   const presented = `${endpoint} presented the ${key.type} host key ${key.fingerprint}`;
   const file = settings.knownHostsFile;
+  // A key trusted on first use stays the only one for that host and port while the opener lives (a run), whatever the file says.
+  const earlier = attempt.trustStore.remembered(name, key, presented);
+  if (earlier !== 'unknown') return earlier;
   if (file === undefined) {
     if (!settings.trustOnFirstUse) {
       return new ConnectorError(ErrorCode.HostKeyRejected, `${presented}, which cannot be verified: give a knownHostsFile, or enable trustOnFirstUse`);
     }
+    attempt.trustStore.remember(name, key);
     report(request, { kind: 'host-key-trusted', endpoint, algorithm: key.type, fingerprint: key.fingerprint });
     return undefined;
   }
@@ -300,14 +304,35 @@ async function readKnownHosts(file: string): Promise<string> {
 interface TrustStore {
   /** Records a key trusted on first use, unless it was meanwhile recorded; calls `trusted` when it records it. */
   trust(file: string, name: string, key: HostKey, trusted: () => void, presented: string): Promise<ConnectorError | undefined>;
+  /** A key trusted on first use earlier for `name`: undefined when it is this one, the host-key error when it is another; `unknown` when none was. */
+  remembered(name: string, key: HostKey, presented: string): ConnectorError | undefined | 'unknown';
+  remember(name: string, key: HostKey): void;
 }
 
-/** Appends to known_hosts one at a time, re-checking the file first (two connections to a new host record it once). */
+/**
+ * Remembers the keys trusted on first use for the opener's lifetime (one run), by `[host]:port`, and appends to
+ * known_hosts one at a time, re-checking the file first (two connections to a new host record it once).
+ */
 function createTrustStore(): TrustStore {
   let queue: Promise<unknown> = Promise.resolve();
+  const trusted = new Map<string, HostKey>();
+  const remembered = (name: string, key: HostKey, presented: string): ConnectorError | undefined | 'unknown' => {
+    const earlier = trusted.get(name);
+    if (earlier === undefined) return 'unknown';
+    if (earlier.blob.equals(key.blob)) return undefined;
+    return new ConnectorError(
+      ErrorCode.HostKeyRejected,
+      `${presented}, but the ${earlier.type} key ${earlier.fingerprint} was trusted on first use for it earlier in this run: ` +
+        'someone may be intercepting the connection',
+    );
+  };
   return {
-    trust(file, name, key, trusted, presented) {
+    remembered,
+    remember: (name, key) => void trusted.set(name, key),
+    trust(file, name, key, onTrusted, presented) {
       const next = queue.then(async (): Promise<ConnectorError | undefined> => {
+        const earlier = remembered(name, key, presented);
+        if (earlier !== 'unknown') return earlier;
         const text = await readKnownHosts(file);
         const verdict = checkHostKey(text, name, key);
         if (verdict.status === 'known') return undefined;
@@ -320,7 +345,8 @@ function createTrustStore(): TrustStore {
           const code = (error as NodeJS.ErrnoException).code ?? String(error);
           return new ConnectorError(ErrorCode.ConnectorFailed, `${presented}; trusting it on first use failed: cannot append to ${file} (${code})`, { cause: error });
         }
-        trusted();
+        trusted.set(name, key);
+        onTrusted();
         return undefined;
       });
       queue = next.catch(() => undefined);

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { posix } from 'node:path';
 import {
-  contentsBytes, ConnectorError, ErrorCode, settleWithin,
+  contentsChunks, ConnectorError, ErrorCode, settleWithin,
   type CallOptions, type CommandResult, type UploadContents, type ConnectionMethod, type GuestSession,
 } from '@gipkit/plugin-api';
 import type { Client, ClientChannel, SFTPWrapper, Stats } from 'ssh2';
@@ -87,10 +87,7 @@ export class SshSession implements GuestSession {
       cancelled.addEventListener('abort', release, { once: true });
       try {
         await makeParents(sftp, posix.dirname(remotePath));
-        const bytes = await contentsBytes(contents, cancelled);
-        await sftpCall<undefined>((done) => sftp.writeFile(remotePath, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), done));
-        const { mode } = options;
-        if (mode !== undefined) await sftpCall<undefined>((done) => sftp.chmod(remotePath, mode, done));
+        await writeExclusive(sftp, remotePath, options.mode ?? 0o600, contents, cancelled);
       } catch (error) {
         throw this.#failure(`upload ${remotePath}`, error);
       } finally {
@@ -275,7 +272,7 @@ function sftpCall<T>(start: (done: (error: Error | null | undefined, value?: T) 
   });
 }
 
-/** `mkdir -p` over SFTP: creates each missing folder from the top down. */
+/** `mkdir -p` over SFTP: creates each missing folder from the top down, each with mode 0700. */
 async function makeParents(sftp: SFTPWrapper, folder: string): Promise<void> {
   if (folder === '.' || folder === '/' || folder === '') return;
   const stats = await sftpCall<Stats>((done) => sftp.stat(folder, done)).catch((error: unknown) => {
@@ -287,9 +284,33 @@ async function makeParents(sftp: SFTPWrapper, folder: string): Promise<void> {
     return;
   }
   await makeParents(sftp, posix.dirname(folder));
-  await sftpCall<undefined>((done) => sftp.mkdir(folder, done)).catch(async (error: unknown) => {
-    // Made meanwhile by another call: fine if it is a folder now.
-    const now = await sftpCall<Stats>((done) => sftp.stat(folder, done)).catch(() => undefined);
-    if (now?.isDirectory() !== true) throw error;
+  // Private (0700) from the start; a folder that appeared meanwhile is someone else's: never adopted.
+  await sftpCall<undefined>((done) => sftp.mkdir(folder, { mode: 0o700 }, done)).catch((error: unknown) => {
+    throw new Error(`cannot create ${folder} (${error instanceof Error ? error.message : String(error)}); if it exists now, someone else made it`);
   });
+}
+
+/**
+ * Writes `contents` to a new file made with `mode` at creation (exclusive create: never through a symbolic link,
+ * never into a file someone else made); an existing file or link at the path is removed first, not followed.
+ * Streams are written chunk by chunk, never held whole.
+ */
+async function writeExclusive(sftp: SFTPWrapper, path: string, mode: number, contents: UploadContents, cancelled: AbortSignal): Promise<void> {
+  const existing = await sftpCall<Stats>((done) => sftp.lstat(path, done)).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === SFTP_NO_SUCH_FILE) return undefined;
+    throw error;
+  });
+  if (existing?.isDirectory() === true) throw new Error(`${path} exists and is a folder`);
+  if (existing !== undefined) await sftpCall<undefined>((done) => sftp.unlink(path, done));
+  const handle = await sftpCall<Buffer>((done) => sftp.open(path, 'wx', { mode }, done));
+  try {
+    let position = 0;
+    for await (const chunk of contentsChunks(contents, cancelled)) {
+      const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      await sftpCall<undefined>((done) => sftp.write(handle, buffer, 0, buffer.byteLength, position, done));
+      position += buffer.byteLength;
+    }
+  } finally {
+    await sftpCall<undefined>((done) => sftp.close(handle, done)).catch(() => undefined);
+  }
 }

@@ -149,7 +149,7 @@ export function formatRunSummary(result: RunResult): string {
     ...formatTable(['SERVER', 'DONE', 'FAILED OVER', 'CRASH-CONSISTENT', 'FAILED'], rows).split('\n'),
     '',
     `${counts.succeeded} done (${counts.failedOver} failed over to the backup server), ${counts.crashConsistent} crash-consistent, ${counts.failed} failed, ${counts.skipped} skipped`,
-    `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed`,
+    `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed${cleanup.stale > 0 ? `, ${cleanup.stale} left by crashed runs removed` : ''}`,
     ...cleanup.failures.map((failure) => `  ${failure.vm} on ${failure.server}: ${failure.location}: ${failure.cause.message} [${failure.cause.code}]`),
     result.accepted ? 'result: every VM ended as the job accepts' : 'result: not accepted (failed VMs, cancellation, or cleanup failures)',
   ]);

@@ -66,7 +66,7 @@ export class RunProgress {
         break;
       case 'cleanup.completed':
         this.stop();
-        this.#line(`cleanup: ${event.removed} removed, ${event.failures.length} failed, ${event.kept} persistent kept`);
+        this.#line(`cleanup: ${event.removed} removed, ${event.failures.length} failed, ${event.kept} persistent kept${event.stale > 0 ? `, ${event.stale} left by crashed runs removed` : ''}`);
         return;
       default:
         return;

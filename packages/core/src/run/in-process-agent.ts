@@ -39,6 +39,7 @@ export class InProcessAgent implements GuestAgent {
     if (task.bundle.name !== this.#bundle.name || task.bundle.version !== this.#bundle.version) {
       return misconfigured(task, `this agent carries bundle ${this.#bundle.name}@${this.#bundle.version}, not ${task.bundle.name}@${task.bundle.version}`);
     }
+    // Non-persistent: a new, unpredictable folder for this task (docs/reference/deployment-contracts.md, rule 17).
     const location = task.mode === 'non-persistent' ? deployer.locate(this.#bundle, task.mode, task.runId) : undefined;
     const failures: ConnectionFailure[] = [];
     for (const method of task.methods) {
@@ -56,8 +57,10 @@ export class InProcessAgent implements GuestAgent {
   async #deployThrough(task: DeployTask, deployer: GuestDeployer, first: GuestSession, options: DispatchOptions, location: string | undefined): Promise<TaskOutcome> {
     let session = first;
     let step: DeploymentStep = 'connect';
+    // One location for the task: a reconnect deploys into the same folder, and cleanup removes that one.
     const context: DeployContext = {
       runId: task.runId,
+      ...(location === undefined ? {} : { location }),
       signal: options.signal,
       timeouts: task.timeouts,
       step: (next) => {

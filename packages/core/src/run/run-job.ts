@@ -53,7 +53,8 @@ export interface RunResult {
   readonly vms: readonly VmRunOutcome[];
   readonly counts: RunCounts;
   readonly perServer: Readonly<Record<string, RunCounts>>;
-  readonly cleanup: { readonly removed: number; readonly kept: number; readonly failures: readonly CleanupFailure[] };
+  /** `stale`: leftovers of earlier runs that crashed, which this run's deployments found and removed. */
+  readonly cleanup: { readonly removed: number; readonly kept: number; readonly stale: number; readonly failures: readonly CleanupFailure[] };
   readonly durationMs: number;
   readonly cancelled: boolean;
   readonly accepted: boolean;
@@ -89,6 +90,7 @@ export class JobRun {
   readonly #targets: (GuestTarget | undefined)[] = [];
   readonly #mode: DeploymentMode;
   #kept = 0;
+  #stale = 0;
   #cancelled = false;
 
   constructor(session: PlanningSession, plan: Plan, settings: RunSettings) {
@@ -245,6 +247,7 @@ export class JobRun {
     }
     if (outcome.status === 'succeeded') {
       const deployment = outcome.deployment;
+      this.#stale += deployment?.stale ?? 0;
       if (this.#mode === 'non-persistent' && deployment !== undefined) {
         this.#leftovers.push({ position, server, methods: workedFirst(outcome.method, methods), location: deployment.location });
       } else this.#kept++;
@@ -332,7 +335,7 @@ export class JobRun {
   }
 
   /** Removes every non-persistent deployment, whole or partial, on the server that made it; every failure is reported. */
-  async #cleanUp(): Promise<{ removed: number; kept: number; failures: CleanupFailure[] }> {
+  async #cleanUp(): Promise<{ removed: number; kept: number; stale: number; failures: CleanupFailure[] }> {
     const started = this.#settings.now();
     const { emit, cleanupSignal, runId, timeouts } = this.#settings;
     const slots = new TaskSlots(this.#session.estate.servers.length, this.#settings.perServer, this.#settings.total, this.load);
@@ -373,8 +376,8 @@ export class JobRun {
     await slots.idle();
     cleanupSignal.removeEventListener('abort', stop);
     failures.sort((a, b) => a.vm.localeCompare(b.vm));
-    emit({ type: 'cleanup.completed', job: this.#session.estate.job.id, removed, failures, kept: this.#kept, durationMs: round(this.#settings.now() - started) });
-    return { removed, kept: this.#kept, failures };
+    emit({ type: 'cleanup.completed', job: this.#session.estate.job.id, removed, failures, kept: this.#kept, stale: this.#stale, durationMs: round(this.#settings.now() - started) });
+    return { removed, kept: this.#kept, stale: this.#stale, failures };
   }
 
   #complete(started: number, cleanup: RunResult['cleanup']): RunResult {
