@@ -23,6 +23,7 @@ export const ErrorCode = {
   DeployFailed: 'GIPKIT_DEPLOY_FAILED',
   HealthCheckFailed: 'GIPKIT_DEPLOY_HEALTH',
   BundleInvalid: 'GIPKIT_BUNDLE_INVALID',
+  BundleChanged: 'GIPKIT_BUNDLE_CHANGED',
   RunCancelled: 'GIPKIT_RUN_CANCELLED',
   RunMisconfigured: 'GIPKIT_RUN_MISCONFIGURED',
   NotAssigned: 'GIPKIT_RUN_NOT_ASSIGNED',
