@@ -162,7 +162,10 @@ describe('WindowsNetworkOpener', () => {
           ...connection,
           writeFile: async (share: string, path: string, chunks: AsyncIterable<Uint8Array>, size: number, signal: AbortSignal) => {
             const kept: Uint8Array[] = [];
-            for await (const chunk of chunks) (seen.push(chunk.byteLength), kept.push(chunk));
+            for await (const chunk of chunks) {
+              seen.push(chunk.byteLength);
+              kept.push(chunk);
+            }
             return connection.writeFile(share, path, (async function* () { yield* kept; })(), size, signal);
           },
         };
