@@ -1,6 +1,9 @@
+import { cpSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TERMINAL_EVENT_TYPES, type GipkitEvent } from '@gipkit/plugin-api';
-import { gipkit, tempFiles } from './cli-harness.js';
+import { gipkit, ROOT, tempFiles } from './cli-harness.js';
 
 const LAB = ['--inventory', 'examples/lab/inventory.yaml', '--job', 'examples/lab/nightly.job.yaml', '--bundle', 'examples/bundles/hello-agent'];
 const DEMO = ['run', '--simulate', '--lab', 'examples/lab/simulated-lab.yaml', ...LAB];
@@ -69,6 +72,46 @@ describe('gipkit run', () => {
     const bad = gipkit('run', '--simulate', '--per-proxy', '0', ...LAB);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--per-proxy must be a whole number of at least 1 \(got '0'\)/);
+  });
+});
+
+/** A copy of hello-agent whose bundle.json also lists `extra` files (a link out of the folder, a reserved name). */
+function crookedBundle(): { folder: string; secret: string } {
+  const folder = mkdtempSync(join(tmpdir(), 'gipkit-cli-bundle-'));
+  cpSync(join(ROOT, 'examples/bundles/hello-agent'), folder, { recursive: true });
+  const secretFolder = realpathSync(mkdtempSync(join(tmpdir(), 'gipkit-cli-secret-')));
+  const secret = join(secretFolder, 'id_ed25519');
+  writeFileSync(secret, 'PRIVATE KEY\n', { mode: 0o600 });
+  symlinkSync(secret, join(folder, 'key.txt'));
+  writeFileSync(join(folder, 'VERSION'), '0\n');
+  const manifest = JSON.parse(readFileSync(join(folder, 'bundle.json'), 'utf8')) as { files: unknown[] };
+  manifest.files.push('key.txt', 'VERSION');
+  writeFileSync(join(folder, 'bundle.json'), JSON.stringify(manifest));
+  return { folder, secret };
+}
+
+describe('gipkit run: bundle problems', () => {
+  it('hardening 2: a bundle file that links out of the bundle folder is refused before anything is planned or deployed (exit 2)', () => {
+    const { folder, secret } = crookedBundle();
+    const result = gipkit('run', '--simulate', '--inventory', 'examples/lab/inventory.yaml', '--job', 'examples/lab/nightly.job.yaml', '--bundle', folder, '--events', 'ndjson');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`${join(folder, 'bundle.json')}: files[4]: is a link to ${secret}, outside the bundle folder ${realpathSync(folder)} (found "key.txt")`);
+  });
+
+  it('hardening 18: bundle problems come in the same report as the inventory\'s and the job\'s, and a reserved name is refused when the bundle loads', () => {
+    const { folder } = crookedBundle();
+    const files = tempFiles({ 'job.yaml': 'id: bad\nvms: [sql-a, nowhere]\nguestProcessing: { applicationAware: true }\ncredentials: { kind: standard, account: backup }\n' });
+    const result = gipkit('run', '--simulate', '--inventory', 'examples/lab/inventory.yaml', '--job', files['job.yaml'] ?? '', '--bundle', folder);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe('gipkit run: invalid input (3 problems):');
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/job\.yaml:2:\d+: vms\[1\]: .*"nowhere"/),
+      expect.stringContaining('files[4]: is a link to'),
+      expect.stringContaining(`files[5]: is a name the deployer writes itself in the component's folder (reserved: VERSION) (found "VERSION")`),
+    ]);
   });
 });
 

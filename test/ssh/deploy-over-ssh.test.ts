@@ -281,6 +281,36 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
       spawnSync('userdel', [attacker]);
     }
   }, 120_000);
+
+  it('hardening 2: gipkit run refuses a bundle file that links to the operator\'s private key before any connection (exit 2), and the key never reaches the guest', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { cpSync, realpathSync, symlinkSync } = await import('node:fs');
+    const bundle = join(scratch, 'crooked-bundle');
+    cpSync(BUNDLE_DIR, bundle, { recursive: true });
+    // The private key of the test's SSH user plays the operator's ~/.ssh/id_ed25519.
+    symlinkSync(server.privateKeyPath, join(bundle, 'key.txt'));
+    const manifest = JSON.parse(readFileSync(join(bundle, 'bundle.json'), 'utf8')) as { files: unknown[] };
+    manifest.files.push('key.txt');
+    writeFileSync(join(bundle, 'bundle.json'), JSON.stringify(manifest));
+    const inventory = join(scratch, 'inventory-crooked.json');
+    const job = join(scratch, 'job-crooked.json');
+    const { inventory: inventoryData, job: jobData } = input();
+    writeFileSync(inventory, JSON.stringify(inventoryData));
+    writeFileSync(job, JSON.stringify(jobData));
+    const connectionsBefore = server.log().split('Connection from').length;
+    const cli = resolve(import.meta.dirname, '../../packages/cli/dist/bin.js');
+    const result = spawnSync(process.execPath, [cli, 'run', '--inventory', inventory, '--job', job, '--bundle', bundle, '--known-hosts', knownHosts, '--events', 'ndjson'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`files[4]: is a link to ${realpathSync(server.privateKeyPath)}, outside the bundle folder ${realpathSync(bundle)} (found "key.txt")`);
+    // No session was opened: sshd saw no connection.
+    expect(server.log().split('Connection from').length).toBe(connectionsBefore);
+    const key = readFileSync(server.privateKeyPath, 'utf8');
+    for (const folder of readdirSync('/tmp').filter((name) => name.startsWith('gipkit-') && name.endsWith('-hello-agent'))) {
+      for (const path of findFiles(join('/tmp', folder), '')) expect(readFileSync(path, 'utf8')).not.toContain(key);
+    }
+    expect(findFiles(join(server.home, 'gipkit-tmp'), 'key.txt')).toEqual([]);
+  });
 });
 
 function statOwner(path: string): number {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import {
-  callWithin, contentsBytes, ConnectorError, ErrorCode, pause,
+  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, pause,
   type CallOptions, type CommandResult, type UploadContents, type ConnectionMethod, type GuestSession,
 } from '@gipkit/plugin-api';
 import type { GuestCommands } from './guest-commands.js';
@@ -71,19 +71,28 @@ export class QemuAgentSession implements GuestSession {
         await this.#mustRun(commands.makeFolder(parent), signal, `creating folder ${parent}`);
         this.#folders.add(parent);
       }
-      const bytes = await contentsBytes(contents, signal);
-      if (bytes.length <= FILE_WRITE_MAX_BYTES) {
-        await transport.fileWrite(ref, { file: remotePath, content: Buffer.from(bytes).toString('base64') }, signal);
-      } else {
-        const parts: string[] = [];
-        for (let offset = 0; offset < bytes.length; offset += FILE_WRITE_MAX_BYTES) {
-          const part = `${remotePath}.gipkit-part-${parts.length}`;
-          parts.push(part);
-          const chunk = bytes.subarray(offset, offset + FILE_WRITE_MAX_BYTES);
-          await transport.fileWrite(ref, { file: part, content: Buffer.from(chunk).toString('base64') }, signal);
+      // Parts of at most FILE_WRITE_MAX_BYTES, filled from the stream: no more than one part is held.
+      const size = contentsSize(contents);
+      const parts: string[] = [];
+      const part = new Uint8Array(Math.min(size, FILE_WRITE_MAX_BYTES));
+      let filled = 0;
+      const flush = async (): Promise<void> => {
+        const file = size <= FILE_WRITE_MAX_BYTES ? remotePath : `${remotePath}.gipkit-part-${parts.length}`;
+        parts.push(file);
+        await transport.fileWrite(ref, { file, content: Buffer.from(part.buffer, 0, filled).toString('base64') }, signal);
+        filled = 0;
+      };
+      for await (const chunk of contentsChunks(contents, signal)) {
+        for (let offset = 0; offset < chunk.byteLength; ) {
+          const take = Math.min(part.byteLength - filled, chunk.byteLength - offset);
+          part.set(chunk.subarray(offset, offset + take), filled);
+          filled += take;
+          offset += take;
+          if (filled === part.byteLength) await flush();
         }
-        await this.#mustRun(commands.join(remotePath, parts), signal, `joining ${parts.length} parts into ${remotePath}`);
       }
+      if (filled > 0 || parts.length === 0) await flush();
+      if (size > FILE_WRITE_MAX_BYTES) await this.#mustRun(commands.join(remotePath, parts), signal, `joining ${parts.length} parts into ${remotePath}`);
       const setMode = options.mode === undefined ? undefined : commands.setMode(remotePath, options.mode);
       if (setMode !== undefined) await this.#mustRun(setMode, signal, `setting the mode of ${remotePath}`);
     });

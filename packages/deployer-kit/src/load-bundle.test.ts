@@ -1,9 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, realpath, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contentsBytes, ErrorCode, InputError } from '@gipkit/plugin-api';
+import { contentsBytes, contentsChunks, ErrorCode, InputError, type UploadStream } from '@gipkit/plugin-api';
+import { BUNDLE_CHUNK_BYTES } from './bundle-file-source.js';
 import { loadBundle } from './load-bundle.js';
 
 const HELLO_AGENT = fileURLToPath(new URL('../../../examples/bundles/hello-agent/', import.meta.url));
@@ -26,6 +28,20 @@ async function problems(folder: string): Promise<InputError> {
   expect(error).toMatchObject({ code: ErrorCode.BundleInvalid });
   return error as InputError;
 }
+
+/** A folder outside every bundle, holding a secret (as ~/.ssh holds the operator's key). */
+async function secretOutside(): Promise<{ folder: string; key: string }> {
+  const folder = await realpath(await mkdtemp(join(tmpdir(), 'gipkit-secret-')));
+  folders.push(folder);
+  const key = join(folder, 'id_ed25519');
+  await writeFile(key, '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n', { mode: 0o600 });
+  return { folder, key };
+}
+
+const MANIFEST = (files: readonly unknown[]): string =>
+  JSON.stringify({ name: 'a', version: '1', files, start: { linux: ['/bin/sh', 'a.sh'] }, health: { linux: ['/bin/sh', 'a.sh'] } });
+
+const never = (): AbortSignal => new AbortController().signal;
 
 afterEach(async () => {
   for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
@@ -94,5 +110,139 @@ describe('loadBundle', () => {
       name: 'a', version: '1', files: ['a.sh'], start: { linux: ['/bin/sh', 'a.sh'] }, health: { windows: ['x.exe'] },
     }), { 'a.sh': '' });
     expect((await problems(folder)).diagnostics.map((d) => d.path)).toEqual(['health.linux', 'start.windows']);
+  });
+
+  it('hardening 2: a file that is a link to a file outside the bundle is refused when the bundle loads, naming the file and where it points', async () => {
+    const { key } = await secretOutside();
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'key.txt']), { 'a.sh': '' });
+    await symlink(key, join(folder, 'key.txt'));
+    const error = await problems(folder);
+    const root = await realpath(folder);
+    expect(error.diagnostics).toEqual([
+      { file: join(folder, 'bundle.json'), path: 'files[1]', value: 'key.txt', message: `is a link to ${key}, outside the bundle folder ${root}` },
+    ]);
+    expect(error.message).toContain(`files[1]: is a link to ${key}, outside the bundle folder ${root} (found "key.txt")`);
+  });
+
+  it('hardening 2: a relative link that climbs out of the bundle, and a file under a linked folder that leads outside, are refused', async () => {
+    const { folder: secrets, key } = await secretOutside();
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'up.txt', 'keys/id_ed25519', { path: 'deep/keys/id_ed25519', executable: true }]), { 'a.sh': '' });
+    const root = await realpath(folder);
+    await symlink(join('..', secrets.split('/').at(-1) ?? '', 'id_ed25519'), join(folder, 'up.txt'));
+    await symlink(secrets, join(folder, 'keys'));
+    await mkdir(join(folder, 'deep'));
+    await symlink('../keys', join(folder, 'deep', 'keys'));
+    const error = await problems(folder);
+    expect(error.diagnostics.map(({ path, message }) => [path, message])).toEqual([
+      ['files[1]', `is a link to ${key}, outside the bundle folder ${root}`],
+      ['files[2]', `lies under a linked folder: its real path ${key} is outside the bundle folder ${root}`],
+      ['files[3].path', `lies under a linked folder: its real path ${key} is outside the bundle folder ${root}`],
+    ]);
+  });
+
+  it('hardening 2: bundle.json that is a link out of the bundle folder is refused', async () => {
+    const { folder: secrets } = await secretOutside();
+    await writeFile(join(secrets, 'bundle.json'), MANIFEST(['id_ed25519']));
+    const folder = await mkdtemp(join(tmpdir(), 'gipkit-bundle-'));
+    folders.push(folder);
+    await symlink(join(secrets, 'bundle.json'), join(folder, 'bundle.json'));
+    const error = await problems(folder);
+    expect(error.diagnostics).toHaveLength(1);
+    expect(error.diagnostics[0]?.message).toBe(`cannot read the manifest: bundle.json is a link to ${join(secrets, 'bundle.json')}, outside the bundle folder ${await realpath(folder)}`);
+  });
+
+  it('hardening 2: a file swapped for a link after the bundle loaded is not read: its upload fails with GIPKIT_BUNDLE_CHANGED', async () => {
+    const { key } = await secretOutside();
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'data.txt', 'other.txt']), { 'a.sh': '', 'data.txt': 'twelve bytes', 'other.txt': 'same length!' });
+    const bundle = await loadBundle(folder);
+    await rm(join(folder, 'data.txt'));
+    await symlink(key, join(folder, 'data.txt'));
+    // Replaced by another file of the same size: refused too.
+    await rename(join(folder, 'a.sh'), join(folder, 'a.old'));
+    await writeFile(join(folder, 'a.sh'), '');
+    await writeFile(join(folder, 'other.txt'), 'longer than before');
+    for (const [index, how] of [[0, 'was replaced by another file'], [1, 'was replaced by a link'], [2, 'changed size (12 bytes then, 18 now)']] as const) {
+      const contents = bundle.files[index]?.contents ?? new Uint8Array();
+      const error = await contentsBytes(contents, never()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: ErrorCode.BundleChanged, message: expect.stringContaining(how) });
+    }
+  });
+
+  it('links that stay in the bundle folder are followed; a named pipe or a folder is not a file', async () => {
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'lib/current.sh', 'pipe', 'lib']), { 'a.sh': 'echo hi', 'lib/v1.sh': 'echo v1' });
+    await symlink('v1.sh', join(folder, 'lib', 'current.sh'));
+    execFileSync('mkfifo', [join(folder, 'pipe')]);
+    const error = await problems(folder);
+    expect(error.diagnostics.map(({ path, message }) => [path, message])).toEqual([['files[2]', 'is not a file (a named pipe)'], ['files[3]', 'is not a file (a folder)']]);
+    const good = await bundleFolder(MANIFEST(['a.sh', 'lib/current.sh']), { 'a.sh': 'echo hi', 'lib/v1.sh': 'echo v1' });
+    await symlink('v1.sh', join(good, 'lib', 'current.sh'));
+    const bundle = await loadBundle(good);
+    expect(new TextDecoder().decode(await contentsBytes(bundle.files[1]?.contents ?? new Uint8Array(), never()))).toBe('echo v1');
+  });
+
+  it('hardening 18: names the deployer writes itself are refused when the bundle loads, whatever their case, also as a folder', async () => {
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'VERSION', 'gipkit-service.sh', { path: 'Gipkit-Service.PS1', family: 'windows' }, 'version.', 'VERSION/notes.txt', 'docs/VERSION']), {
+      'a.sh': '', VERSION: '9', 'gipkit-service.sh': '', 'Gipkit-Service.PS1': '', 'version.': '', 'docs/VERSION': '',
+    });
+    const error = await problems(folder);
+    expect(error.diagnostics.map(({ path, message, value }) => [path, message, value])).toEqual([
+      ['files[1]', "is a name the deployer writes itself in the component's folder (reserved: VERSION)", 'VERSION'],
+      ['files[2]', "is a name the deployer writes itself in the component's folder (reserved: gipkit-service.*)", 'gipkit-service.sh'],
+      ['files[3].path', "is a name the deployer writes itself in the component's folder (reserved: gipkit-service.*)", 'Gipkit-Service.PS1'],
+      ['files[4]', "is a name the deployer writes itself in the component's folder (reserved: VERSION)", 'version.'],
+      ['files[5]', "is a name the deployer writes itself in the component's folder (reserved: VERSION)", 'VERSION/notes.txt'],
+    ]);
+  });
+
+  it('hardening 18: a file too large is reported as too large, with its size, not as missing', async () => {
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'disk.img', 'big.bin']), { 'a.sh': '', 'big.bin': 'x'.repeat(2048) });
+    // Sparse: 4 GiB and one byte cost no disk.
+    await writeFile(join(folder, 'disk.img'), '');
+    await truncate(join(folder, 'disk.img'), 4 * 1024 ** 3 + 1);
+    const error = await problems(folder);
+    expect(error.diagnostics.map(({ path, message }) => [path, message])).toEqual([['files[1]', 'is too large: 4294967297 bytes (at most 4294967296)']]);
+    const limited = await loadBundle(folder, { maxFileBytes: 1024 }).catch((e: unknown) => e as InputError);
+    expect(limited).toBeInstanceOf(InputError);
+    expect((limited as InputError).diagnostics.map(({ path, message }) => [path, message])).toEqual([
+      ['files[1]', 'is too large: 4294967297 bytes (at most 1024)'],
+      ['files[2]', 'is too large: 2048 bytes (at most 1024)'],
+    ]);
+  });
+
+  it('hardening 18: a file of more than 2 GiB (more than Node reads at once) loads, with its size', async () => {
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'disk.img']), { 'a.sh': '' });
+    await writeFile(join(folder, 'disk.img'), '');
+    await truncate(join(folder, 'disk.img'), 2 * 1024 ** 3 + 1);
+    const bundle = await loadBundle(folder);
+    expect((bundle.files[1]?.contents as UploadStream).size).toBe(2 * 1024 ** 3 + 1);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a file this process cannot read is reported as not readable', async () => {
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'locked']), { 'a.sh': '', locked: 'x' });
+    execFileSync('chmod', ['000', join(folder, 'locked')]);
+    expect((await problems(folder)).diagnostics.map(({ path, message }) => [path, message])).toEqual([['files[1]', 'is not readable (permission denied)']]);
+  });
+
+  it('hardening 18: bundle files are not read into memory when the bundle loads, and are read in chunks of at most 256 KiB when uploaded', async () => {
+    const size = 256 * 1024 ** 2;
+    const folder = await bundleFolder(MANIFEST(['a.sh', 'big.bin']), { 'a.sh': '' });
+    await writeFile(join(folder, 'big.bin'), '');
+    await truncate(join(folder, 'big.bin'), size);
+    const before = process.memoryUsage().arrayBuffers;
+    const bundle = await loadBundle(folder);
+    const heldByLoad = process.memoryUsage().arrayBuffers - before;
+    expect(heldByLoad).toBeLessThan(16 * 1024 ** 2);
+    const contents = bundle.files[1]?.contents ?? new Uint8Array();
+    expect(contents).not.toBeInstanceOf(Uint8Array);
+    expect((contents as UploadStream).size).toBe(size);
+    let total = 0;
+    let largest = 0;
+    let chunks = 0;
+    for await (const chunk of contentsChunks(contents, never())) {
+      total += chunk.byteLength;
+      largest = Math.max(largest, chunk.byteLength);
+      chunks++;
+    }
+    expect({ total, largest, chunks }).toEqual({ total: size, largest: BUNDLE_CHUNK_BYTES, chunks: size / BUNDLE_CHUNK_BYTES });
   });
 });

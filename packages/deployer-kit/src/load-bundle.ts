@@ -1,8 +1,14 @@
-import { readFile, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ErrorCode, InputError, type BundleFile, type ComponentBundle, type Diagnostic, type OsFamily } from '@gipkit/plugin-api';
+import { contentsBytes, ErrorCode, InputError, type BundleFile, type ComponentBundle, type Diagnostic, type OsFamily } from '@gipkit/plugin-api';
+import { bundleFileStream, inspectBundleFile } from './bundle-file-source.js';
+import { reservedBundleName } from './check-bundle.js';
 
 const MANIFEST = 'bundle.json';
+/** The largest `bundle.json` read. */
+export const MANIFEST_MAX_BYTES = 1024 * 1024;
+/** The largest bundle file accepted unless `maxFileBytes` says otherwise: 4 GiB. */
+export const BUNDLE_FILE_MAX_BYTES = 4 * 1024 ** 3;
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/;
 const FAMILIES: readonly OsFamily[] = ['linux', 'windows'];
@@ -16,14 +22,28 @@ function position(source: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
+export interface LoadBundleOptions {
+  /** The largest bundle file accepted, in bytes (default BUNDLE_FILE_MAX_BYTES, 4 GiB). */
+  readonly maxFileBytes?: number;
+}
+
 /**
  * Reads a component bundle from a folder: `bundle.json`
  * (`{ name, version, files, start: { linux?, windows? }, health: { linux?, windows? } }`,
- * where each entry of `files` is a path or `{ path, executable }`) and the files
- * it lists. Every problem is reported at once, in one `InputError` with code
- * GIPKIT_BUNDLE_INVALID whose diagnostics name the file, the place and the value.
+ * where each entry of `files` is a path or `{ path, executable, family }`) and
+ * checks the files it lists. Every problem is reported at once, in one
+ * `InputError` with code GIPKIT_BUNDLE_INVALID whose diagnostics name the file,
+ * the place and the value.
+ *
+ * A listed file must be a regular file whose real path (every link resolved)
+ * stays in the bundle folder, must not use a name the deployers write
+ * (RESERVED_BUNDLE_NAMES), and must be readable and at most `maxFileBytes`
+ * long. Nothing is read into memory: each file's `contents` is an
+ * `UploadStream` that reads it in chunks while it is uploaded, and refuses
+ * (GIPKIT_BUNDLE_CHANGED) a file replaced or resized since it was loaded.
  */
-export async function loadBundle(folder: string): Promise<ComponentBundle> {
+export async function loadBundle(folder: string, options: LoadBundleOptions = {}): Promise<ComponentBundle> {
+  const maxFileBytes = options.maxFileBytes ?? BUNDLE_FILE_MAX_BYTES;
   const file = join(folder, MANIFEST);
   const problems: Diagnostic[] = [];
   const problem = (path: string, message: string, value?: unknown): void => {
@@ -31,9 +51,21 @@ export async function loadBundle(folder: string): Promise<ComponentBundle> {
   };
   const invalid = (): InputError => new InputError(ErrorCode.BundleInvalid, `bundle ${resolve(folder)} is invalid:`, problems);
 
+  let root: string;
+  try {
+    root = await realpath(folder);
+  } catch (error) {
+    problem('', `cannot read the manifest: the bundle folder ${resolve(folder)} cannot be read (${(error as Error).message})`);
+    throw invalid();
+  }
+  const manifestFile = await inspectBundleFile(root, [MANIFEST], MANIFEST_MAX_BYTES);
+  if (!manifestFile.ok) {
+    problem('', `cannot read the manifest: ${MANIFEST} ${manifestFile.problem}`);
+    throw invalid();
+  }
   let source: string;
   try {
-    source = await readFile(file, 'utf8');
+    source = new TextDecoder().decode(await contentsBytes(bundleFileStream(MANIFEST, manifestFile.file), new AbortController().signal));
   } catch (error) {
     problem('', `cannot read the manifest: ${(error as Error).message}`);
     throw invalid();
@@ -82,17 +114,23 @@ export async function loadBundle(folder: string): Promise<ComponentBundle> {
       }
       if (seen.has(path)) problem(where, 'is listed twice', path);
       seen.add(path);
-      try {
-        if (!(await stat(join(folder, ...segments))).isFile()) {
-          problem(where, 'is not a file', path);
-          continue;
-        }
-        const contents = new Uint8Array(await readFile(join(folder, ...segments)));
-        const family = isObject(entry) && FAMILIES.includes(entry.family as OsFamily) ? (entry.family as OsFamily) : undefined;
-        files.push({ path, contents, ...(isObject(entry) && entry.executable === true ? { executable: true } : {}), ...(family === undefined ? {} : { family }) });
-      } catch {
-        problem(where, `does not exist in ${resolve(folder)}`, path);
+      const reserved = reservedBundleName(path);
+      if (reserved !== undefined) {
+        problem(where, `is a name the deployer writes itself in the component's folder (reserved: ${reserved})`, path);
+        continue;
       }
+      const checked = await inspectBundleFile(root, segments, maxFileBytes);
+      if (!checked.ok) {
+        problem(where, checked.problem, path);
+        continue;
+      }
+      const family = isObject(entry) && FAMILIES.includes(entry.family as OsFamily) ? (entry.family as OsFamily) : undefined;
+      files.push({
+        path,
+        contents: bundleFileStream(path, checked.file),
+        ...(isObject(entry) && entry.executable === true ? { executable: true } : {}),
+        ...(family === undefined ? {} : { family }),
+      });
     }
   }
 

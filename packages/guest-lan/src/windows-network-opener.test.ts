@@ -152,6 +152,34 @@ describe('WindowsNetworkOpener', () => {
     await expect(session.run(['true'], options())).rejects.toMatchObject({ code: ErrorCode.ConnectionDropped });
   });
 
+  it('hardening 18: a streamed upload reaches the transport chunk by chunk, never as one buffer', async () => {
+    const { network, guest } = lab();
+    const seen: number[] = [];
+    const counting = {
+      connect: async (...args: Parameters<SimulatedWindowsNetwork['connect']>) => {
+        const connection = await network.connect(...args);
+        return {
+          ...connection,
+          writeFile: async (share: string, path: string, chunks: AsyncIterable<Uint8Array>, size: number, signal: AbortSignal) => {
+            const kept: Uint8Array[] = [];
+            for await (const chunk of chunks) {
+              seen.push(chunk.byteLength);
+              kept.push(chunk);
+            }
+            return connection.writeFile(share, path, (async function* () { yield* kept; })(), size, signal);
+          },
+        };
+      },
+    };
+    const connector = new LanConnector({ platform: 'vmware', windows: new WindowsNetworkOpener(counting) });
+    const session = await connector.connect(request('win-1', ['10.0.0.5']), options());
+    const stream = { size: 3 * 1024, open: async function* () { for (let i = 0; i < 3; i++) yield new Uint8Array(1024).fill(i); } };
+    await session.upload(stream, 'C:\\gipkit\\big.bin', options());
+    expect(seen).toEqual([1024, 1024, 1024]);
+    expect(guest.files.get('C:\\gipkit\\big.bin')?.byteLength).toBe(3 * 1024);
+    await session.close();
+  });
+
   it('upload creates folders on the admin share; remove takes a folder; a missing path is not an error', async () => {
     const { connector, guest } = lab();
     const session = await connector.connect(request('win-1', ['10.0.0.5']), options());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  callWithin, contentsBytes, ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, GipkitError, PluginError,
   type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestSession, type SessionOpener,
 } from '@gipkit/plugin-api';
 import { OutputCapture } from './output-capture.js';
@@ -171,8 +171,7 @@ class WindowsNetworkSession implements GuestSession {
       this.#capture.assertOpen(what);
       const folder = path.lastIndexOf('\\') < 0 ? '' : path.slice(0, path.lastIndexOf('\\'));
       if (folder !== '') await this.#call(what, () => this.#connection.createDirectory(share, folder, signal));
-      const bytes = await contentsBytes(contents, signal);
-      await this.#call(what, () => this.#connection.writeFile(share, path, bytes, signal));
+      await this.#call(what, () => this.#connection.writeFile(share, path, contentsChunks(contents, signal), contentsSize(contents), signal));
     });
   }
 

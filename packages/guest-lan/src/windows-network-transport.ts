@@ -80,8 +80,12 @@ export interface WindowsNetworkTransport {
 export interface WindowsNetworkConnection {
   /** Creates a folder and its missing parents; an existing folder is not an error. */
   createDirectory(share: string, path: string, signal: AbortSignal): Promise<void>;
-  /** Creates or replaces a file; its folder exists. */
-  writeFile(share: string, path: string, contents: Uint8Array, signal: AbortSignal): Promise<void>;
+  /**
+   * Creates or replaces a file of `size` bytes from `chunks`, in order (read
+   * them as they are written: a bundle file is never held whole); its folder
+   * exists. Rejects when `chunks` throws.
+   */
+  writeFile(share: string, path: string, chunks: AsyncIterable<Uint8Array>, size: number, signal: AbortSignal): Promise<void>;
   /** Reads a whole file; `not-found` when it does not exist. */
   readFile(share: string, path: string, signal: AbortSignal): Promise<Uint8Array>;
   /** Deletes a file, or a folder with everything in it; `not-found` when nothing is there. */

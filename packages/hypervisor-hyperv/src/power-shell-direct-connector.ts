@@ -1,5 +1,5 @@
 import {
-  callWithin, contentsBytes, ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, GipkitError, PluginError,
   type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
 } from '@gipkit/plugin-api';
 import { normalizeWindowsPath, windowsParent } from '@gipkit/guest-lan';
@@ -142,7 +142,7 @@ class DirectSession implements GuestSession {
       const created = await this.#invoke(what, createDirectoryScript(parent), signal);
       if (created.errors.length > 0) throw new ConnectorError(ErrorCode.ConnectorFailed, `${what}: cannot create ${parent}: ${firstError(created)}`);
       try {
-        await this.#session.copyToSession(await contentsBytes(contents, signal), path, signal);
+        await this.#session.copyToSession(contentsChunks(contents, signal), contentsSize(contents), path, signal);
       } catch (error) {
         throw toConnectorError(error, what, false);
       }

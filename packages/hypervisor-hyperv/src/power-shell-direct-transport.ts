@@ -86,8 +86,11 @@ export interface PowerShellDirectTransport {
 export interface PowerShellDirectSession {
   /** `Invoke-Command -Session $s -ScriptBlock ([scriptblock]::Create($script))`, then `$LASTEXITCODE`. */
   invoke(script: string, signal: AbortSignal): Promise<PowerShellInvocationResult>;
-  /** `Copy-Item -ToSession $s -Destination <destination>` of these bytes; the destination's folder exists. */
-  copyToSession(contents: Uint8Array, destination: string, signal: AbortSignal): Promise<void>;
+  /**
+   * `Copy-Item -ToSession $s -Destination <destination>` of `size` bytes read
+   * from `chunks` as they are sent; the destination's folder exists.
+   */
+  copyToSession(chunks: AsyncIterable<Uint8Array>, size: number, destination: string, signal: AbortSignal): Promise<void>;
   /** `Remove-PSSession`; idempotent, never rejects. */
   close(): Promise<void>;
 }

@@ -135,8 +135,11 @@ export interface GuestOperationsConnection {
     options: { readonly overwrite: boolean },
     signal: AbortSignal,
   ): Promise<string>;
-  /** The HTTP PUT of a file's contents to a URL from `initiateFileTransferToGuest`. */
-  putFile(url: string, contents: Uint8Array, signal: AbortSignal): Promise<void>;
+  /**
+   * The HTTP PUT of a file's contents to a URL from `initiateFileTransferToGuest`:
+   * `size` bytes (the Content-Length) from `chunks`, sent as they are read.
+   */
+  putFile(url: string, chunks: AsyncIterable<Uint8Array>, size: number, signal: AbortSignal): Promise<void>;
   /** FileManager.InitiateFileTransferFromGuest: the URL to GET the file from, and its size. */
   initiateFileTransferFromGuest(path: string, signal: AbortSignal): Promise<GuestFileTransferInformation>;
   /** The HTTP GET of a URL from `initiateFileTransferFromGuest`. */

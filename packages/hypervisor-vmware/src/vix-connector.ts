@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  callWithin, contentsBytes, ConnectorError, ErrorCode, GipkitError, pause, PluginError,
+  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, GipkitError, pause, PluginError,
   type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
 } from '@gipkit/plugin-api';
 import { formatCmdArguments, normalizeWindowsPath, OutputCapture, windowsParent } from '@gipkit/guest-lan';
@@ -169,10 +169,10 @@ class VixSession implements GuestSession {
       } catch (error) {
         if (guestOperationsFailureOf(error) !== 'file-already-exists') throw toConnectorError(error, what, false);
       }
-      const bytes = await contentsBytes(contents, signal);
+      const size = contentsSize(contents);
       const attributes = this.#family === 'linux' && options.mode !== undefined ? { posixPermissions: options.mode } : {};
-      const url = await this.#call(what, () => this.#connection.initiateFileTransferToGuest(path, attributes, bytes.length, { overwrite: true }, signal));
-      await this.#call(what, () => this.#connection.putFile(url, bytes, signal));
+      const url = await this.#call(what, () => this.#connection.initiateFileTransferToGuest(path, attributes, size, { overwrite: true }, signal));
+      await this.#call(what, () => this.#connection.putFile(url, contentsChunks(contents, signal), size, signal));
     });
   }
 

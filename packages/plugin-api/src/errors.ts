@@ -26,6 +26,7 @@ export const ErrorCode = {
   HealthCheckFailed: 'GIPKIT_DEPLOY_HEALTH',
   UnsafeFolder: 'GIPKIT_DEPLOY_UNSAFE_FOLDER',
   BundleInvalid: 'GIPKIT_BUNDLE_INVALID',
+  BundleChanged: 'GIPKIT_BUNDLE_CHANGED',
   RunCancelled: 'GIPKIT_RUN_CANCELLED',
   RunMisconfigured: 'GIPKIT_RUN_MISCONFIGURED',
   RunNoConnector: 'GIPKIT_RUN_NO_CONNECTOR',

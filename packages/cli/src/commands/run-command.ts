@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { MAX_TIMEOUT_MS, type GipkitEvent, type Plugin } from '@gipkit/plugin-api';
 import { createGipkit, NoConnectorError, type RunResult } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
@@ -6,7 +5,6 @@ import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
 import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
 import { hypervPlugin } from '@gipkit/hypervisor-hyperv';
 import { createSshOpener } from '@gipkit/transport-ssh';
-import { loadBundle } from '@gipkit/deployer-kit';
 import { SimulatedLab } from '@gipkit/testkit';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
@@ -15,6 +13,7 @@ import { INPUT_OPTIONS } from './input-options.js';
 import { loadLabFile } from './lab-file.js';
 import { RunProgress } from './run-progress.js';
 import { printableJson, printableLines } from '../terminal-text.js';
+import { loadRunInput } from './run-input.js';
 
 
 
@@ -58,10 +57,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const total = positiveInteger('concurrency', values.concurrency);
   const stepTimeout = milliseconds('step-timeout', values['step-timeout']);
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
-  const bundle = await loadBundle(resolve(values.bundle ?? ''));
-
-  // Input first (every problem at once), with an engine that knows no plugin yet.
-  const input = createGipkit({ ruleFiles: values.rules ?? [] }).loadInput({ inventory: values.inventory ?? '', job: values.job ?? '' });
+  // Input and bundle first: every problem of the inventory, the job and the bundle in one report, nothing planned.
+  const { input, bundle } = await loadRunInput({ inventory: values.inventory ?? '', job: values.job ?? '', rules: values.rules ?? [], bundle: values.bundle ?? '' });
   const deployers: Plugin[] = [linuxDeployerPlugin(), windowsDeployerPlugin()];
   let lab: SimulatedLab | undefined;
   let connectors: Plugin[];

@@ -1,3 +1,4 @@
+import { contentsBytes } from '@gipkit/plugin-api';
 import {
   WindowsNetworkError,
   type WindowsNetworkConnection, type WindowsNetworkTarget, type WindowsNetworkTransport,
@@ -81,7 +82,11 @@ export class SimulatedWindowsNetwork implements WindowsNetworkTransport {
     this.#open++;
     return {
       createDirectory: (share, path, s) => link.step('createDirectory', s, () => void where(share, path)),
-      writeFile: (share, path, contents, s) => link.step('writeFile', s, () => void guest.files.set(where(share, path), contents.slice())),
+      writeFile: async (share, path, chunks, size, s) => {
+        // The simulated guest keeps files in memory; a real transport writes each chunk as it comes.
+        const contents = await contentsBytes({ size, open: () => chunks }, s);
+        return link.step('writeFile', s, () => void guest.files.set(where(share, path), contents));
+      },
       readFile: (share, path, s) =>
         link.step('readFile', s, () => {
           const contents = guest.files.get(where(share, path));

@@ -1,3 +1,4 @@
+import { contentsBytes } from '@gipkit/plugin-api';
 import { checkCredentials, connectionFaults, removeTree, type GuestSimulation, type SimulatedTransportOptions } from '@gipkit/guest-lan/testing';
 import {
   PowerShellDirectError,
@@ -83,11 +84,13 @@ export class SimulatedPowerShellDirect implements PowerShellDirectTransport {
               return ok();
           }
         }),
-      copyToSession: (contents, destination, s) =>
-        link.step('copyToSession', s, () => {
+      copyToSession: async (chunks, size, destination, s) => {
+        const contents = await contentsBytes({ size, open: () => chunks }, s);
+        return link.step('copyToSession', s, () => {
           if (!isFolder(folderOf(destination))) throw new Error(`Could not find a part of the path '${destination}'.`);
-          guest.files.set(destination, contents.slice());
-        }),
+          guest.files.set(destination, contents);
+        });
+      },
       close: async () => {
         if (link.close()) this.#open--;
       },

@@ -1,3 +1,4 @@
+import { contentsBytes } from '@gipkit/plugin-api';
 import {
   checkCredentials, connectionFaults, exists, removeTree, runRedirected, runWindowsCommandLine, SimulatedProcesses,
   type GuestSimulation, type SimulatedTransportOptions,
@@ -155,10 +156,12 @@ export class SimulatedGuestOperations implements GuestOperationsTransport {
           this.#transfers.set(url, { guest, path, direction: 'to' });
           return url;
         }),
-      putFile: (url, contents, s) =>
-        link.step('putFile', s, () => {
-          guest.files.set(transfer(url, 'to').path, contents.slice());
-        }),
+      putFile: async (url, chunks, size, s) => {
+        const contents = await contentsBytes({ size, open: () => chunks }, s);
+        return link.step('putFile', s, () => {
+          guest.files.set(transfer(url, 'to').path, contents);
+        });
+      },
       initiateFileTransferFromGuest: (path, s) =>
         link.step('initiateFileTransferFromGuest', s, (): GuestFileTransferInformation => {
           const contents = guest.files.get(path);
