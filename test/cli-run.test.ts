@@ -46,7 +46,7 @@ describe('gipkit run', () => {
     const result = gipkit('run', '--simulate', '--lab', files['lab.yaml'] ?? '', '--inventory', 'examples/lab/inventory.yaml', '--job', files['job.yaml'] ?? '', '--bundle', 'examples/bundles/hello-agent');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/sql-a: failed at connect/);
-    expect(result.stdout).toMatch(/web-hq-01 on lin-proxy-hq: .*GIPKIT_CONNECTOR_FAILED/);
+    expect(result.stdout).toMatch(/web-hq-01 on lin-proxy-hq: .*GIPKIT_DEPLOY_FAILED/);
     expect(result.stdout).toMatch(/result: not accepted/);
   });
 
