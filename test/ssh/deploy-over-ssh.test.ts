@@ -259,6 +259,12 @@ describe('deploying over real SSH (OpenSSH on 127.0.0.2)', () => {
     writeFileSync(rootKnownHosts, `${root.knownHostsLine}\n`);
     const loop = spawn('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, resolve(import.meta.dirname, 'attacker.mjs'), '120'], { stdio: 'ignore' });
     try {
+      // The attacker writes its tally on every pass: wait until it is watching before deploying (a loaded machine starts it slowly).
+      rmSync(`/tmp/gk-atk-attempts-${uid}`, { force: true });
+      for (let waited = 0; !existsSync(`/tmp/gk-atk-attempts-${uid}`); waited += 50) {
+        if (waited > 30_000) throw new Error('the attacker loop did not start within 30 s');
+        await new Promise((done) => setTimeout(done, 50));
+      }
       const bundle = await loadBundle(BUNDLE_DIR);
       for (const [target, hosts] of [[server, knownHosts], [root, rootKnownHosts]] as const) {
         for (let round = 0; round < 3; round++) {

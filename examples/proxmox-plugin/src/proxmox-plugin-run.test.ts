@@ -153,7 +153,7 @@ describe('a simulated run on Proxmox VE', () => {
       ['qemu-agent', false, ErrorCode.ConnectionRefused],
     ]);
     expect(result.vms).toMatchObject([{ vm: 'vault-lin', status: 'failed', failedOver: false }]);
-    expect(result.cleanup).toEqual({ removed: 1, kept: 0, failures: [] });
+    expect(result.cleanup).toEqual({ removed: 1, kept: 0, stale: 0, failures: [] });
     expect(leftovers()).toEqual({});
   });
 });
