@@ -159,3 +159,14 @@ describe('gipkit validate and schema', () => {
     expect(gipkit('schema', 'nope').code).toBe(2);
   });
 });
+
+describe('hardening 19: an empty inventory', () => {
+  it('hardening 19: reports "the inventory has no VMs" once, with no unknown VM per job entry', () => {
+    const files = tempFiles({ 'inventory.yaml': INVENTORY.replace(/vms:\n[\s\S]*$/, 'vms: []\n'), 'job.yaml': JOB });
+    const result = gipkit('validate', '--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n').slice(1).map((line) => line.trim());
+    expect(lines).toEqual([`${files['inventory.yaml']}:12:6: vms: the inventory has no VMs`]);
+    expect(result.stderr).not.toContain('unknown VM');
+  });
+});

@@ -105,6 +105,9 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
 
   // Where each inventory VM first appears in the job (-1: not in it); unknown VMs are tracked apart.
   checkId(job.id, () => ['id'], inJob);
+  // With no VMs at all, every job entry would be "unknown": one problem says it.
+  const noVms = inventory.vms.length === 0;
+  if (noVms) inInventory(['vms'], 'the inventory has no VMs');
   const firstInJob = new Int32Array(inventory.vms.length).fill(-1);
   const unknownInJob = new Map<string, number>();
   for (let position = 0; position < job.vms.length; position++) {
@@ -116,7 +119,7 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
     if (first !== undefined && first >= 0) inJob(['vms', position], `VM listed twice; first at vms[${first}]`, vm);
     else if (index !== undefined) firstInJob[index] = position;
     else unknownInJob.set(vm, position);
-    if (index === undefined) inJob(['vms', position], 'unknown VM: not in the inventory', vm);
+    if (index === undefined && !noVms) inJob(['vms', position], 'unknown VM: not in the inventory', vm);
   }
   const inThisJob = (vm: string): boolean => {
     const index = vms.get(vm);
@@ -124,7 +127,7 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
   };
   // Own keys only, `__proto__` included: a VM id is data, never a prototype member.
   for (const vm of Object.keys(job.vmCredentials)) {
-    if (!inThisJob(vm)) inJob(['vmCredentials', vm], 'credentials for a VM that is not in this job', vm);
+    if (!inThisJob(vm) && !noVms) inJob(['vmCredentials', vm], 'credentials for a VM that is not in this job', vm);
     checkId(vm, () => ['vmCredentials', vm], inJob);
   }
   if (job.proxy.mode === 'preferred') {
