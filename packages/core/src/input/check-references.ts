@@ -105,8 +105,8 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
 
   // Where each inventory VM first appears in the job (-1: not in it); unknown VMs are tracked apart.
   checkId(job.id, () => ['id'], inJob);
-  // With no VMs at all, every job entry would be "unknown": one problem says it.
-  const noVms = inventory.vms.length === 0;
+  // With no VMs at all, every job entry would be "unknown": one problem says it (a job that lists none is still fine).
+  const noVms = inventory.vms.length === 0 && job.vms.length > 0;
   if (noVms) inInventory(['vms'], 'the inventory has no VMs');
   const firstInJob = new Int32Array(inventory.vms.length).fill(-1);
   const unknownInJob = new Map<string, number>();
