@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GipkitEvent } from '@gipkit/plugin-api';
+import { loopbackEstate } from './loopback-estate.js';
 import { startSshServer, type SshServer } from './ssh-server.js';
 
 // `gipkit run` over real SSH (Debian's OpenSSH on 127.0.0.2) whose output goes
@@ -23,21 +24,9 @@ beforeAll(async () => {
   files = { inventory: join(scratch, 'inventory.json'), job: join(scratch, 'job.json'), knownHosts: join(scratch, 'known_hosts') };
   writeFileSync(files.knownHosts, `${server.knownHostsLine}\n`);
   // Two VMs on the same guest, deployed one after the other (--concurrency 1): the output goes away after the first.
-  const vm = (id: string): Record<string, unknown> => ({ id, host: 'esx', guest: { family: 'linux' }, addresses: ['127.0.0.2'], sshPort: server.port });
-  writeFileSync(files.inventory, JSON.stringify({
-    backupServer: 'vbr',
-    networks: [{ id: 'loopback', cidrs: ['127.0.0.0/8'] }],
-    hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }],
-    servers: [
-      { id: 'vbr', os: { family: 'linux' }, addresses: ['127.0.0.1'], roles: ['backup-server'] },
-      { id: 'branch-proxy', os: { family: 'linux' }, addresses: ['127.0.0.3'], roles: ['vmware-proxy'] },
-    ],
-    vms: [vm('app-01'), vm('app-02')],
-  }));
-  writeFileSync(files.job, JSON.stringify({
-    id: 'ssh-closed-output', vms: ['app-01', 'app-02'], guestProcessing: { applicationAware: true },
-    credentials: { kind: 'standard', account: server.user, secret: { file: server.privateKeyPath } },
-  }));
+  const { inventory, job } = loopbackEstate(server, 'ssh-closed-output', ['app-01', 'app-02']);
+  writeFileSync(files.inventory, JSON.stringify(inventory));
+  writeFileSync(files.job, JSON.stringify(job));
 });
 
 afterAll(async () => {

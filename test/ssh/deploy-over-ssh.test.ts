@@ -9,6 +9,7 @@ import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
 import type { GipkitEvent, SessionOpener } from '@gipkit/plugin-api';
 import { loadBundle } from '@gipkit/testkit';
 import { createSshOpener } from '@gipkit/transport-ssh';
+import { loopbackEstate } from './loopback-estate.js';
 import { startSshServer, type SshServer } from './ssh-server.js';
 import { closedPort } from './tcp-fixtures.js';
 
@@ -67,25 +68,8 @@ function running(pid: number): boolean {
 }
 
 function input(job: Record<string, unknown> = {}): ValidInput {
-  return createGipkit().validateInput({
-    inventory: {
-      backupServer: 'vbr',
-      networks: [{ id: 'loopback', cidrs: ['127.0.0.0/8'] }],
-      hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }],
-      servers: [
-        { id: 'vbr', os: { family: 'linux' }, addresses: ['127.0.0.1'], roles: ['backup-server'] },
-        { id: 'branch-proxy', os: { family: 'linux' }, addresses: ['127.0.0.3'], roles: ['vmware-proxy'] },
-      ],
-      vms: [{ id: 'app-01', host: 'esx', guest: { family: 'linux' }, addresses: ['127.0.0.2'], sshPort: server.port }],
-    },
-    job: {
-      id: 'ssh-e2e',
-      vms: ['app-01'],
-      guestProcessing: { applicationAware: true },
-      credentials: { kind: 'standard', account: server.user, secret: { file: server.privateKeyPath } },
-      ...job,
-    },
-  });
+  const estate = loopbackEstate(server, 'ssh-e2e', ['app-01']);
+  return createGipkit().validateInput({ inventory: estate.inventory, job: { ...estate.job, ...job } });
 }
 
 /**
