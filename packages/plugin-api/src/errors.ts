@@ -59,10 +59,18 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
   return escapeUnprintable(`${diagnostic.file}${position}:${where} ${diagnostic.message}${value}`);
 }
 
-/** A value as JSON; one that JSON cannot write (too deep, circular, a bigint) as its type. */
+/** Stands in for a number JSON cannot write, until the text is written. */
+const NON_FINITE = '\u0000gipkit:';
+const nonFinite = (_key: string, item: unknown): unknown => (typeof item === 'number' && !Number.isFinite(item) ? `${NON_FINITE}${item}` : item);
+
+/**
+ * A value as JSON, where NaN and infinities are written as such (JSON would
+ * write null); one that JSON cannot write (too deep, circular, a bigint) as its type.
+ */
 function describeValue(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? String(value);
+    const written = JSON.stringify(value, nonFinite) ?? String(value);
+    return written.replace(/"\\u0000gipkit:(NaN|-?Infinity)"/g, '$1');
   } catch {
     return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : typeof value;
   }

@@ -23,7 +23,7 @@ export function loadLabFile(file: string, known?: { readonly servers: ReadonlySe
   const problem = (path: DocumentPath, message: string, value?: unknown): void => void problems.push(document.at(path, message, value));
   const root = document.data ?? {};
   if (typeof root !== 'object' || Array.isArray(root)) {
-    throw new InputError(ErrorCode.InputInvalid, `${file}: not a lab file`, [document.at([], 'expected a mapping with latencyMs and faults')]);
+    throw new InputError(ErrorCode.InputInvalid, `${file}: not a lab file`, document.place([document.at([], 'expected a mapping with latencyMs and faults')]));
   }
   const record = root as Record<string, unknown>;
   for (const key of Object.keys(record)) if (key !== 'latencyMs' && key !== 'faults') problems.push(document.atKey([key], 'unknown key', key));
@@ -73,6 +73,6 @@ export function loadLabFile(file: string, known?: { readonly servers: ReadonlySe
       return undefined;
     });
   }
-  if (problems.length > 0) throw new InputError(ErrorCode.InputInvalid, `${file}: ${problems.length} problem(s) in the lab file`, problems);
+  if (problems.length > 0) throw new InputError(ErrorCode.InputInvalid, `${file}: ${problems.length} problem(s) in the lab file`, document.place(problems));
   return { latencyMs: latencyMs as number, faults, unhealthy };
 }

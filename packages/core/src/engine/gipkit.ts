@@ -38,7 +38,7 @@ let defaultPack: LocatedPack | undefined;
 export function defaultRulePack(): LocatedPack {
   if (defaultPack === undefined) {
     const document = parseSourceText(DEFAULT_RULES_FILE, readFileSync(DEFAULT_RULES_FILE, 'utf8'));
-    defaultPack = { pack: document.data as RulePack, locate: document.at };
+    defaultPack = { pack: document.data as RulePack, locate: document.at, place: document.place };
   }
   return defaultPack;
 }

@@ -127,8 +127,8 @@ describe('syntax errors', () => {
     expect(problems(files('backupServer: vbr\nhosts: []\nservers: []\nvms: []\n  bad: indent\n', VALID_JOB))).toEqual([expect.stringMatching(/^inventory\.yaml:5:1: invalid YAML: /)]);
   });
 
-  it('a key given twice in YAML is a syntax error', () => {
-    expect(problems(files(VALID_INVENTORY, `${VALID_JOB}id: again\n`))).toEqual([expect.stringMatching(/^job\.yaml:5:1: invalid YAML: /)]);
+  it('a key given twice in YAML is refused, naming the key and where it was first', () => {
+    expect(problems(files(VALID_INVENTORY, `${VALID_JOB}id: again\n`))).toEqual(['job.yaml:5:1: id: duplicate key; first at line 1, column 1 (found "id")']);
   });
 
   it('invalid JSON: line and column of the first offending character', () => {

@@ -4,7 +4,7 @@ import { checkReferences } from './check-references.js';
 import { fastInventory, fastJob } from './fast-shape.js';
 import { lenientInventory, lenientJob } from './lenient-view.js';
 import { credentialsSchema, inventorySchema, jobSchema } from './schema.js';
-import { parseSourceText, readSourceDocument, type SourceDocument } from './source-document.js';
+import { jsonDocument, readSourceDocument, type SourceDocument } from './source-document.js';
 
 export interface ValidInput {
   readonly inventory: Inventory;
@@ -107,7 +107,7 @@ export function validateDocuments(inventoryDocument: SourceDocument, jobDocument
   }
   if (problems.length > 0 || inventory === undefined || job === undefined) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    throw new InputError(ErrorCode.InputInvalid, `invalid input (${count}):`, problems);
+    throw new InputError(ErrorCode.InputInvalid, `invalid input (${count}):`, jobDocument.place(inventoryDocument.place(problems)));
   }
   return { inventory, job };
 }
@@ -135,13 +135,6 @@ export function validateInput(
 }
 
 function dataDocument(file: string, data: unknown): SourceDocument {
-  let source: SourceDocument | undefined;
-  const located = (): SourceDocument => (source ??= parseSourceText(file.endsWith('.json') ? file : `${file}.json`, JSON.stringify(data, null, 2) ?? 'null'));
-  return {
-    file,
-    data,
-    problems: [],
-    at: (path, message, value) => ({ ...located().at(path, message, value), file }),
-    atKey: (path, message, value) => ({ ...located().atKey(path, message, value), file }),
-  };
+  // Positions point into the data written out as indented JSON.
+  return jsonDocument(file, data, () => JSON.stringify(data, null, 2) ?? 'null');
 }

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type * as Yaml from 'yaml';
 import type { Diagnostic } from '@gipkit/plugin-api';
-import { jsonErrorOffset } from './json-error-offset.js';
+import { PendingPositions, linesAndColumns, type PositionRequest } from './document-positions.js';
+import { formatPath, type DocumentPath } from './document-path.js';
+import { locateJsonPaths } from './json-positions.js';
+import { JsonSyntaxError, countDataKeys, countJsonKeys, findDuplicateJsonKeys, scanJson } from './json-scan.js';
+import { parseYamlText } from './yaml-document.js';
 
-export type DocumentPath = readonly (string | number)[];
+export { formatPath, type DocumentPath } from './document-path.js';
 
 /**
  * A parsed input file that can say where a path lies in it. JSON files take
- * the fast path (JSON.parse); positions are found with the YAML parser (JSON
- * is YAML) only when a problem must be reported.
+ * the fast path (JSON.parse); their positions are found by one scan of the
+ * text, for all the problems at once, only when there are problems to report.
  */
 export interface SourceDocument {
   readonly file: string;
@@ -17,64 +19,15 @@ export interface SourceDocument {
   readonly data: unknown;
   /** Syntax problems; when not empty, `data` is undefined. */
   readonly problems: readonly Diagnostic[];
-  /** Diagnostic for a problem at `path`, with line:column when known. */
+  /** Diagnostic for a problem at `path`; `place` gives it its line:column. */
   at(path: DocumentPath, message: string, value?: unknown): Diagnostic;
   /** The same, pointing at the key of the last path step (for unknown keys). */
   atKey(path: DocumentPath, message: string, value?: unknown): Diagnostic;
-}
-
-export function formatPath(path: DocumentPath): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out;
-}
-
-interface Located {
-  readonly document: Yaml.Document.Parsed;
-  readonly lines: Yaml.LineCounter;
-}
-
-type YamlModule = typeof Yaml;
-let yamlModule: YamlModule | undefined;
-/** The YAML parser, loaded on first use: JSON inputs without problems never need it. */
-function yaml(): YamlModule {
-  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
-}
-
-function parseYaml(text: string): Located {
-  const { LineCounter: Lines, parseDocument } = yaml();
-  const lines = new Lines();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  return { document, lines };
-}
-
-function positionOf(located: Located, path: DocumentPath, key = false): { line: number; column: number } | undefined {
-  const last = path[path.length - 1];
-  if (key && last !== undefined) {
-    const parent = located.document.getIn(path.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
-    const found = parent?.items?.find((item) => item.key?.value === last)?.key?.range;
-    if (found !== undefined) {
-      const { line, col } = located.lines.linePos(found[0]);
-      return { line, column: col };
-    }
-  }
-  for (let length = path.length; length >= 0; length--) {
-    const node = located.document.getIn(path.slice(0, length), true) as { range?: [number, number, number] } | undefined;
-    if (node !== undefined && node !== null && Array.isArray(node.range)) {
-      const { line, col } = located.lines.linePos(node.range[0]);
-      return { line, column: col };
-    }
-  }
-  return undefined;
-}
-
-function positionAt(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+  /**
+   * The same problems, those made by `at` and `atKey` with line:column when
+   * known: one pass over the file for all of them. Others pass unchanged.
+   */
+  place(problems: readonly Diagnostic[]): Diagnostic[];
 }
 
 export function readSourceDocument(file: string, readText: (file: string) => string = (f) => readFileSync(f, 'utf8')): SourceDocument {
@@ -88,48 +41,85 @@ export function readSourceDocument(file: string, readText: (file: string) => str
   return parseSourceText(file, text);
 }
 
+function positionAt(text: string, offset: number): { line: number; column: number } {
+  return linesAndColumns(text, [offset]).get(offset) ?? { line: 1, column: 1 };
+}
+
+type Locate = (requests: readonly PositionRequest[]) => ReadonlyMap<PositionRequest, { line: number; column: number }>;
+
+/** A document whose data was read: its diagnostics wait for `place` to find their positions. */
+function documentWithData(file: string, data: unknown, locate: Locate): SourceDocument {
+  const pending = new PendingPositions(locate);
+  const diagnostic = (key: boolean) => (path: DocumentPath, message: string, value?: unknown): Diagnostic =>
+    pending.add({ file, path: formatPath(path), message, ...(value === undefined ? {} : { value }) }, { path: [...path], key });
+  return { file, data, problems: [], at: diagnostic(false), atKey: diagnostic(true), place: (problems) => pending.place(problems) };
+}
+
 export function parseSourceText(file: string, source: string): SourceDocument {
   // Editors on Windows may save a byte order mark; it is not part of the document.
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  const isJson = file.toLowerCase().endsWith('.json');
-  let located: Located | undefined;
-  const locate = (): Located => (located ??= parseYaml(text));
-  const diagnostic = (key: boolean) => (path: DocumentPath, message: string, value?: unknown): Diagnostic => {
-    const position = positionOf(locate(), path, key);
-    return {
-      file,
-      path: formatPath(path),
-      ...(position === undefined ? {} : position),
-      message,
-      ...(value === undefined ? {} : { value }),
-    };
-  };
-  const at = diagnostic(false);
-  const atKey = diagnostic(true);
-  if (isJson) {
+  return file.toLowerCase().endsWith('.json') ? parseJsonText(file, text) : parseYaml(file, text);
+}
+
+/** Positions in a JSON text that is known valid (for in-memory data written out as JSON). */
+export function jsonDocument(file: string, data: unknown, text: () => string): SourceDocument {
+  return documentWithData(file, data, (requests) => {
+    let written: string;
     try {
-      return { file, data: JSON.parse(text) as unknown, problems: [], at, atKey };
+      written = text();
     } catch {
-      const offset = jsonErrorOffset(text);
-      const found = offset >= text.length ? 'end of file' : `${JSON.stringify(text[offset])}`;
-      const message = `invalid JSON: unexpected ${found}`;
-      return documentWithProblems(file, [{ file, path: '', ...positionAt(text, Math.max(offset, 0)), message }]);
+      // Data JSON cannot write (a cycle, a bigint) has no positions; its problems still have paths.
+      return new Map();
     }
+    return locateJsonPaths(written, requests);
+  });
+}
+
+function parseJsonText(file: string, text: string): SourceDocument {
+  let data: unknown;
+  try {
+    data = JSON.parse(text) as unknown;
+  } catch {
+    let offset = 0;
+    try {
+      scanJson(text);
+    } catch (error) {
+      if (error instanceof JsonSyntaxError) offset = error.offset;
+    }
+    const found = offset >= text.length ? 'end of file' : JSON.stringify(text[offset]);
+    return documentWithProblems(file, [{ file, path: '', ...positionAt(text, offset), message: `invalid JSON: unexpected ${found}` }]);
   }
-  const parsed = locate();
-  if (parsed.document.errors.length > 0) {
+  // JSON.parse keeps the last of repeated keys: counting keys tells cheaply whether any repeats.
+  if (countJsonKeys(text) !== countDataKeys(data)) {
+    const duplicates = findDuplicateJsonKeys(text);
+    const positions = linesAndColumns(text, duplicates.flatMap(({ first, again }) => [first, again]));
     return documentWithProblems(
       file,
-      parsed.document.errors.map((error) => {
-        const { line, col } = parsed.lines.linePos(error.pos[0]);
-        return { file, path: '', line, column: col, message: `invalid YAML: ${error.message.split('\n')[0] ?? error.code}` };
+      duplicates.map(({ path, key, first, again }) => {
+        const before = positions.get(first);
+        return { file, path: formatPath(path), ...positions.get(again), message: `duplicate key; first at line ${before?.line}, column ${before?.column}`, value: key };
       }),
     );
   }
-  return { file, data: parsed.document.toJS({ maxAliasCount: 1000 }) as unknown, problems: [], at, atKey };
+  return documentWithData(file, data, (requests) => locateJsonPaths(text, requests));
+}
+
+function parseYaml(file: string, text: string): SourceDocument {
+  const parsed = parseYamlText(text);
+  if (parsed.problems.length === 0) return documentWithData(file, parsed.data, parsed.locate);
+  const positions = parsed.lines(parsed.problems.flatMap((problem) => (problem.first === undefined ? [problem.offset] : [problem.offset, problem.first])));
+  return documentWithProblems(
+    file,
+    parsed.problems.map((problem) => {
+      const first = problem.first === undefined ? undefined : positions.get(problem.first);
+      const message = first === undefined ? problem.message : `${problem.message}; first at line ${first.line}, column ${first.column}`;
+      const invalid = problem.path.length === 0 ? `invalid YAML: ${message}` : message;
+      return { file, path: formatPath(problem.path), ...positions.get(problem.offset), message: invalid, ...(problem.value === undefined ? {} : { value: problem.value }) };
+    }),
+  );
 }
 
 function documentWithProblems(file: string, problems: readonly Diagnostic[]): SourceDocument {
   const at = (path: DocumentPath, message: string, value?: unknown): Diagnostic => ({ file, path: formatPath(path), message, ...(value === undefined ? {} : { value }) });
-  return { file, data: undefined, problems, at, atKey: at };
+  return { file, data: undefined, problems, at, atKey: at, place: (list) => [...list] };
 }

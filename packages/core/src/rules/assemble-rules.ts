@@ -6,13 +6,18 @@ import { formatPath } from '../input/source-document.js';
 /** Locates a path inside a source (a rules file, a pack) for diagnostics. */
 export type Locate = (path: readonly (string | number)[], message: string, value?: unknown) => Diagnostic;
 
+/** Gives the diagnostics `locate` made their line:column, all at once. */
+export type Place = (problems: readonly Diagnostic[]) => Diagnostic[];
+
 export interface LocatedPack {
   readonly pack: RulePack;
   readonly locate: Locate;
+  readonly place?: Place;
 }
 export interface LocatedChanges {
   readonly changes: RuleChanges;
   readonly locate: Locate;
+  readonly place?: Place;
 }
 
 /** Where a pack without a file is reported: its name stands for the file. */
@@ -77,7 +82,9 @@ export function assembleRules(
     });
   }
   if (problems.length > 0) {
-    throw new RuleError(`invalid rules (${problems.length === 1 ? '1 problem' : `${problems.length} problems`}):`, problems);
+    let placed: readonly Diagnostic[] = problems;
+    for (const { place } of [...packs, ...changes]) if (place !== undefined) placed = place(placed);
+    throw new RuleError(`invalid rules (${problems.length === 1 ? '1 problem' : `${problems.length} problems`}):`, placed);
   }
   return [...effective.values()];
 }

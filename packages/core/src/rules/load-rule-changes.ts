@@ -15,7 +15,7 @@ export function loadRuleChanges(file: string): LocatedChanges {
   const data = document.data;
   const problems = [];
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new RuleError('invalid rules file:', [document.at([], 'a rules file is a mapping with add, replace and/or disable', data)]);
+    throw new RuleError('invalid rules file:', document.place([document.at([], 'a rules file is a mapping with add, replace and/or disable', data)]));
   }
   const record = data as Record<string, unknown>;
   for (const key of Object.keys(record)) if (!KEYS.has(key)) problems.push(document.at([key], 'unknown key; expected add, replace or disable', key));
@@ -27,12 +27,12 @@ export function loadRuleChanges(file: string): LocatedChanges {
       if (typeof name !== 'string') problems.push(document.at(['disable', index], 'disable lists rule names', name));
     });
   }
-  if (problems.length > 0) throw new RuleError('invalid rules file:', problems);
+  if (problems.length > 0) throw new RuleError('invalid rules file:', document.place(problems));
   const changes: RuleChanges = {
     origin: file,
     ...(record.add === undefined ? {} : { add: record.add as readonly RuleDocument[] }),
     ...(record.replace === undefined ? {} : { replace: record.replace as readonly RuleDocument[] }),
     ...(record.disable === undefined ? {} : { disable: record.disable as string[] }),
   };
-  return { changes, locate: document.at };
+  return { changes, locate: document.at, place: document.place };
 }
