@@ -107,6 +107,10 @@ if (process.argv.includes('--write-docs')) {
   writeFileSync(page, `${text.slice(0, start + START.length)}\n${report}\n${text.slice(end)}`);
 }
 
-// Second part: the deployment orchestrator on the simulated lab (same flags).
+// Second part: what a problem in a large input costs.
+const input = spawnSync(process.execPath, [join(root, 'bench/input-problems.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+if (input.status !== 0) process.exit(input.status ?? 1);
+
+// Third part: the deployment orchestrator on the simulated lab (same flags).
 const deploy = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench/deploy.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
 if (deploy.status !== 0) process.exit(deploy.status ?? 1);
