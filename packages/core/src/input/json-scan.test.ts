@@ -47,7 +47,7 @@ describe('scanJson', () => {
   it('reports each value and key with its path, keys decoded', () => {
     const seen: string[] = [];
     scanJson('{"a": [1, {"b\\u0021": 2}], "c": {}}', {
-      value: (offset, path) => void seen.push(`${offset}:${JSON.stringify(path)}`) ?? false,
+      value: (offset, path) => seen.push(`${offset}:${JSON.stringify(path)}`) < 0,
       key: (offset, key, path) => void seen.push(`key ${offset}:${key}@${JSON.stringify(path)}`),
     });
     expect(seen).toEqual(['0:[]', 'key 1:a@[]', '6:["a"]', '7:["a",0]', '10:["a",1]', 'key 11:b!@["a",1]', '22:["a",1,"b!"]', 'key 27:c@[]', '32:["c"]']);
