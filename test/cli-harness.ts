@@ -12,9 +12,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** A CLI call that has not ended by then is killed, and its test fails (a hang, not a slow run). */
+const HANG_MS = 120_000;
+
 /** Runs the built `gipkit` binary as a user would. */
 export function gipkit(...args: string[]): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: HANG_MS, killSignal: 'SIGKILL' });
+  if (result.error !== undefined) throw new Error(`gipkit ${args.join(' ')}: ${result.error.message}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

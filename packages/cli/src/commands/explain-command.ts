@@ -8,7 +8,8 @@ import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
 export const EXPLAIN_HELP = `Usage: gipkit explain --inventory FILE --job FILE --vm ID [--rules FILE]... [--format text|json]
 
 Shows every candidate for one VM: its verdict, the rules it failed with the actual
-values, its tier and its load at that moment, and why the winner won.`;
+values, its tier and its load at that moment, and why the winner won.
+  --max-input-bytes N  largest inventory, job or rules file read (default 1073741824, 1 GiB)`;
 
 export function formatExplanation(explanation: Explanation): string {
   const { decision } = explanation;

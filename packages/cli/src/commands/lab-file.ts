@@ -1,5 +1,5 @@
 import { ErrorCode, InputError, MAX_TIMEOUT_MS, type Diagnostic } from '@gipkit/plugin-api';
-import { readSourceDocument, type DocumentPath } from '@gipkit/core';
+import { readSourceDocument, type DocumentPath, type ReadInputOptions } from '@gipkit/core';
 import type { LabFault, SimulatedLabOptions } from '@gipkit/testkit';
 
 const FAULT_KINDS = ['refuse', 'drop', 'hang', 'fail-remove', 'fail-health'] as const;
@@ -14,10 +14,15 @@ export interface LabFile extends SimulatedLabOptions {
 /**
  * Reads a simulated lab's settings (YAML or JSON):
  * `latencyMs: 20` and `faults: [{ server?, vm?, method?, times?, fault: refuse | drop | hang | fail-remove | fail-health, afterCalls?, step? }]`.
- * Every problem is listed at once, with its place and value.
+ * Every problem is listed at once, with its place and value. Read like the
+ * inventory: a regular file of at most `options.maxInputBytes`.
  */
-export function loadLabFile(file: string, known?: { readonly servers: ReadonlySet<string>; readonly vms: ReadonlySet<string> }): LabFile {
-  const document = readSourceDocument(file);
+export function loadLabFile(
+  file: string,
+  known?: { readonly servers: ReadonlySet<string>; readonly vms: ReadonlySet<string> },
+  options: ReadInputOptions = {},
+): LabFile {
+  const document = readSourceDocument(file, options);
   if (document.problems.length > 0) throw new InputError(ErrorCode.InputInvalid, `${file}: cannot read the lab file`, [...document.problems]);
   const problems: Diagnostic[] = [];
   const problem = (path: DocumentPath, message: string, value?: unknown): void => void problems.push(document.at(path, message, value));

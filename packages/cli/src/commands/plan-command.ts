@@ -13,6 +13,7 @@ Decides, for every VM of the job, which server acts as its guest interaction pro
   --rules FILE       organisation rules file: add, replace, disable rules (repeatable)
   --format FORMAT    table (default) or json
   --strict           exit 3 when any VM is unassigned
+  --max-input-bytes N  largest inventory, job or rules file read (default 1073741824, 1 GiB)
 Exit codes: 0 plan made, 2 bad input, 3 unassigned VMs with --strict.`;
 
 function dash(value: string | number | null): string {

@@ -9,7 +9,7 @@ import { SimulatedLab } from '@gipkit/testkit';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
 import { UsageError, oneOf, parseOptions, required } from '../parse-options.js';
-import { INPUT_OPTIONS } from './input-options.js';
+import { INPUT_OPTIONS, maxInputBytes } from './input-options.js';
 import { loadLabFile } from './lab-file.js';
 import { RunProgress } from './run-progress.js';
 import { printableJson, printableLines } from '../terminal-text.js';
@@ -56,15 +56,22 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const perServer = positiveInteger('per-proxy', values['per-proxy']);
   const total = positiveInteger('concurrency', values.concurrency);
   const stepTimeout = milliseconds('step-timeout', values['step-timeout']);
+  const inputLimit = maxInputBytes(values);
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
   // Input and bundle first: every problem of the inventory, the job and the bundle in one report, nothing planned.
-  const { input, bundle } = await loadRunInput({ inventory: values.inventory ?? '', job: values.job ?? '', rules: values.rules ?? [], bundle: values.bundle ?? '' });
+  const { input, bundle } = await loadRunInput({
+    inventory: values.inventory ?? '',
+    job: values.job ?? '',
+    rules: values.rules ?? [],
+    bundle: values.bundle ?? '',
+    ...inputLimit,
+  });
   const deployers: Plugin[] = [linuxDeployerPlugin(), windowsDeployerPlugin()];
   let lab: SimulatedLab | undefined;
   let connectors: Plugin[];
   if (values.simulate === true) {
     const known = { servers: new Set(input.inventory.servers.map((server) => server.id)), vms: new Set(input.inventory.vms.map((vm) => vm.id)) };
-    const labFile = values.lab === undefined ? undefined : loadLabFile(values.lab, known);
+    const labFile = values.lab === undefined ? undefined : loadLabFile(values.lab, known, inputLimit);
     lab = new SimulatedLab(input.inventory, labFile ?? {});
     for (const vm of labFile?.unhealthy ?? []) lab.guest(vm).failHealth = true;
     connectors = [lab.plugin()];
@@ -75,7 +82,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     });
     connectors = [vmwarePlugin({ linux }), hypervPlugin({ linux })];
   }
-  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers] });
+  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers], ...inputLimit });
 
   const output = events === 'ndjson' ? io.stderr : io.stdout;
   const progress = new RunProgress(output, events === 'ndjson' ? false : io.isTty === true);

@@ -10,6 +10,7 @@ connect, and removes non-persistent components when the job ends.
   --bundle DIR          the component bundle: a folder with bundle.json
   --simulate            deploy into a simulated lab (in memory), not real guests
   --lab FILE            with --simulate: latency and faults of the lab (YAML or JSON)
+  --max-input-bytes N   largest inventory, job, rules or lab file read (default 1073741824, 1 GiB)
   --concurrency N       tasks at once in the whole run (default 64)
   --per-proxy N         tasks at once on one server (default 4)
   --step-timeout MS     timeout of every step, 1 to 2147483647 (default: per step, 30 s to 120 s)

@@ -8,6 +8,8 @@ export interface RunInputFiles {
   readonly job: string;
   readonly rules: readonly string[];
   readonly bundle: string;
+  /** Largest inventory, job or rules file read (default: the SDK's). */
+  readonly maxInputBytes?: number;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function loadRunInput(files: RunInputFiles): Promise<{ input: Valid
   let input: ValidInput | undefined;
   let inputProblems: readonly Diagnostic[] = [];
   try {
-    input = createGipkit({ ruleFiles: files.rules }).loadInput({ inventory: files.inventory, job: files.job });
+    input = createGipkit({ ruleFiles: files.rules, ...(files.maxInputBytes === undefined ? {} : { maxInputBytes: files.maxInputBytes }) }).loadInput({ inventory: files.inventory, job: files.job });
   } catch (error) {
     if (!(error instanceof InputError)) {
       await bundleLoading.catch(() => undefined);

@@ -6,7 +6,8 @@ import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
 export const VALIDATE_HELP = `Usage: gipkit validate --inventory FILE --job FILE [--rules FILE]...
 
 Checks the inventory, the job and the rules files without planning.
-Exit 0 when valid; 2 with one line per problem (file:line:column: path: message).`;
+Exit 0 when valid; 2 with one line per problem (file:line:column: path: message).
+  --max-input-bytes N  largest inventory, job or rules file read (default 1073741824, 1 GiB)`;
 
 export function validateCommand(args: readonly string[], io: CliIo): ExitCode {
   const { values } = parseOptions(args, INPUT_OPTIONS);

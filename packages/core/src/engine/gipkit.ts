@@ -18,6 +18,7 @@ import { createEngineContainer, registerValue, resolveAll } from './container.js
 import { EventBus } from './event-bus.js';
 import { setUpPlugins, type Registrations } from './plugin-host.js';
 import { loadInput, validateInput, type ValidInput } from '../input/load-input.js';
+import { maxInputBytesOf } from '../input/read-input-file.js';
 import { parseSourceText } from '../input/source-document.js';
 import { assembleRules, packLocator, type LocatedChanges, type LocatedPack } from '../rules/assemble-rules.js';
 import { loadRuleChanges } from '../rules/load-rule-changes.js';
@@ -52,6 +53,11 @@ export interface GipkitOptions {
   /** Leave out the default rule pack (a plugin then brings every rule). */
   readonly defaultRules?: boolean;
   readonly clock?: Clock;
+  /**
+   * Largest input file read (rules files here, inventory and job in
+   * `loadInput`), in bytes; default `DEFAULT_MAX_INPUT_BYTES` (1 GiB).
+   */
+  readonly maxInputBytes?: number;
 }
 
 let lastMs = 0;
@@ -88,10 +94,12 @@ export class Gipkit {
   readonly #facts: FactTable;
   readonly #bus: EventBus;
   readonly #clock: Clock;
+  readonly #maxInputBytes: number;
   readonly #disposers: readonly (() => void)[];
   #disposed = false;
 
   constructor(options: GipkitOptions = {}) {
+    this.#maxInputBytes = maxInputBytesOf(options);
     const container = createEngineContainer();
     const registrations: Registrations = { packs: [], changes: [], operators: [], facts: [], platforms: [], connectors: [], deployers: [], dispatchers: [], disposers: [] };
     setUpPlugins(options.plugins ?? [], registrations);
@@ -118,7 +126,7 @@ export class Gipkit {
     const operatorMap = new Map<string, OperatorFunction>(this.operators.map((operator) => [operator.name, operator.evaluate]));
     const changes: LocatedChanges[] = [
       ...registrations.changes.map((change) => ({ changes: change, locate: packLocator(change.origin) })),
-      ...(options.ruleFiles ?? []).map((file) => loadRuleChanges(file)),
+      ...(options.ruleFiles ?? []).map((file) => loadRuleChanges(file, { maxInputBytes: this.#maxInputBytes })),
       ...(options.ruleChanges ?? []).map((change) => ({ changes: change, locate: packLocator(change.origin) })),
     ];
     const compiled = assembleRules(located, changes, this.#facts, operatorMap);
@@ -133,7 +141,7 @@ export class Gipkit {
   /** Reads and validates an inventory and a job file; throws InputError listing every problem. */
   loadInput(files: { readonly inventory: string; readonly job: string }): ValidInput {
     this.#checkLive();
-    return loadInput({ ...files, platforms: this.platforms });
+    return loadInput({ ...files, platforms: this.platforms, maxInputBytes: this.#maxInputBytes });
   }
 
   /** Validates an inventory and a job given as data. */

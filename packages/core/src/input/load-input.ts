@@ -4,6 +4,7 @@ import { checkReferences } from './check-references.js';
 import { fastInventory, fastJob } from './fast-shape.js';
 import { lenientInventory, lenientJob } from './lenient-view.js';
 import { credentialsSchema, inventorySchema, jobSchema } from './schema.js';
+import { maxInputBytesOf, type ReadInputOptions } from './read-input-file.js';
 import { jsonDocument, readSourceDocument, type SourceDocument } from './source-document.js';
 
 export interface ValidInput {
@@ -112,15 +113,20 @@ export function validateDocuments(inventoryDocument: SourceDocument, jobDocument
   return { inventory, job };
 }
 
-export interface LoadInputOptions {
+export interface LoadInputOptions extends ReadInputOptions {
   readonly inventory: string;
   readonly job: string;
   readonly platforms: ReadonlySet<string>;
 }
 
-/** Reads and validates an inventory file and a job file (YAML, or JSON by extension). */
+/**
+ * Reads and validates an inventory file and a job file (YAML, or JSON by
+ * extension), each from a regular file of at most `maxInputBytes` (default
+ * `DEFAULT_MAX_INPUT_BYTES`, 1 GiB).
+ */
 export function loadInput(options: LoadInputOptions): ValidInput {
-  return validateDocuments(readSourceDocument(options.inventory), readSourceDocument(options.job), options.platforms);
+  const read = { maxInputBytes: maxInputBytesOf(options) };
+  return validateDocuments(readSourceDocument(options.inventory, read), readSourceDocument(options.job, read), options.platforms);
 }
 
 /** Validates in-memory data (for embedding products); `names` label the diagnostics. */

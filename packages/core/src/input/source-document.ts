@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '@gipkit/plugin-api';
 import { PendingPositions, linesAndColumns, type PositionRequest } from './document-positions.js';
 import { formatPath, type DocumentPath } from './document-path.js';
 import { locateJsonPaths } from './json-positions.js';
 import { JsonSyntaxError, countDataKeys, countJsonKeys, findDuplicateJsonKeys, scanJson } from './json-scan.js';
+import { readInputFile, type ReadInputOptions } from './read-input-file.js';
 import { parseYamlText } from './yaml-document.js';
 
 export { formatPath, type DocumentPath } from './document-path.js';
@@ -30,15 +30,15 @@ export interface SourceDocument {
   place(problems: readonly Diagnostic[]): Diagnostic[];
 }
 
-export function readSourceDocument(file: string, readText: (file: string) => string = (f) => readFileSync(f, 'utf8')): SourceDocument {
-  let text: string;
-  try {
-    text = readText(file);
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
-    return documentWithProblems(file, [{ file, path: '', message: `cannot read the file (${reason})` }]);
-  }
-  return parseSourceText(file, text);
+/**
+ * Reads and parses an input file (YAML, or JSON by extension). A file that
+ * cannot be read (missing, not a regular file, over `maxInputBytes`) gives a
+ * document whose one problem says so: it is reported with the others.
+ */
+export function readSourceDocument(file: string, options: ReadInputOptions = {}): SourceDocument {
+  const read = readInputFile(file, options);
+  if ('problem' in read) return documentWithProblems(file, [{ file, path: '', message: read.problem }]);
+  return parseSourceText(file, read.text);
 }
 
 function positionAt(text: string, offset: number): { line: number; column: number } {

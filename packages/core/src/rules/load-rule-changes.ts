@@ -1,4 +1,5 @@
 import { RuleError, type RuleChanges, type RuleDocument } from '@gipkit/plugin-api';
+import type { ReadInputOptions } from '../input/read-input-file.js';
 import { readSourceDocument } from '../input/source-document.js';
 import type { LocatedChanges } from './assemble-rules.js';
 
@@ -8,9 +9,10 @@ const KEYS = new Set(['add', 'replace', 'disable']);
  * Reads an organisation's rules file (YAML or JSON): `add` and `replace` (lists
  * of rule documents) and `disable` (rule names). The rule documents themselves
  * are checked when the engine compiles them, with positions in this file.
+ * The file is read like an inventory: a regular file of at most `maxInputBytes`.
  */
-export function loadRuleChanges(file: string): LocatedChanges {
-  const document = readSourceDocument(file);
+export function loadRuleChanges(file: string, options: ReadInputOptions = {}): LocatedChanges {
+  const document = readSourceDocument(file, options);
   if (document.problems.length > 0) throw new RuleError('invalid rules file:', document.problems);
   const data = document.data;
   const problems = [];
