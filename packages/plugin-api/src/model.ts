@@ -28,6 +28,8 @@ export interface Host {
   readonly id: string;
   readonly platform: Platform;
   readonly version: string;
+  /** The site the host stands in: a VM of this host without a known address is in this site (fact `vm.sites`). */
+  readonly site?: string;
 }
 
 export interface ServerOs {

@@ -90,6 +90,7 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
   inventory.hosts.forEach((host, h) => {
     if (host.platform !== '' && !platforms.has(host.platform)) inInventory(['hosts', h, 'platform'], `unknown platform; expected one of ${known}`, host.platform);
     checkId(host.platform, () => ['hosts', h, 'platform'], inInventory);
+    if (host.site !== undefined) checkId(host.site, () => ['hosts', h, 'site'], inInventory);
   });
   inventory.servers.forEach((server, s) => {
     checkAddresses(server.addresses, 'servers', s, inInventory);

@@ -59,7 +59,7 @@ function family(value: unknown): 'windows' | 'linux' {
 
 const ROOT = new Set(['backupServer', 'license', 'networks', 'hosts', 'servers', 'vms']);
 const NETWORK = new Set(['id', 'site', 'cidrs', 'isolated']);
-const HOST = new Set(['id', 'platform', 'version']);
+const HOST = new Set(['id', 'platform', 'version', 'site']);
 const SERVER = new Set(['id', 'os', 'addresses', 'networks', 'roles', 'managed', 'hardened', 'appliance', 'packages', 'domain', 'powershell', 'runningTasks']);
 const SERVER_OS = new Set(['family', 'distro', 'version']);
 const VM = new Set(['id', 'host', 'guest', 'addresses', 'networks', 'tools', 'sshPort']);
@@ -97,7 +97,12 @@ export function fastInventory(data: unknown): Inventory | undefined {
       }),
       hosts: list(root.hosts).map((item) => {
         const host = object(item, HOST);
-        return { id: isId(host.id) ? host.id : doubt(), platform: isId(host.platform) ? host.platform : doubt(), version: isId(host.version) ? host.version : doubt() };
+        return {
+          id: isId(host.id) ? host.id : doubt(),
+          platform: isId(host.platform) ? host.platform : doubt(),
+          version: isId(host.version) ? host.version : doubt(),
+          ...optionalId('site', host.site),
+        };
       }),
       servers: servers.map((item) => {
         const server = object(item, SERVER);

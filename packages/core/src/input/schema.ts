@@ -26,6 +26,7 @@ export const hostSchema = z.strictObject({
   id,
   platform: id.describe('vmware, hyperv, or a platform a plugin adds'),
   version: z.string().min(1),
+  site: id.optional(),
 });
 
 export const serverSchema = z.strictObject({

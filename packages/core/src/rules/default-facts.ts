@@ -6,6 +6,11 @@ const sites = (networks: readonly Network[]): string[] => {
   for (const network of networks) if (network.site !== undefined && !found.includes(network.site)) found.push(network.site);
   return found;
 };
+const vmSites = (networks: readonly Network[], hostSite: string | undefined): string[] => {
+  const found = sites(networks);
+  if (hostSite !== undefined && !found.includes(hostSite)) found.push(hostSite);
+  return found;
+};
 /** A side is isolated when it is in at least one network and every one of them is isolated. */
 const isolated = (networks: readonly Network[]): boolean => networks.length > 0 && networks.every((network) => network.isolated);
 const lower = (value: string | undefined): string | null => (value === undefined ? null : value.toLowerCase());
@@ -48,9 +53,15 @@ export const DEFAULT_FACTS: readonly FactDefinition[] = [
   { name: 'vm.host', scope: 'vm', description: 'Id of its host.', value: ({ host }) => host.id },
   { name: 'vm.hostVersion', scope: 'vm', description: 'Version of its host (`8.0`, `2019`).', value: ({ host }) => host.version },
   { name: 'vm.tools', scope: 'vm', description: 'VMware Tools are running.', value: ({ vm }) => vm.tools },
-  { name: 'vm.addressKnown', scope: 'vm', description: 'The VM has a known address or names a network.', value: ({ vm }) => vm.addresses.length > 0 || vm.networks.length > 0 },
-  { name: 'vm.networks', scope: 'vm', description: 'Ids of the networks the VM is in.', value: ({ networks }) => ids(networks) },
-  { name: 'vm.sites', scope: 'vm', description: 'Sites of those networks.', value: ({ networks }) => sites(networks) },
+  {
+    name: 'vm.addressKnown', scope: 'vm', description: 'The VM has a known IP address (naming a network gives membership, not an address to connect to).',
+    value: ({ vm }) => vm.addresses.length > 0,
+  },
+  { name: 'vm.networks', scope: 'vm', description: 'Ids of the networks the VM is in (by address or named).', value: ({ networks }) => ids(networks) },
+  {
+    name: 'vm.sites', scope: 'vm', description: 'Sites of those networks; a VM without a known address is also in its host\'s site (`hosts[].site`).',
+    value: ({ vm, host, networks }) => vmSites(networks, vm.addresses.length > 0 ? undefined : host.site),
+  },
   { name: 'vm.isolated', scope: 'vm', description: 'Every network the VM is in is isolated.', value: ({ networks }) => isolated(networks) },
   { name: 'vm.credentialKind', scope: 'vm', description: 'Guest credentials: `standard` or `gmsa` (per-VM override, else the job\'s).', value: ({ credentials }) => credentials.kind },
   {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decisionOf, explanationOf, failedRules, hosts, linuxServer, linuxVm, planOf, windowsServer, windowsVm, type Scenario } from './rules.fixture.js';
+import type { RuleChanges } from '@gipkit/plugin-api';
+import { createGipkit } from '../index.js';
+import { decisionOf, explanationOf, failedRules, hosts, inputOf, linuxServer, linuxVm, planOf, windowsServer, windowsVm, type Scenario } from './rules.fixture.js';
 
 // One describe per default rule (named exactly after it) and per step of the selection procedure.
 // Networks of the fixture: hq 10.1.0.0/16, branch 10.2.0.0/16, dmz 10.99.0.0/24 (isolated).
@@ -214,8 +216,12 @@ describe('lan-connection', () => {
     expect(candidate(scenario, 'a', 'w').methods).toEqual(['vix']);
     expect(decisionOf({ servers: [windowsServer('w', '10.1.0.20')], vms: [windowsVm('a', null, { tools: false })] }).status).toBe('unassigned');
   });
-  it('a VM that names its network counts as known', () => {
-    expect(decisionOf({ servers: [windowsServer('w', '10.1.0.20')], vms: [windowsVm('a', null, { networks: ['hq'] })] })).toMatchObject({ proxy: 'w', connection: 'lan', tier: 1 });
+  it('a LAN connection needs a known address: a VM that only names its network is in it (tier) but gets no LAN connection', () => {
+    const named = { servers: [windowsServer('w', '10.1.0.20')], vms: [windowsVm('a', null, { networks: ['hq'] })] };
+    expect(decisionOf(named)).toMatchObject({ proxy: 'w', connection: 'vix', tier: 1 });
+    expect(candidate(named, 'a', 'w').methods).toEqual(['vix']);
+    const noTools = { servers: [windowsServer('w', '10.1.0.20')], vms: [windowsVm('a', null, { networks: ['hq'], tools: false })] };
+    expect(decisionOf(noTools)).toMatchObject({ status: 'unassigned', proxy: null, connection: null });
   });
 });
 
@@ -499,5 +505,39 @@ describe('automatic-unassigned-with-reasons', () => {
     expect(dmz).toContain('(platform vmware, tools false, credentials standard)');
     expect(dmz).toContain('(host 8.0, guest windows 2019, PowerShell 5.1, credentials standard)');
     expect(explanation.because).toEqual(['No server can serve a.']);
+  });
+});
+
+describe('sites (hosts[].site)', () => {
+  const preferSameSite: RuleChanges = {
+    origin: 'org-rules.yaml',
+    add: [{
+      name: 'prefer-same-site', description: 'A server of the VM\'s site ranks in tier 1.',
+      conditions: { all: [{ fact: 'pair.sameSite', operator: 'equal', value: true }, { fact: 'server.isBackupServer', operator: 'equal', value: false }] },
+      event: { type: 'tier', params: { tier: 1 } },
+    }],
+  };
+  const sited = { inventory: { hosts: hosts.map((host) => ({ ...host, site: 'branch' })) } };
+  const servers = [windowsServer('hq-proxy', '10.1.0.20'), windowsServer('branch-proxy', '10.2.0.20', { runningTasks: 5 })];
+
+  it('a VM without an address is in its host\'s site for rules that read sites', () => {
+    const scenario = { servers, vms: [windowsVm('a', null)], ...sited, options: { ruleChanges: [preferSameSite] } };
+    const facts = createGipkit(scenario.options).factsFor(createGipkit().validateInput(inputOf(scenario)), 'a', 'branch-proxy');
+    expect(facts['vm.sites']).toEqual(['branch']);
+    expect(facts['pair.sameSite']).toBe(true);
+    expect(decisionOf(scenario)).toMatchObject({ proxy: 'branch-proxy', connection: 'vix', tier: 1, load: 5 });
+  });
+  it('a VM with an address is in the sites of its networks only, whatever its host\'s site', () => {
+    const scenario = { servers, vms: [windowsVm('a', '10.1.5.1')], ...sited, options: { ruleChanges: [preferSameSite] } };
+    expect(createGipkit().factsFor(createGipkit().validateInput(inputOf(scenario)), 'a', 'hq-proxy')['vm.sites']).toEqual(['hq']);
+    expect(decisionOf(scenario)).toMatchObject({ proxy: 'hq-proxy', connection: 'lan', tier: 1 });
+  });
+  it('without a host site, a VM without an address is in no site', () => {
+    const scenario = { servers, vms: [windowsVm('a', null)] };
+    expect(createGipkit().factsFor(createGipkit().validateInput(inputOf(scenario)), 'a', 'hq-proxy')['vm.sites']).toEqual([]);
+  });
+  it('a host site is an id: control characters are refused with the place and value', () => {
+    const scenario = { servers, vms: [windowsVm('a', null)], inventory: { hosts: [{ ...hosts[0], site: 'br\u001banch' }] } };
+    expect(() => createGipkit().validateInput(inputOf(scenario))).toThrow(/hosts\[0\]\.site/);
   });
 });
