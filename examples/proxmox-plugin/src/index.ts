@@ -1,8 +1,6 @@
 export { proxmoxPlugin, PROXMOX_PLATFORM } from './proxmox-plugin.js';
 export type { ProxmoxPluginOptions } from './proxmox-plugin.js';
 export { PROXMOX_RULES } from './proxmox-rules.js';
-export { LanConnector } from './lan-connector.js';
-export type { LanConnectorOptions } from './lan-connector.js';
 export { QemuAgentConnector, QEMU_AGENT_METHOD } from './qemu-agent-connector.js';
 export type { QemuAgentConnectorOptions } from './qemu-agent-connector.js';
 export { FILE_WRITE_MAX_BYTES } from './qemu-agent-session.js';

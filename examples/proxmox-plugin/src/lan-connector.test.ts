@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, type SessionOpener } from '@gipkit/plugin-api';
 import { SimulatedGuest } from '@gipkit/testkit';
 import { describeConnector } from '@gipkit/testkit/conformance';
-import { LanConnector } from './lan-connector.js';
+import { LanConnector } from '@gipkit/connector-kit';
 import { callOptions } from './testing/guest-agent-lab.js';
 import { SimulatedSessionOpener } from './testing/simulated-session-opener.js';
 

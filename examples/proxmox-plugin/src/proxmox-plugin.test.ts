@@ -4,6 +4,7 @@ import { ErrorCode, type RuleDocument } from '@gipkit/plugin-api';
 import { proxmoxPlugin } from './proxmox-plugin.js';
 import { PROXMOX_RULES } from './proxmox-rules.js';
 import { guestAgentLab } from './testing/guest-agent-lab.js';
+import { SimulatedSessionOpener } from './testing/simulated-session-opener.js';
 import { proxmoxEstate, ESTATE_INVENTORY } from './testing/proxmox-estate.js';
 
 // "Used in a plan": the plugin in an engine, with the default rules.
@@ -17,9 +18,14 @@ describe('proxmoxPlugin', () => {
     expect(engine().platforms.has('proxmox')).toBe(true);
   });
 
-  it('registers a lan and a qemu-agent connector for proxmox, and its rule pack', () => {
+  it('registers a qemu-agent connector for proxmox, a lan connector for the families given an opener, and its rule pack', () => {
     const gipkit = engine();
-    expect(gipkit.connectors.filter((c) => c.platform === 'proxmox').map((c) => c.method)).toEqual(['lan', 'qemu-agent']);
+    expect(gipkit.connectors.filter((c) => c.platform === 'proxmox').map((c) => c.method)).toEqual(['qemu-agent']);
+    const linux = new SimulatedSessionOpener({ guests: new Map(), latencyMs: 0 });
+    const withLan = createGipkit({ plugins: [proxmoxPlugin({ linux, guestAgent: guestAgentLab({}).agent })] });
+    const connectors = withLan.connectors.filter((c) => c.platform === 'proxmox');
+    expect(connectors.map((c) => c.method)).toEqual(['lan', 'qemu-agent']);
+    expect(connectors[0]?.families).toEqual(['linux']);
     const rule = gipkit.rules.find((candidate) => candidate.name === 'qemu-agent-connection');
     expect(rule).toMatchObject({ description: expect.any(String), source: expect.stringContaining('https://pve.proxmox.com/wiki/Qemu-guest-agent') });
     expect(PROXMOX_RULES.name).toBe('@acme/gipkit-proxmox:rules');

@@ -1,3 +1,5 @@
+import { reasonIn, TransportError } from '@gipkit/connector-kit';
+
 /**
  * The QEMU guest agent as the Proxmox VE API exposes it
  * (`/nodes/{node}/qemu/{vmid}/agent/*`). A transport is a thin client of that
@@ -92,20 +94,16 @@ export type QemuGuestAgentFailure = (typeof QemuGuestAgentFailure)[keyof typeof 
  * message MUST NOT hold the API token. Any other error counts as
  * GIPKIT_CONNECTOR_FAILED, and its message is not shown.
  */
-export class QemuGuestAgentError extends Error {
-  readonly reason: QemuGuestAgentFailure;
+export class QemuGuestAgentError extends TransportError<QemuGuestAgentFailure> {
   constructor(reason: QemuGuestAgentFailure, message: string, options: { readonly cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(reason, message, options);
     this.name = 'QemuGuestAgentError';
-    this.reason = reason;
   }
 }
 
 /** The reason of a `QemuGuestAgentError` (or of any error with a known `reason`), else undefined. */
 export function qemuGuestAgentFailureOf(error: unknown): QemuGuestAgentFailure | undefined {
-  if (typeof error !== 'object' || error === null || !('reason' in error)) return undefined;
-  const reason = error.reason;
-  return Object.values<unknown>(QemuGuestAgentFailure).includes(reason) ? (reason as QemuGuestAgentFailure) : undefined;
+  return reasonIn(QemuGuestAgentFailure, error);
 }
 
 /**

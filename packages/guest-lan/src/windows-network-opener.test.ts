@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectorError, ErrorCode, type CallOptions, type CommandResult, type ConnectRequest } from '@gipkit/plugin-api';
 import { SimulatedGuest } from '@gipkit/testkit';
 import { describeConnector } from '@gipkit/testkit/conformance';
-import { LanConnector } from './lan-connector.js';
+import { LanConnector } from '@gipkit/connector-kit';
 import { WindowsNetworkOpener, type WindowsNetworkOpenerOptions } from './windows-network-opener.js';
 import { addTestCommands, everythingShown, SimulatedWindowsNetwork, type SimulatedWindowsNetworkFault } from './testing/index.js';
 

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
-  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, PluginError,
   type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestSession, type SessionOpener,
 } from '@gipkit/plugin-api';
-import { OutputCapture } from './output-capture.js';
-import { formatCmdArguments } from './windows-command-line.js';
+import { formatCmdArguments, normalizeWindowsPath, OutputCapture, positiveOption, toAdminShare, transportFailures } from '@gipkit/connector-kit';
 import {
   windowsNetworkFailureOf,
   type WindowsNetworkConnection, type WindowsNetworkFailure, type WindowsNetworkTarget, type WindowsNetworkTransport,
 } from './windows-network-transport.js';
-import { normalizeWindowsPath, toAdminShare } from './windows-path.js';
 
 export interface WindowsNetworkOpenerOptions {
   /** Folder on the guest for output capture files (default `C:\Windows\Temp`). */
@@ -43,25 +41,10 @@ const MEANS: Readonly<Record<WindowsNetworkFailure, { readonly code: ErrorCode; 
   'secret-unavailable': { code: ErrorCode.SecretUnavailable, text: 'the secret cannot be read' },
 };
 
-/**
- * The `ConnectorError` for a transport failure. The transport's own message
- * stays in `cause`; ours names the step and the reason, never a secret.
- */
-function toConnectorError(error: unknown, what: string, connecting: boolean): GipkitError {
-  if (error instanceof GipkitError) return error;
-  const reason = windowsNetworkFailureOf(error);
-  if (reason === undefined) return new ConnectorError(ErrorCode.ConnectorFailed, `${what}: the Windows network transport failed`, { cause: error });
-  const meaning = MEANS[reason];
-  // A connection that closes while it opens was refused, not dropped.
-  const code = connecting && reason === 'closed' ? ErrorCode.ConnectionRefused : meaning.code;
-  return new ConnectorError(code, `${what}: ${meaning.text}`, { cause: error });
-}
+const FAILURES = transportFailures({ transport: 'the Windows network transport', means: MEANS, dropped: 'closed' });
+const toConnectorError = FAILURES.toConnectorError;
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new PluginError(ErrorCode.PluginInvalid, PACKAGE, `${name} must be a positive number of ${name.endsWith('Ms') ? 'milliseconds' : 'bytes'}`);
-  return value;
-}
+const positive = (name: string, value: number | undefined, fallback: number): number => positiveOption(PACKAGE, name, value, fallback);
 
 /**
  * Opens sessions to Windows guests over the network through a

@@ -1,3 +1,4 @@
+import { reasonIn, TransportError } from '@gipkit/connector-kit';
 import type { SecretReference } from '@gipkit/plugin-api';
 
 /**
@@ -28,20 +29,16 @@ export type WindowsNetworkFailure = (typeof WindowsNetworkFailure)[keyof typeof 
  * says no. Its message MUST NOT hold the secret. Any other error counts as
  * GIPKIT_CONNECTOR_FAILED.
  */
-export class WindowsNetworkError extends Error {
-  readonly reason: WindowsNetworkFailure;
+export class WindowsNetworkError extends TransportError<WindowsNetworkFailure> {
   constructor(reason: WindowsNetworkFailure, message: string, options: { readonly cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(reason, message, options);
     this.name = 'WindowsNetworkError';
-    this.reason = reason;
   }
 }
 
 /** The reason of a `WindowsNetworkError` (or of any error with a matching `reason`), else undefined. */
 export function windowsNetworkFailureOf(error: unknown): WindowsNetworkFailure | undefined {
-  if (typeof error !== 'object' || error === null || !('reason' in error)) return undefined;
-  const reason = error.reason;
-  return Object.values<unknown>(WindowsNetworkFailure).includes(reason) ? (reason as WindowsNetworkFailure) : undefined;
+  return reasonIn(WindowsNetworkFailure, error);
 }
 
 /** Which guest to reach, as whom. */

@@ -1,11 +1,10 @@
 import {
-  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, GipkitError, PluginError,
+  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode,
   type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
 } from '@gipkit/plugin-api';
-import { normalizeWindowsPath, windowsParent } from '@gipkit/guest-lan';
+import { normalizeWindowsPath, positiveOption, transportFailures, windowsParent } from '@gipkit/connector-kit';
 import { createDirectoryScript, removeScript, runScript } from './power-shell-script.js';
 import {
-  powerShellDirectFailureOf,
   type PowerShellDirectFailure, type PowerShellDirectSession, type PowerShellDirectTarget, type PowerShellDirectTransport, type PowerShellInvocationResult,
 } from './power-shell-direct-transport.js';
 
@@ -38,20 +37,10 @@ const MEANS: Readonly<Record<PowerShellDirectFailure, { readonly code: ErrorCode
   'secret-unavailable': { code: ErrorCode.SecretUnavailable, text: 'the secret cannot be read' },
 };
 
-function toConnectorError(error: unknown, what: string, connecting: boolean): GipkitError {
-  if (error instanceof GipkitError) return error;
-  const reason = powerShellDirectFailureOf(error);
-  if (reason === undefined) return new ConnectorError(ErrorCode.ConnectorFailed, `${what}: the PowerShell Direct transport failed`, { cause: error });
-  const meaning = MEANS[reason];
-  const code = connecting && reason === 'session-broken' ? ErrorCode.ConnectionRefused : meaning.code;
-  return new ConnectorError(code, `${what}: ${meaning.text}`, { cause: error });
-}
+const FAILURES = transportFailures({ transport: 'the PowerShell Direct transport', means: MEANS, dropped: 'session-broken' });
+const toConnectorError = FAILURES.toConnectorError;
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new PluginError(ErrorCode.PluginInvalid, PACKAGE, `${name} must be a positive number`);
-  return value;
-}
+const positive = (name: string, value: number | undefined, fallback: number): number => positiveOption(PACKAGE, name, value, fallback);
 
 /** Keeps at most `maxBytes` bytes of UTF-8 text. */
 function truncate(text: string, maxBytes: number): { text: string; truncated: boolean } {

@@ -1,3 +1,4 @@
+import { reasonIn, TransportError } from '@gipkit/connector-kit';
 import type { SecretReference } from '@gipkit/plugin-api';
 
 /**
@@ -23,20 +24,16 @@ export const PowerShellDirectFailure = {
 export type PowerShellDirectFailure = (typeof PowerShellDirectFailure)[keyof typeof PowerShellDirectFailure];
 
 /** What a `PowerShellDirectTransport` rejects with. Its message MUST NOT hold the secret; any other error counts as GIPKIT_CONNECTOR_FAILED. */
-export class PowerShellDirectError extends Error {
-  readonly reason: PowerShellDirectFailure;
+export class PowerShellDirectError extends TransportError<PowerShellDirectFailure> {
   constructor(reason: PowerShellDirectFailure, message: string, options: { readonly cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(reason, message, options);
     this.name = 'PowerShellDirectError';
-    this.reason = reason;
   }
 }
 
 /** The reason of a `PowerShellDirectError` (or of any error with a matching `reason`), else undefined. */
 export function powerShellDirectFailureOf(error: unknown): PowerShellDirectFailure | undefined {
-  if (typeof error !== 'object' || error === null || !('reason' in error)) return undefined;
-  const reason = error.reason;
-  return Object.values<unknown>(PowerShellDirectFailure).includes(reason) ? (reason as PowerShellDirectFailure) : undefined;
+  return reasonIn(PowerShellDirectFailure, error);
 }
 
 /** Which VM, on which Hyper-V host, as which guest account. */

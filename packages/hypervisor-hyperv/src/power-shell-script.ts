@@ -1,4 +1,4 @@
-import { quoteWindowsArgument, quoteWindowsProgram } from '@gipkit/guest-lan';
+import { quoteWindowsArgument, quoteWindowsProgram } from '@gipkit/connector-kit';
 
 /** PowerShell reads these four as single quotes too (U+2018, U+2019, U+201A, U+201B). */
 const SINGLE_QUOTES = /['\u2018\u2019\u201A\u201B]/g;

@@ -1,3 +1,4 @@
+import { reasonIn, TransportError } from '@gipkit/connector-kit';
 import type { SecretReference } from '@gipkit/plugin-api';
 
 /**
@@ -33,20 +34,16 @@ export const GuestOperationsFailure = {
 export type GuestOperationsFailure = (typeof GuestOperationsFailure)[keyof typeof GuestOperationsFailure];
 
 /** What a `GuestOperationsTransport` rejects with for a vSphere fault. Its message MUST NOT hold the secret; any other error counts as GIPKIT_CONNECTOR_FAILED. */
-export class GuestOperationsError extends Error {
-  readonly reason: GuestOperationsFailure;
+export class GuestOperationsError extends TransportError<GuestOperationsFailure> {
   constructor(reason: GuestOperationsFailure, message: string, options: { readonly cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(reason, message, options);
     this.name = 'GuestOperationsError';
-    this.reason = reason;
   }
 }
 
 /** The reason of a `GuestOperationsError` (or of any error with a matching `reason`), else undefined. */
 export function guestOperationsFailureOf(error: unknown): GuestOperationsFailure | undefined {
-  if (typeof error !== 'object' || error === null || !('reason' in error)) return undefined;
-  const reason = error.reason;
-  return Object.values<unknown>(GuestOperationsFailure).includes(reason) ? (reason as GuestOperationsFailure) : undefined;
+  return reasonIn(GuestOperationsFailure, error);
 }
 
 /** Which VM's guest to reach, as which guest account. */

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import {
-  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, GipkitError, pause, PluginError,
+  callWithin, contentsChunks, contentsSize, ConnectorError, ErrorCode, pause, PluginError,
   type CallOptions, type CommandResult, type UploadContents, type ConnectRequest, type ConnectionMethod, type GuestConnector, type GuestSession, type OsFamily, type Platform,
 } from '@gipkit/plugin-api';
-import { formatCmdArguments, normalizeWindowsPath, OutputCapture, windowsParent } from '@gipkit/guest-lan';
+import {
+  formatCmdArguments, normalizePosixPath, normalizeWindowsPath, OutputCapture, positiveOption, posixParent, quotePosixArgument, transportFailures, windowsParent,
+} from '@gipkit/connector-kit';
 import {
   guestOperationsFailureOf,
   type GuestOperationsConnection, type GuestOperationsFailure, type GuestOperationsTarget, type GuestOperationsTransport, type GuestProgramSpec,
 } from './guest-operations-transport.js';
-import { normalizePosixPath, posixParent, quotePosixArgument } from './posix-shell.js';
 
 export interface VixConnectorOptions {
   /** How often a running program is polled with ListProcessesInGuest, in milliseconds (default 500). */
@@ -56,20 +57,10 @@ const MEANS: Readonly<Record<GuestOperationsFailure, { readonly code: ErrorCode;
   'secret-unavailable': { code: ErrorCode.SecretUnavailable, text: 'the secret cannot be read' },
 };
 
-function toConnectorError(error: unknown, what: string, connecting: boolean): GipkitError {
-  if (error instanceof GipkitError) return error;
-  const reason = guestOperationsFailureOf(error);
-  if (reason === undefined) return new ConnectorError(ErrorCode.ConnectorFailed, `${what}: the guest operations transport failed`, { cause: error });
-  const meaning = MEANS[reason];
-  const code = connecting && reason === 'connection-lost' ? ErrorCode.ConnectionRefused : meaning.code;
-  return new ConnectorError(code, `${what}: ${meaning.text}`, { cause: error });
-}
+const FAILURES = transportFailures({ transport: 'the guest operations transport', means: MEANS, dropped: 'connection-lost' });
+const toConnectorError = FAILURES.toConnectorError;
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new PluginError(ErrorCode.PluginInvalid, PACKAGE, `${name} must be a positive number`);
-  return value;
-}
+const positive = (name: string, value: number | undefined, fallback: number): number => positiveOption(PACKAGE, name, value, fallback);
 
 /**
  * The `vix` connection method of VMware: networkless, through vSphere guest

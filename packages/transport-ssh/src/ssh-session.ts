@@ -5,7 +5,7 @@ import {
   type CallOptions, type CommandResult, type UploadContents, type ConnectionMethod, type GuestSession,
 } from '@gipkit/plugin-api';
 import type { Client, ClientChannel, SFTPWrapper, Stats } from 'ssh2';
-import { quoteCommand } from './quote-command.js';
+import { quotePosixCommand } from '@gipkit/connector-kit';
 
 export interface SshSessionOptions {
   readonly vm: string;
@@ -68,7 +68,7 @@ export class SshSession implements GuestSession {
       if (command.some((argument) => argument.includes('\0'))) {
         throw new ConnectorError(ErrorCode.ConnectorFailed, `${this.#where()}: run: an argument contains a NUL character`);
       }
-      return this.#exec(quoteCommand(command), cancelled);
+      return this.#exec(quotePosixCommand(command), cancelled);
     });
   }
 
@@ -102,7 +102,7 @@ export class SshSession implements GuestSession {
       if (remotePath === '' || /^\/+$/.test(remotePath)) {
         throw new ConnectorError(ErrorCode.ConnectorFailed, `${this.#where()}: refusing to remove ${JSON.stringify(remotePath)}`);
       }
-      const result = await this.#exec(quoteCommand(['rm', '-rf', '--', remotePath]), cancelled);
+      const result = await this.#exec(quotePosixCommand(['rm', '-rf', '--', remotePath]), cancelled);
       if (result.exitCode !== 0) {
         throw new ConnectorError(ErrorCode.ConnectorFailed, `${this.#where()}: cannot remove ${remotePath}: ${result.stderr.trim() || `rm exited with ${result.exitCode}`}`);
       }

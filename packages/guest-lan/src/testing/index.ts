@@ -1,7 +1,7 @@
 export { SimulatedWindowsNetwork } from './simulated-windows-network.js';
 export type { SimulatedWindowsNetworkFault, SimulatedWindowsNetworkOptions, WindowsNetworkOperation } from './simulated-windows-network.js';
-export { splitWindowsCommandLine, interpretCmdCommandLine } from './windows-command-line-parser.js';
-export type { CmdInvocation } from './windows-command-line-parser.js';
+export { splitWindowsCommandLine, interpretCmdCommandLine } from '@gipkit/connector-kit/testing';
+export type { CmdInvocation } from '@gipkit/connector-kit/testing';
 export { runWindowsCommandLine } from './simulate-windows-process.js';
 export { runRedirected } from './run-redirected.js';
 export type { RedirectedCommand } from './run-redirected.js';

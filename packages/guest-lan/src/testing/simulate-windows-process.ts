@@ -1,6 +1,6 @@
 import type { GuestSimulation } from './guest-simulation.js';
 import { runRedirected } from './run-redirected.js';
-import { interpretCmdCommandLine, splitWindowsCommandLine } from './windows-command-line-parser.js';
+import { interpretCmdCommandLine, splitWindowsCommandLine } from '@gipkit/connector-kit/testing';
 
 const isCmd = (program: string): boolean => /(^|[\\/])cmd(\.exe)?$/i.test(program);
 

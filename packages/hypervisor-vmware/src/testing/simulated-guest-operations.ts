@@ -8,7 +8,7 @@ import {
   type GuestFileTransferInformation, type GuestOperationsConnection, type GuestOperationsTarget, type GuestOperationsTransport,
   type GuestProcessInfo, type GuestProgramSpec,
 } from '../guest-operations-transport.js';
-import { interpretShellCommand } from './posix-shell-parser.js';
+import { interpretShellCommand } from '@gipkit/connector-kit/testing';
 
 /** An operation of a `GuestOperationsConnection`. */
 export type GuestOperation = Exclude<keyof GuestOperationsConnection, 'close'>;

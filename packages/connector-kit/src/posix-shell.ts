@@ -5,6 +5,16 @@ export function quotePosixArgument(argument: string): string {
   return `'${argument.replaceAll("'", `'\\''`)}'`;
 }
 
+/**
+ * Quotes a program and its arguments for a POSIX shell (`sh -c`), which is how
+ * an SSH server runs an exec request: every argument a `quotePosixArgument`
+ * word. The guest then runs exactly these arguments, never expanding `$`,
+ * globs, `;` or newlines in them.
+ */
+export function quotePosixCommand(command: readonly string[]): string {
+  return command.map(quotePosixArgument).join(' ');
+}
+
 /** Checks and normalises an absolute POSIX path: no `.` or `..` segments, no empty segments, no trailing `/`. */
 export function normalizePosixPath(path: string): string {
   if (!path.startsWith('/') || path.includes('\0')) throw new ConnectorError(ErrorCode.ConnectorFailed, `${path} is not an absolute path (/…)`);

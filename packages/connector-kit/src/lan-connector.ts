@@ -28,7 +28,7 @@ export class LanConnector implements GuestConnector {
 
   constructor(options: LanConnectorOptions) {
     if (options.linux === undefined && options.windows === undefined) {
-      throw new PluginError(ErrorCode.PluginInvalid, '@gipkit/guest-lan', `the LAN connector for ${options.platform} needs a linux or a windows session opener`);
+      throw new PluginError(ErrorCode.PluginInvalid, '@gipkit/connector-kit', `the LAN connector for ${options.platform} needs a linux or a windows session opener`);
     }
     this.platform = options.platform;
     this.#openers = { ...(options.linux === undefined ? {} : { linux: options.linux }), ...(options.windows === undefined ? {} : { windows: options.windows }) };

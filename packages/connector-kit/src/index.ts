@@ -1,0 +1,13 @@
+export { TransportError, reasonIn, transportFailures, positiveOption } from './transport-failure.js';
+export type { FailureMeaning, TransportFailureSpec, TransportFailures } from './transport-failure.js';
+export { LanConnector } from './lan-connector.js';
+export type { LanConnectorOptions } from './lan-connector.js';
+export { quotePosixArgument, quotePosixCommand, normalizePosixPath, posixParent } from './posix-shell.js';
+export { quoteWindowsArgument, quoteWindowsProgram, formatWindowsCommandLine, formatCmdArguments } from './windows-command-line.js';
+export type { CmdRedirects } from './windows-command-line.js';
+export { normalizeWindowsPath, windowsParent, toAdminShare } from './windows-path.js';
+export type { AdminSharePath } from './windows-path.js';
+export { OutputCapture } from './output-capture.js';
+export type { OutputCaptureSettings, CapturedProcess } from './output-capture.js';
+export { decodeOutput } from './guest-output.js';
+export type { DecodedOutput } from './guest-output.js';
