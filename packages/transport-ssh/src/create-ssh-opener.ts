@@ -1,11 +1,10 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import {
   ConnectorError, ErrorCode, GipkitError, settleWithin,
   type CallOptions, type ConnectRequest, type ConnectionMethod, type ConnectorNotice, type GuestSession, type SessionOpener,
 } from '@gipkit/plugin-api';
 import { Client, type ConnectConfig } from 'ssh2';
-import { checkHostKey, hostKeyFromBlob, knownHostsLine, knownHostsName, recordedKeyTypes, type HostKey } from './known-hosts.js';
+import { createHostKeyPolicy, type HostKeyPolicy } from './host-key-policy.js';
+import { hostKeyFromBlob } from './known-hosts.js';
 import { readSecret, redactorFor, type Credential } from './read-secret.js';
 import { SshSession } from './ssh-session.js';
 
@@ -56,13 +55,13 @@ const KEEPALIVE_COUNT_MAX = 3;
  */
 export function createSshOpener(options: SshOpenerOptions = {}): SessionOpener {
   const settings = checkOptions(options);
-  const trustStore = createTrustStore();
+  const hostKeys = createHostKeyPolicy(settings);
   return {
     open(request: ConnectRequest, method: ConnectionMethod, callOptions: CallOptions): Promise<GuestSession> {
       const port = request.sshPort ?? settings.defaultPort;
       const what = `connect to ${request.vm} (${request.addresses.join(', ')} port ${port}) as ${request.account} from ${request.proxy}`;
       const cancel = new AbortController();
-      return settleWithin(what, callOptions, () => openSession(request, method, port, settings, trustStore, cancel.signal, callOptions.timeoutMs)).catch(
+      return settleWithin(what, callOptions, () => openSession(request, method, port, settings, hostKeys, cancel.signal, callOptions.timeoutMs)).catch(
         (error: unknown) => {
           // Timed out or cancelled: stop the attempt still in progress.
           cancel.abort();
@@ -90,7 +89,7 @@ async function openSession(
   method: ConnectionMethod,
   port: number,
   settings: Settings,
-  trustStore: TrustStore,
+  hostKeys: HostKeyPolicy,
   cancelled: AbortSignal,
   timeoutMs: number,
 ): Promise<GuestSession> {
@@ -98,11 +97,11 @@ async function openSession(
     throw new ConnectorError(ErrorCode.ConnectorFailed, `${request.vm}: the guest reported no address to connect to`);
   }
   const credential = await readSecret(request.secret, request.account);
-  const knownHosts = settings.knownHostsFile === undefined ? '' : await readKnownHosts(settings.knownHostsFile);
+  const knownHosts = await hostKeys.readKnownHosts();
   const unreachable: string[] = [];
   for (const address of request.addresses) {
     if (cancelled.aborted) break;
-    const attempt = await connectTo({ request, method, address, port, settings, trustStore, credential, knownHosts, cancelled, timeoutMs });
+    const attempt = await connectTo({ request, method, address, port, settings, hostKeys, credential, knownHosts, cancelled, timeoutMs });
     if (!(attempt instanceof UnreachableAddress)) return attempt;
     unreachable.push(`${address}:${port} (${attempt.reason})`);
   }
@@ -127,7 +126,7 @@ interface Attempt {
   readonly address: string;
   readonly port: number;
   readonly settings: Settings;
-  readonly trustStore: TrustStore;
+  readonly hostKeys: HostKeyPolicy;
   readonly credential: Credential;
   readonly knownHosts: string;
   readonly cancelled: AbortSignal;
@@ -184,7 +183,7 @@ function connectTo(attempt: Attempt): Promise<GuestSession | UnreachableAddress>
       );
     });
 
-    const preferred = recordedKeyTypes(attempt.knownHosts, knownHostsName(address, port)).flatMap((type) => ALGORITHMS_BY_KEY_TYPE[type] ?? []);
+    const preferred = attempt.hostKeys.recordedTypes(attempt.knownHosts, address, port).flatMap((type) => ALGORITHMS_BY_KEY_TYPE[type] ?? []);
     const config: ConnectConfig = {
       host: address,
       port,
@@ -197,7 +196,8 @@ function connectTo(attempt: Attempt): Promise<GuestSession | UnreachableAddress>
       // As OpenSSH does: prefer the key types known_hosts records for this host (ssh2 applies the keys in this order: move them first).
       ...(preferred.length === 0 ? {} : { algorithms: { serverHostKey: { append: [], remove: preferred, prepend: preferred } } }),
       hostVerifier: (blob: Buffer, verify: (valid: boolean) => void): void => {
-        verifyHostKey(hostKeyFromBlob(blob), attempt).then(
+        const target = { address, port, knownHosts: attempt.knownHosts, notify: (notice: ConnectorNotice) => request.notify?.(notice) };
+        attempt.hostKeys.verify(hostKeyFromBlob(blob), target).then(
           (problem) => {
             verification = problem;
             verify(problem === undefined);
@@ -235,122 +235,4 @@ function classify(error: Error & { level?: string; code?: string }, attempt: Att
     return new ConnectorError(ErrorCode.ConnectionTimedOut, `${endpoint}: ${redact(error.message)}`, { cause: error });
   }
   return new ConnectorError(ErrorCode.ConnectorFailed, `${endpoint}: SSH connection failed: ${redact(error.message)}`, { cause: error });
-}
-
-/** Undefined when the key may be used; otherwise why not. */
-async function verifyHostKey(key: HostKey, attempt: Attempt): Promise<ConnectorError | undefined> {
-  const { address, port, settings, request } = attempt;
-  const endpoint = `${address}:${port}`;
-  const name = knownHostsName(address, port);
-  const presented = `${endpoint} presented the ${key.type} host key ${key.fingerprint}`;
-  const file = settings.knownHostsFile;
-  // A key trusted on first use stays the only one for that host and port while the opener lives (a run), whatever the file says.
-  const earlier = attempt.trustStore.remembered(name, key, presented);
-  if (earlier !== 'unknown') return earlier;
-  if (file === undefined) {
-    if (!settings.trustOnFirstUse) {
-      return new ConnectorError(ErrorCode.HostKeyRejected, `${presented}, which cannot be verified: give a knownHostsFile, or enable trustOnFirstUse`);
-    }
-    attempt.trustStore.remember(name, key);
-    report(request, { kind: 'host-key-trusted', endpoint, algorithm: key.type, fingerprint: key.fingerprint });
-    return undefined;
-  }
-  const verdict = checkHostKey(attempt.knownHosts, name, key);
-  switch (verdict.status) {
-    case 'known':
-      return undefined;
-    case 'revoked':
-      return new ConnectorError(ErrorCode.HostKeyRejected, `${presented}, which is revoked in ${file} line ${verdict.line}`);
-    case 'changed':
-      return changedKey(presented, file, verdict.line, verdict.recordedTypes);
-    case 'unknown':
-      if (!settings.trustOnFirstUse) {
-        return new ConnectorError(
-          ErrorCode.HostKeyRejected,
-          `${presented}, which is not in ${file}: add it (ssh-keyscan -p ${port} ${address}, then check the fingerprint), or enable trustOnFirstUse`,
-        );
-      }
-      return attempt.trustStore.trust(file, name, key, () => {
-        report(request, { kind: 'host-key-trusted', endpoint, algorithm: key.type, fingerprint: key.fingerprint, knownHostsFile: file });
-      }, presented);
-  }
-}
-
-function changedKey(presented: string, file: string, line: number, recordedTypes: readonly string[]): ConnectorError {
-  return new ConnectorError(
-    ErrorCode.HostKeyRejected,
-    `${presented}, which does not match the ${recordedTypes.join(', ')} key recorded in ${file} line ${line}: ` +
-      'someone may be intercepting the connection; if the guest was reinstalled, remove that line',
-  );
-}
-
-function report(request: ConnectRequest, notice: ConnectorNotice): void {
-  try {
-    request.notify?.(notice);
-  } catch {
-    // A listener that throws must not break the connection.
-  }
-}
-
-async function readKnownHosts(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new ConnectorError(ErrorCode.HostKeyRejected, `cannot read known hosts file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-}
-
-interface TrustStore {
-  /** Records a key trusted on first use, unless it was meanwhile recorded; calls `trusted` when it records it. */
-  trust(file: string, name: string, key: HostKey, trusted: () => void, presented: string): Promise<ConnectorError | undefined>;
-  /** A key trusted on first use earlier for `name`: undefined when it is this one, the host-key error when it is another; `unknown` when none was. */
-  remembered(name: string, key: HostKey, presented: string): ConnectorError | undefined | 'unknown';
-  remember(name: string, key: HostKey): void;
-}
-
-/**
- * Remembers the keys trusted on first use for the opener's lifetime (one run), by `[host]:port`, and appends to
- * known_hosts one at a time, re-checking the file first (two connections to a new host record it once).
- */
-function createTrustStore(): TrustStore {
-  let queue: Promise<unknown> = Promise.resolve();
-  const trusted = new Map<string, HostKey>();
-  const remembered = (name: string, key: HostKey, presented: string): ConnectorError | undefined | 'unknown' => {
-    const earlier = trusted.get(name);
-    if (earlier === undefined) return 'unknown';
-    if (earlier.blob.equals(key.blob)) return undefined;
-    return new ConnectorError(
-      ErrorCode.HostKeyRejected,
-      `${presented}, but the ${earlier.type} key ${earlier.fingerprint} was trusted on first use for it earlier in this run: ` +
-        'someone may be intercepting the connection',
-    );
-  };
-  return {
-    remembered,
-    remember: (name, key) => void trusted.set(name, key),
-    trust(file, name, key, onTrusted, presented) {
-      const next = queue.then(async (): Promise<ConnectorError | undefined> => {
-        const earlier = remembered(name, key, presented);
-        if (earlier !== 'unknown') return earlier;
-        const text = await readKnownHosts(file);
-        const verdict = checkHostKey(text, name, key);
-        if (verdict.status === 'known') return undefined;
-        if (verdict.status === 'revoked') return new ConnectorError(ErrorCode.HostKeyRejected, `${presented}, which is revoked in ${file} line ${verdict.line}`);
-        if (verdict.status === 'changed') return changedKey(presented, file, verdict.line, verdict.recordedTypes);
-        try {
-          await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-          await appendFile(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}${knownHostsLine(name, key)}\n`, { mode: 0o600 });
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code ?? String(error);
-          return new ConnectorError(ErrorCode.ConnectorFailed, `${presented}; trusting it on first use failed: cannot append to ${file} (${code})`, { cause: error });
-        }
-        trusted.set(name, key);
-        onTrusted();
-        return undefined;
-      });
-      queue = next.catch(() => undefined);
-      return next;
-    },
-  };
 }
