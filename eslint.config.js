@@ -24,7 +24,26 @@ export default tseslint.config(
   {
     files: ['packages/*/src/**/*.ts'],
     ignores: ['packages/core/src/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['tsyringe', 'reflect-metadata', 'json-rules-engine'].map((name) => ({ name, message: 'Only core uses this (STYLE.md).' })) }] },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['tsyringe', 'reflect-metadata', 'json-rules-engine'].map((name) => ({ name, message: 'Only core uses this (STYLE.md).' })),
+        patterns: [{ regex: '^@gipkit/[^/]+/(src|dist)(/|$)', message: 'Import the package\'s public entry, not its files (scripts/check-boundaries.mjs).' }],
+      }],
+    },
+  },
+  {
+    // Plugins and kits depend on the contracts only; the CLI composes core (scripts/check-boundaries.mjs checks the rest).
+    files: ['packages/*/src/**/*.ts', 'examples/*/src/**/*.ts'],
+    ignores: ['packages/core/src/**', 'packages/cli/src/**', '**/*.test.ts', '**/*.fixture.ts', 'examples/*/src/testing/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: '@gipkit/core', message: 'Plugins and kits depend on @gipkit/plugin-api only (STYLE.md).' },
+          ...['tsyringe', 'reflect-metadata', 'json-rules-engine'].map((name) => ({ name, message: 'Only core uses this (STYLE.md).' })),
+        ],
+        patterns: [{ regex: '^@gipkit/[^/]+/(src|dist)(/|$)', message: 'Import the package\'s public entry, not its files (scripts/check-boundaries.mjs).' }],
+      }],
+    },
   },
   {
     files: ['vitest.config.ts', 'eslint.config.js'],
