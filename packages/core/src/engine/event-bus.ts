@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { Clock, GipkitEvent } from '@gipkit/plugin-api';
-import type { EventDraft, PlanObserver } from '../planner/plan-job.js';
+import type { EventDraft } from '../event-draft.js';
+import type { PlanObserver } from '../planner/plan-job.js';
 
 /**
  * The one Subject core owns. Events are stamped, frozen and pushed; the

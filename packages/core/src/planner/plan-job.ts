@@ -1,10 +1,8 @@
-import type { Decision, DecisionStatus, GipkitEvent, Plan, PlanSummary } from '@gipkit/plugin-api';
+import type { Decision, DecisionStatus, Plan, PlanSummary } from '@gipkit/plugin-api';
+import type { EventDraft } from '../event-draft.js';
 import type { PlanningSession, VmClass } from './planning-session.js';
 
 /** Receives events as the plan is made; `wanted` false lets the planner skip building them. */
-/** An event before the bus stamps it with `runId` and `at`. */
-export type EventDraft = GipkitEvent extends infer E ? (E extends GipkitEvent ? Omit<E, 'runId' | 'at'> : never) : never;
-
 export interface PlanObserver {
   readonly wanted: boolean;
   emit(event: EventDraft): void;

@@ -29,6 +29,7 @@ export function redactReport(report: TaskReport, redact: Redact): TaskReport {
   return report;
 }
 
-export function isCancellation(summary: ErrorSummary, signal: AbortSignal): boolean {
-  return signal.aborted || summary.code === ErrorCode.ConnectionAborted || summary.code === ErrorCode.RunCancelled;
+/** A cause that means the run was cancelled: the run's signal aborted, or the connector or dispatcher says it was. */
+export function isCancellation(summary: ErrorSummary, cancelled: boolean): boolean {
+  return cancelled || summary.code === ErrorCode.ConnectionAborted || summary.code === ErrorCode.RunCancelled;
 }

@@ -1,15 +1,21 @@
 import {
   ErrorCode,
-  type CleanupFailure, type ComponentBundle, type ConnectionMethod, type DeploymentMode, type DeploymentStep, type Dispatcher, type ErrorSummary,
-  type GuestTarget, type GuestTask, type Plan, type RunCounts, type StepTimeouts, type TaskOutcome, type TaskReport,
+  type ComponentBundle, type ConnectionMethod, type DeploymentMode, type DeploymentStep, type Dispatcher, type ErrorSummary,
+  type GuestTarget, type GuestTask, type Plan, type RunCounts, type StepTimeouts, type TaskOutcome, type TaskReport, type CleanupFailure,
 } from '@gipkit/plugin-api';
-import type { EventDraft } from '../planner/plan-job.js';
+import type { EventDraft } from '../event-draft.js';
 import type { PlanningSession } from '../planner/planning-session.js';
-import { isCancellation, redactOutcome, redactReport, summariseError } from './error-summary.js';
+import { afterOutcome, type AttemptRole, type FailoverChoice } from './after-outcome.js';
+import { removeLeftovers, type Leftover } from './clean-up.js';
 import { describeUnreached, plannedMethods, type ConnectorReach, type UnreachedVms } from './connector-reach.js';
+import { TaskDispatch } from './dispatch-task.js';
+import { summariseError } from './error-summary.js';
 import type { RunSecrets } from './run-secrets.js';
-import { ABANDON_AFTER_MS, TaskSignals } from './task-signals.js';
+import { summariseRun, type VmRunOutcome } from './run-summary.js';
+import { TaskSignals } from './task-signals.js';
 import { TaskSlots } from './task-slots.js';
+
+export type { VmRunOutcome } from './run-summary.js';
 
 export const DEFAULT_TIMEOUTS: StepTimeouts = { connect: 30_000, upload: 120_000, install: 120_000, start: 60_000, health: 60_000, remove: 60_000 };
 export const DEFAULT_PER_SERVER = 4;
@@ -35,17 +41,6 @@ export interface RunSettings {
   readonly secrets: RunSecrets;
 }
 
-/** How one VM's run ended. */
-export interface VmRunOutcome {
-  readonly vm: string;
-  readonly status: 'succeeded' | 'failed' | 'crash-consistent' | 'skipped';
-  /** The server that did the work, or tried last; null when none was given the VM. */
-  readonly server: string | null;
-  readonly method: ConnectionMethod | null;
-  readonly failedOver: boolean;
-  readonly cause?: ErrorSummary;
-}
-
 export interface RunResult {
   readonly runId: string;
   readonly job: string;
@@ -60,12 +55,25 @@ export interface RunResult {
   readonly accepted: boolean;
 }
 
-/** A deployment to remove at job end: where it is and who reached it. */
-interface Leftover {
+/** One server's attempt at a VM: the proxy the plan chose, or the backup server after the proxy could not connect. */
+interface Attempt {
   readonly position: number;
+  readonly vm: string;
   readonly server: number;
-  readonly methods: readonly ConnectionMethod[];
-  readonly location: string;
+  readonly role: AttemptRole;
+  /** The VM's planned proxy: a failover cancelled before it started counts against it. */
+  readonly proxy: number;
+}
+
+/** How a VM ended as failed (or crash-consistent): who tried last, where, and why. */
+interface Failure {
+  readonly server: string | null;
+  readonly step: DeploymentStep | 'select' | 'queue';
+  readonly cause: ErrorSummary;
+  readonly failedOver: boolean;
+  readonly method?: ConnectionMethod | null;
+  /** Fails the VM whatever the job's onGuestProcessingFailure says (no connector reaches it: not the guest's failure). */
+  readonly notTheGuest?: boolean;
 }
 
 const NOT_ASSIGNED = 'the plan gave this VM no proxy';
@@ -83,7 +91,7 @@ export class JobRun {
   readonly #plan: Plan;
   readonly #settings: RunSettings;
   readonly #slots: TaskSlots;
-  readonly #signals: TaskSignals;
+  readonly #dispatch: TaskDispatch;
   readonly #outcomes: (VmRunOutcome | undefined)[];
   readonly #leftovers: Leftover[] = [];
   /** Built once per VM: the deployment, a failover and the cleanup share it. */
@@ -99,7 +107,7 @@ export class JobRun {
     this.#settings = settings;
     this.#slots = new TaskSlots(session.estate.servers.length, settings.perServer, settings.total);
     this.load = this.#slots.active;
-    this.#signals = new TaskSignals(settings.signal);
+    this.#dispatch = new TaskDispatch(settings.dispatcher, new TaskSignals(settings.signal));
     this.#outcomes = new Array<VmRunOutcome | undefined>(plan.decisions.length);
     this.#mode = session.estate.job.runtimeComponents;
   }
@@ -119,22 +127,24 @@ export class JobRun {
     const serverIndex = new Map(estate.servers.map((server, index) => [server.id, index]));
     try {
       this.#plan.decisions.forEach((decision, position) => {
+        const vm = decision.vm;
         if (decision.status === 'not-required') {
-          this.#finish(position, { vm: decision.vm, status: 'skipped', server: null, method: null, failedOver: false });
-          emit({ type: 'deployment.skipped', job: job.id, vm: decision.vm, reason: 'not-required' });
+          this.#outcomes[position] = { vm, status: 'skipped', server: null, method: null, failedOver: false };
+          emit({ type: 'deployment.skipped', job: job.id, vm, reason: 'not-required' });
           return;
         }
-        const server = decision.proxy === null ? -1 : (serverIndex.get(decision.proxy) ?? -1);
-        if (server < 0) {
+        const server = decision.proxy === null ? undefined : serverIndex.get(decision.proxy);
+        if (server === undefined) {
           const rules = (decision.reasons ?? []).map((reason) => reason.rule).join(', ');
-          this.#fail(position, null, 'select', { code: ErrorCode.NotAssigned, message: rules === '' ? NOT_ASSIGNED : `${NOT_ASSIGNED} (${rules})` }, false);
+          const cause = { code: ErrorCode.NotAssigned, message: rules === '' ? NOT_ASSIGNED : `${NOT_ASSIGNED} (${rules})` };
+          this.#fail(position, vm, { server: null, step: 'select', cause, failedOver: false });
           return;
         }
         if (this.#settings.unreached.positions.has(position)) {
-          this.#fail(position, decision.proxy, 'connect', this.#noConnector(position, server), false, null, true);
+          this.#fail(position, vm, { server: decision.proxy, step: 'connect', cause: this.#noConnector(position, server), failedOver: false, notTheGuest: true });
           return;
         }
-        this.#queueDeploy(position, server, false);
+        this.#queueDeploy({ position, vm, server, role: 'proxy', proxy: server });
       });
       await this.#slots.idle();
       // Cancelled means: cancelled before every deployment ended (Ctrl-C during cleanup does not make a run cancelled).
@@ -156,17 +166,17 @@ export class JobRun {
     }
   }
 
-  #target(position: number): GuestTarget {
+  #target(position: number, vm: string): GuestTarget {
     const known = this.#targets[position];
     if (known !== undefined) return known;
-    const target = this.#makeTarget(position);
+    const target = this.#makeTarget(vm);
     this.#targets[position] = target;
     return target;
   }
 
-  #makeTarget(position: number): GuestTarget {
+  #makeTarget(id: string): GuestTarget {
     const { estate } = this.#session;
-    const vm = estate.vm(this.#plan.decisions[position]?.vm ?? '');
+    const vm = estate.vm(id);
     const credentials = estate.credentialsOf(vm.id);
     return {
       vm: vm.id,
@@ -181,14 +191,13 @@ export class JobRun {
   }
 
   /** Methods the server may use for the VM that a registered connector reaches, in the order they are tried; none when it is not eligible. */
-  #methods(position: number, server: number): readonly ConnectionMethod[] {
-    const target = this.#target(position);
+  #methods(target: GuestTarget, server: number): readonly ConnectionMethod[] {
     return this.#settings.reach.reachable(target.platform, target.family, plannedMethods(this.#session, target.vm, server));
   }
 
   /** Why a planned VM is not deployed: no registered connector reaches it by its proxy's methods. */
   #noConnector(position: number, server: number): ErrorSummary {
-    const target = this.#target(position);
+    const target = this.#target(position, this.#vmAt(position));
     const lines = plannedMethods(this.#session, target.vm, server).map((method) => {
       const problem = this.#settings.reach.problem(target.platform, method, target.family) ?? 'no-connector';
       return describeUnreached({ platform: target.platform, method, family: target.family, problem, vms: [target.vm] }, this.#settings.reach);
@@ -196,104 +205,76 @@ export class JobRun {
     return { code: ErrorCode.RunNoConnector, message: `no registered connector reaches ${target.vm} from ${this.#serverId(server)}: ${lines.join('; ')}` };
   }
 
-  #queueDeploy(position: number, server: number, failover: boolean, from = server): void {
-    const vm = this.#plan.decisions[position]?.vm ?? '';
+  /** Whether the backup server can take a VM over from a proxy that could not connect, or why not. */
+  #failoverFor(target: GuestTarget, server: number): FailoverChoice {
+    const backup = this.#session.estate.backupServer;
+    if (server === backup) return { none: '' };
+    if (this.#methods(target, backup).length > 0) return { to: this.#serverId(backup) };
+    const allowed = plannedMethods(this.#session, target.vm, backup).length;
+    return {
+      none: allowed === 0
+        ? `; no failover: the backup server ${this.#serverId(backup)} has no connection method to ${target.vm}`
+        : `; no failover: no registered connector reaches ${target.vm} from the backup server ${this.#serverId(backup)} by the methods it may use`,
+    };
+  }
+
+  #queueDeploy(attempt: Attempt): void {
+    const { position, vm, server, role } = attempt;
+    const failedOver = role === 'backup-server';
     this.#slots.submit(
       server,
       {
         // A bug below must still end the VM with its one terminal event.
         start: () =>
-          this.#deploy(position, server, failover).catch((error: unknown) => {
+          this.#deploy(attempt).catch((error: unknown) => {
             if (this.#outcomes[position] !== undefined) return;
-            this.#fail(position, this.#serverId(server), 'connect', { code: ErrorCode.DeployFailed, message: `internal error: ${summariseError(error, this.#settings.secrets.redactorFor(this.#target(position).secret)).message}` }, failover);
+            const redact = this.#settings.secrets.redactorFor(this.#target(position, vm).secret);
+            this.#fail(position, vm, { server: this.#serverId(server), step: 'connect', cause: { code: ErrorCode.DeployFailed, message: `internal error: ${summariseError(error, redact).message}` }, failedOver });
           }),
         cancel: () => {
-          const cause = { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started${failover ? ' on the backup server' : ''}` };
-          if (failover) this.#settings.emit({ type: 'failover.failed', job: this.#session.estate.job.id, vm, server: this.#serverId(server), cause });
+          const cause = { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started${failedOver ? ' on the backup server' : ''}` };
+          if (failedOver) this.#settings.emit({ type: 'failover.failed', job: this.#session.estate.job.id, vm, server: this.#serverId(server), cause });
           // A failover cancelled while it waited counts against the proxy: the backup server never touched the VM.
-          this.#fail(position, this.#serverId(from), 'queue', cause, failover);
+          this.#fail(position, vm, { server: this.#serverId(attempt.proxy), step: 'queue', cause, failedOver });
         },
       },
-      failover,
+      failedOver ? 'front' : 'back',
     );
   }
 
-  async #deploy(position: number, server: number, failover: boolean): Promise<void> {
+  async #deploy(attempt: Attempt): Promise<void> {
+    const { position, vm, server, role } = attempt;
     const { emit, signal, bundle, runId, timeouts } = this.#settings;
     const job = this.#session.estate.job.id;
-    const vm = this.#plan.decisions[position]?.vm ?? '';
     const serverId = this.#serverId(server);
-    const methods = this.#methods(position, server);
-    emit({ type: 'deployment.started', job, vm, server: serverId, role: failover ? 'backup-server' : 'proxy', load: this.load[server] ?? 0 });
-    const target = this.#target(position);
-    const redact = this.#settings.secrets.redactorFor(target.secret);
+    const target = this.#target(position, vm);
+    const methods = this.#methods(target, server);
+    emit({ type: 'deployment.started', job, vm, server: serverId, role, load: this.load[server] ?? 0 });
     const task: GuestTask = { kind: 'deploy', runId, server: serverId, target, methods, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version }, timeouts };
-    let outcome: TaskOutcome;
-    try {
-      outcome = methods.length === 0
-        ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
-        : await this.#signals.with(
-            server,
-            (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: (report) => this.#onReport(vm, serverId, redactReport(report, redact)) }),
-            (): TaskOutcome => ({ status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.RunCancelled, message: `the run was cancelled; ${serverId} did not stop its work on ${vm} within ${ABANDON_AFTER_MS / 1000} s` } }),
-          );
-    } catch (error) {
-      const cause = summariseError(error, redact);
-      outcome = { status: 'failed', method: methods[0] ?? 'none', step: 'connect', cause: { code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${cause.message}` } };
+    const outcome: TaskOutcome = methods.length === 0
+      ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
+      : await this.#dispatch.run(task, server, this.#settings.secrets.redactorFor(target.secret), (report) => this.#onReport(vm, serverId, report));
+    const after = afterOutcome(outcome, {
+      job, vm, server: serverId, role, mode: this.#mode, bundleVersion: bundle.version, cancelled: signal.aborted,
+      failover: () => this.#failoverFor(target, server),
+    });
+    if (after.leftover !== undefined) {
+      this.#leftovers.push({ target, server, serverId, methods: workedFirst(after.leftover.method, methods), location: after.leftover.location });
     }
-    outcome = redactOutcome(outcome, redact);
-    if (outcome.status === 'succeeded' && this.#mode === 'non-persistent' && outcome.deployment === undefined) {
-      outcome = { status: 'failed', method: outcome.method, step: 'health', cause: { code: ErrorCode.DeployFailed, message: `the agent reported success for ${vm} without a deployment to remove later` } };
+    if (after.kept) this.#kept++;
+    this.#stale += after.stale;
+    for (const event of after.events) emit(event);
+    const next = after.next;
+    switch (next.kind) {
+      case 'succeeded':
+        this.#outcomes[position] = { vm, status: 'succeeded', server: serverId, method: next.method, failedOver: role === 'backup-server' };
+        return;
+      case 'failed':
+        this.#fail(position, vm, { server: serverId, step: next.step, cause: next.cause, failedOver: role === 'backup-server', method: next.method });
+        return;
+      case 'fail-over':
+        this.#queueDeploy({ ...attempt, server: this.#session.estate.backupServer, role: 'backup-server' });
     }
-    if (outcome.status === 'succeeded') {
-      const deployment = outcome.deployment;
-      this.#stale += deployment?.stale ?? 0;
-      if (this.#mode === 'non-persistent' && deployment !== undefined) {
-        this.#leftovers.push({ position, server, methods: workedFirst(outcome.method, methods), location: deployment.location });
-      } else this.#kept++;
-      if (failover) emit({ type: 'failover.succeeded', job, vm, server: serverId, method: outcome.method });
-      emit({
-        type: 'deployment.succeeded', job, vm, server: serverId, method: outcome.method, mode: this.#mode,
-        location: deployment?.location ?? '', version: deployment?.version ?? bundle.version, reused: deployment?.reused ?? false, failedOver: failover,
-      });
-      this.#finish(position, { vm, status: 'succeeded', server: serverId, method: outcome.method, failedOver: failover });
-      return;
-    }
-    if (outcome.status === 'failed') {
-      if (outcome.location !== undefined && this.#mode === 'non-persistent') {
-        this.#leftovers.push({ position, server, methods: workedFirst(outcome.method, methods), location: outcome.location });
-      }
-      const cause = isCancellation(outcome.cause, signal) ? { code: ErrorCode.RunCancelled, message: `the run was cancelled: ${outcome.cause.message}` } : outcome.cause;
-      if (failover) emit({ type: 'failover.failed', job, vm, server: serverId, cause });
-      this.#fail(position, serverId, outcome.step === 'remove' ? 'connect' : outcome.step, cause, failover, outcome.method);
-      return;
-    }
-    // Unreachable: no method connected.
-    const cause = outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${serverId} could not connect to ${vm}` };
-    if (isCancellation(cause, signal)) {
-      const cancelled = { code: ErrorCode.RunCancelled, message: 'the run was cancelled' };
-      if (failover) emit({ type: 'failover.failed', job, vm, server: serverId, cause: cancelled });
-      this.#fail(position, serverId, 'connect', cancelled, failover);
-      return;
-    }
-    if (failover) {
-      emit({ type: 'failover.failed', job, vm, server: serverId, cause });
-      this.#fail(position, serverId, 'connect', cause, true);
-      return;
-    }
-    const backup = this.#session.estate.backupServer;
-    if (server === backup || this.#methods(position, backup).length === 0) {
-      const allowed = server === backup ? 0 : plannedMethods(this.#session, vm, backup).length;
-      const why = server === backup
-        ? ''
-        : allowed === 0
-          ? `; no failover: the backup server ${this.#serverId(backup)} has no connection method to ${vm}`
-          : `; no failover: no registered connector reaches ${vm} from the backup server ${this.#serverId(backup)} by the methods it may use`;
-      this.#fail(position, serverId, 'connect', { ...cause, message: `${cause.message}${why}` }, false);
-      return;
-    }
-    emit({ type: 'failover.started', job, vm, from: serverId, to: this.#serverId(backup), cause });
-    this.#queueDeploy(position, backup, true, server);
   }
 
   #onReport(vm: string, server: string, report: TaskReport): void {
@@ -317,87 +298,33 @@ export class JobRun {
   }
 
   /** Ends a VM as failed: the job's onGuestProcessingFailure decides what that means (a cancelled run always fails it). */
-  #fail(
-    position: number, server: string | null, step: DeploymentStep | 'select' | 'queue', cause: ErrorSummary, failedOver: boolean,
-    method: ConnectionMethod | null = null, alwaysFailed = false,
-  ): void {
+  #fail(position: number, vm: string, failure: Failure): void {
     const job = this.#session.estate.job;
-    const vm = this.#plan.decisions[position]?.vm ?? '';
+    const { server, step, cause, failedOver } = failure;
     const cancelled = cause.code === ErrorCode.RunCancelled;
     // A cancelled run, and a VM no connector reaches, always fail it: neither is a guest's failure.
-    const outcome = !cancelled && !alwaysFailed && job.onGuestProcessingFailure === 'continue-crash-consistent' ? 'crash-consistent' : 'failed';
+    const outcome = !cancelled && failure.notTheGuest !== true && job.onGuestProcessingFailure === 'continue-crash-consistent' ? 'crash-consistent' : 'failed';
     this.#settings.emit({ type: 'deployment.failed', job: job.id, vm, server, step, outcome, cause });
-    this.#finish(position, { vm, status: outcome, server, method, failedOver, cause });
-  }
-
-  #finish(position: number, outcome: VmRunOutcome): void {
-    this.#outcomes[position] = outcome;
+    this.#outcomes[position] = { vm, status: outcome, server, method: failure.method ?? null, failedOver, cause };
   }
 
   /** Removes every non-persistent deployment, whole or partial, on the server that made it; every failure is reported. */
-  async #cleanUp(): Promise<{ removed: number; kept: number; stale: number; failures: CleanupFailure[] }> {
+  async #cleanUp(): Promise<RunResult['cleanup']> {
     const started = this.#settings.now();
-    const { emit, cleanupSignal, runId, timeouts } = this.#settings;
-    const slots = new TaskSlots(this.#session.estate.servers.length, this.#settings.perServer, this.#settings.total, this.load);
-    const cleanupSignals = new TaskSignals(cleanupSignal);
-    const stop = (): void => slots.close();
-    cleanupSignal.addEventListener('abort', stop, { once: true });
-    const failures: CleanupFailure[] = [];
-    let removed = 0;
-    for (const leftover of this.#leftovers) {
-      const vm = this.#plan.decisions[leftover.position]?.vm ?? '';
-      const server = this.#serverId(leftover.server);
-      const fail = (cause: ErrorSummary): void => void failures.push({ vm, server, location: leftover.location, cause });
-      slots.submit(leftover.server, {
-        start: async () => {
-          const target = this.#target(leftover.position);
-          const redact = this.#settings.secrets.redactorFor(target.secret);
-          const task: GuestTask = { kind: 'remove', runId, server, target, methods: leftover.methods, location: leftover.location, timeouts };
-          try {
-            const outcome = redactOutcome(
-              await cleanupSignals.with(
-                leftover.server,
-                (taskSignal) => this.#settings.dispatcher.dispatch(task, { signal: taskSignal, report: () => undefined }),
-                (): TaskOutcome => ({ status: 'failed', method: leftover.methods[0] ?? 'none', step: 'remove', cause: { code: ErrorCode.RunCancelled, message: `cleanup was stopped; ${server} did not stop its work within ${ABANDON_AFTER_MS / 1000} s` } }),
-              ),
-              redact,
-            );
-            if (outcome.status === 'succeeded') removed++;
-            else if (outcome.status === 'failed') fail(outcome.cause);
-            else fail(outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${vm}` });
-          } catch (error) {
-            fail({ code: ErrorCode.DeployFailed, message: `the dispatcher failed: ${summariseError(error, redact).message}` });
-          }
-        },
-        cancel: () => fail({ code: ErrorCode.RunCancelled, message: 'cleanup was cancelled' }),
-      });
-    }
-    if (cleanupSignal.aborted) slots.close();
-    await slots.idle();
-    cleanupSignal.removeEventListener('abort', stop);
-    failures.sort((a, b) => a.vm.localeCompare(b.vm));
+    const { emit, cleanupSignal, runId, timeouts, dispatcher, perServer, total, secrets } = this.#settings;
+    const { removed, failures } = await removeLeftovers(this.#leftovers, {
+      runId, dispatcher, timeouts, servers: this.#session.estate.servers.length, perServer, total, load: this.load, signal: cleanupSignal,
+      redactorFor: (target) => secrets.redactorFor(target.secret),
+    });
     emit({ type: 'cleanup.completed', job: this.#session.estate.job.id, removed, failures, kept: this.#kept, stale: this.#stale, durationMs: round(this.#settings.now() - started) });
     return { removed, kept: this.#kept, stale: this.#stale, failures };
   }
 
   #complete(started: number, cleanup: RunResult['cleanup']): RunResult {
     const { estate } = this.#session;
-    const counts = newCounts();
-    const perServerCounts = new Map<string, RunCounts & Record<string, number>>();
-    const vms = this.#outcomes.map((outcome, position) => outcome ?? { vm: this.#plan.decisions[position]?.vm ?? '', status: 'failed' as const, server: null, method: null, failedOver: false });
-    for (const outcome of vms) {
-      count(counts, outcome);
-      if (outcome.server === null) continue;
-      let own = perServerCounts.get(outcome.server);
-      if (own === undefined) perServerCounts.set(outcome.server, (own = newCounts()));
-      count(own, outcome);
-    }
-    // Null prototype: a server id such as `__proto__` is an own key like any other.
-    const perServer = Object.create(null) as Record<string, RunCounts>;
-    for (const server of estate.servers) {
-      const own = perServerCounts.get(server.id);
-      if (own !== undefined) perServer[server.id] = own;
-    }
+    // A VM that never ended (a bug) is counted as failed rather than lost.
+    const vms = this.#outcomes.map((outcome, position) => outcome ?? { vm: this.#vmAt(position), status: 'failed' as const, server: null, method: null, failedOver: false });
+    const { counts, perServer } = summariseRun(vms, estate.servers);
     const cancelled = this.#cancelled;
     const accepted = !cancelled && counts.failed === 0 && cleanup.failures.length === 0;
     const durationMs = round(this.#settings.now() - started);
@@ -405,24 +332,22 @@ export class JobRun {
     return { runId: this.#settings.runId, job: estate.job.id, plan: this.#plan, vms, counts, perServer, cleanup, durationMs, cancelled, accepted };
   }
 
+  #vmAt(position: number): string {
+    const decision = this.#plan.decisions[position];
+    if (decision === undefined) throw new RangeError(`no decision at ${position}`);
+    return decision.vm;
+  }
+
   #serverId(server: number): string {
-    return this.#session.estate.servers[server]?.id ?? '';
+    const found = this.#session.estate.servers[server];
+    if (found === undefined) throw new RangeError(`no server at ${server}`);
+    return found.id;
   }
 }
 
 /** Cleanup reconnects with the method that worked, then the others. */
 function workedFirst(worked: ConnectionMethod, methods: readonly ConnectionMethod[]): ConnectionMethod[] {
   return [worked, ...methods.filter((method) => method !== worked)];
-}
-
-function newCounts(): RunCounts & Record<string, number> {
-  return { succeeded: 0, failedOver: 0, failed: 0, crashConsistent: 0, skipped: 0 };
-}
-
-function count(counts: Record<string, number>, outcome: VmRunOutcome): void {
-  const key = outcome.status === 'crash-consistent' ? 'crashConsistent' : outcome.status;
-  counts[key] = (counts[key] ?? 0) + 1;
-  if (outcome.status === 'succeeded' && outcome.failedOver) counts.failedOver = (counts.failedOver ?? 0) + 1;
 }
 
 function round(ms: number): number {

@@ -1,3 +1,6 @@
+/** Where a task joins its server's queue: failovers go to the `front`, before the server's waiting work. */
+export type QueuePlace = 'front' | 'back';
+
 /** A unit of work waiting for a slot: `start` runs it, `cancel` ends it unstarted. */
 export interface QueuedTask {
   start(): Promise<void>;
@@ -34,18 +37,18 @@ export class TaskSlots {
     this.#inReady = new Uint8Array(servers);
   }
 
-  /** Queues a task on a server; `urgent` tasks (failovers) go before the server's waiting ones. */
-  submit(server: number, task: QueuedTask, urgent = false): void {
+  /** Queues a task on a server, at the back of its queue or (failovers) at the front. */
+  submit(server: number, task: QueuedTask, place: QueuePlace = 'back'): void {
     if (this.#closed) {
       task.cancel();
       return;
     }
     const queue = this.#queues[server] as QueuedTask[];
     const head = this.#heads[server] ?? 0;
-    if (urgent && head > 0) {
+    if (place === 'front' && head > 0) {
       queue[head - 1] = task;
       this.#heads[server] = head - 1;
-    } else if (urgent) queue.unshift(task);
+    } else if (place === 'front') queue.unshift(task);
     else queue.push(task);
     this.#outstanding++;
     this.#markReady(server);
