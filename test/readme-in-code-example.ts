@@ -22,3 +22,18 @@ export function readInCodeExample(readme = join(ROOT, 'README.md')): InCodeExamp
   const output = blocks.find((block) => block.lang === '');
   return { program: program[0]?.body ?? '', output: output === undefined ? [] : output.body.trimEnd().split('\n') };
 }
+
+/** The one ```ts block of a markdown file's section (`heading`, e.g. "## Without real guests: the simulated lab"), or of the whole file. */
+export function tsBlock(file: string, heading?: string): string {
+  const text = readFileSync(file, 'utf8');
+  let section = text;
+  if (heading !== undefined) {
+    const start = text.indexOf(`\n${heading}\n`);
+    if (start < 0) throw new Error(`${file}: no "${heading}" section`);
+    const next = text.indexOf('\n## ', start + 1);
+    section = text.slice(start, next < 0 ? undefined : next);
+  }
+  const blocks = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
+  if (blocks.length !== 1) throw new Error(`${file}${heading === undefined ? '' : ` "${heading}"`}: expected one \`\`\`ts block (found ${blocks.length})`);
+  return blocks[0] ?? '';
+}

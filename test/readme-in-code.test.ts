@@ -4,9 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './cli-harness.js';
-import { readInCodeExample } from './readme-in-code-example.js';
+import { readInCodeExample, tsBlock } from './readme-in-code-example.js';
 
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+/** Other snippets that run in examples/lab, compiled and run in the same project. */
+const LAB_SNIPPETS = {
+  'simulated-lab-readme.ts': () => tsBlock(join(ROOT, 'packages/simulated-lab/README.md')),
+  'deployment-simulated-lab.ts': () => tsBlock(join(ROOT, 'docs/deployment.md'), '## Without real guests: the simulated lab'),
+};
 
 /** The workspace's publishable packages by name (folder under packages/), the testing package left out. */
 function publishedPackages(): Map<string, string> {
@@ -47,8 +52,9 @@ describe('the README\'s "In code" example', () => {
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'readme-in-code', private: true, type: 'module' }, null, 2)}\n`);
     lab = join(project, 'examples/lab');
     writeFileSync(join(lab, 'main.ts'), example.program);
+    for (const [name, snippet] of Object.entries(LAB_SNIPPETS)) writeFileSync(join(lab, name), snippet());
     const compilerOptions = { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmitOnError: true, skipLibCheck: false };
-    writeFileSync(join(lab, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, files: ['main.ts'] }, null, 2)}\n`);
+    writeFileSync(join(lab, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, files: ['main.ts', ...Object.keys(LAB_SNIPPETS)] }, null, 2)}\n`);
     compiled = run(process.execPath, [TSC, '-p', lab], lab);
   }, 180_000);
 
@@ -91,6 +97,14 @@ describe('the README\'s "In code" example', () => {
       expect(found, `README line ${JSON.stringify(shown)} in the program's output`).toBeGreaterThanOrEqual(0);
       at = found + 1;
     }
+  });
+
+  it('the simulated lab snippets of packages/simulated-lab/README.md and docs/deployment.md run as written in examples/lab', () => {
+    expect(compiled.code).toBe(0);
+    const readme = run(process.execPath, ['simulated-lab-readme.js'], lab);
+    expect(readme).toEqual({ code: 0, stdout: '22 simulated guests, 4 connectors\n', stderr: '' });
+    const deployment = run(process.execPath, ['deployment-simulated-lab.js'], lab);
+    expect(deployment).toEqual({ code: 0, stdout: '4 simulated connectors for 22 guests\n', stderr: '' });
   });
 
   it('says what is wrong when an input is bad: the program stops with the InputError naming the file', () => {
