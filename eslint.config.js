@@ -34,7 +34,7 @@ export default tseslint.config(
   {
     // Plugins and kits depend on the contracts only; the CLI composes core (scripts/check-boundaries.mjs checks the rest).
     files: ['packages/*/src/**/*.ts', 'examples/*/src/**/*.ts'],
-    ignores: ['packages/core/src/**', 'packages/cli/src/**', '**/*.test.ts', '**/*.fixture.ts', 'examples/*/src/testing/**'],
+    ignores: ['packages/core/src/**', 'packages/cli/src/**', 'packages/simulated-lab/src/load-lab-file.ts', '**/*.test.ts', '**/*.fixture.ts', 'examples/*/src/testing/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [

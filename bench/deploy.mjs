@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { createGipkit } = await import(join(root, 'packages/core/dist/index.js'));
-const { SimulatedLab } = await import(join(root, 'packages/testkit/dist/index.js'));
+const { SimulatedLab } = await import(join(root, 'packages/simulated-lab/dist/index.js'));
 const { windowsDeployerPlugin } = await import(join(root, 'packages/deployer-windows/dist/index.js'));
 const quick = process.argv.includes('--quick');
 const fmt = (n, digits = 2) => n.toFixed(digits);

@@ -14,8 +14,11 @@ import { fileURLToPath } from 'node:url';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORE_ONLY = new Set(['tsyringe', 'reflect-metadata', 'json-rules-engine']);
-/** Packages that compose core; everything else is a plugin, a kit or a contract. */
-const COMPOSERS = new Set(['@gipkit/core', '@gipkit/cli']);
+/**
+ * Packages that compose core; everything else is a plugin, a kit or a contract. The simulated lab reads its lab
+ * file with core's reader (positions, size limit), as the CLI reads inventories; its connectors use plugin-api only.
+ */
+const COMPOSERS = new Set(['@gipkit/core', '@gipkit/cli', '@gipkit/simulated-lab']);
 const BUILTINS = new Set(builtinModules);
 
 /** The workspace's packages: name, folder, declared dependencies, export subpaths, and which files are shipped. */

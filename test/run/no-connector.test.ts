@@ -3,7 +3,7 @@ import { createGipkit, NoConnectorError, type ValidInput } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
 import { API_VERSION, ErrorCode, type GuestConnector, type OsFamily, type Plugin } from '@gipkit/plugin-api';
-import { SimulatedLab } from '@gipkit/testkit';
+import { SimulatedLab } from '@gipkit/simulated-lab';
 import { BUNDLE, estate, EventLog, leftovers } from './run-fixture.js';
 
 /** The lab's connectors for `methods` only, each reaching only `families` when given (as a LAN connector with only an SSH opener does). */
@@ -124,7 +124,7 @@ describe('hardening 20: a run that cannot deploy refuses to start', () => {
       },
     });
     const { lab, plugin } = partialLab(input, ['lan']);
-    lab.inject({ server: 'p1', fault: { kind: 'refuse' } });
+    lab.inject({ server: 'p1', fault: 'refuse' });
     const { gipkit, log } = engine(plugin);
     const result = await gipkit.run(input, { bundle: BUNDLE });
     expect(result.accepted).toBe(false);

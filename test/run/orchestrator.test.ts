@@ -19,7 +19,7 @@ afterEach(() => {
 
 describe('1. connect with the planned method, then the other, then fail over', () => {
   it('a proxy whose planned method is refused connects with its other allowed method, without failover', async () => {
-    const { run, log, lab } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ server: 'p1', method: 'lan', fault: { kind: 'refuse' } }] });
+    const { run, log, lab } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ server: 'p1', method: 'lan', fault: 'refuse' }] });
     const result = await run();
     expect(log.forVm('w1')).toEqual([
       'proxy.selected', 'deployment.started', 'deployment.step', 'connection.failed', 'deployment.step',
@@ -33,7 +33,7 @@ describe('1. connect with the planned method, then the other, then fail over', (
   });
 
   it('when the proxy cannot connect with any method, the backup server takes over for that VM (failover)', async () => {
-    const { run, log, lab } = rig(estate({ vms: 2, proxies: 1 }), { faults: [{ server: 'p1', fault: { kind: 'refuse' } }] });
+    const { run, log, lab } = rig(estate({ vms: 2, proxies: 1 }), { faults: [{ server: 'p1', fault: 'refuse' }] });
     const result = await run();
     expect(log.of('failover.started').map((event) => [event.vm, event.from, event.to, event.cause.code])).toEqual([
       ['w1', 'p1', 'vbr', ErrorCode.ConnectionRefused],
@@ -52,7 +52,7 @@ describe('1. connect with the planned method, then the other, then fail over', (
   });
 
   it('fail-vm: when the backup server cannot connect either, the VM fails and the job is not accepted', async () => {
-    const { run, log } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ vm: 'w1', fault: { kind: 'refuse' } }] });
+    const { run, log } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ vm: 'w1', fault: 'refuse' }] });
     const result = await run();
     expect(log.forVm('w1').filter((type) => type.startsWith('failover') || type.startsWith('deployment.') && type !== 'deployment.step')).toEqual([
       'deployment.started', 'failover.started', 'deployment.started', 'failover.failed', 'deployment.failed',
@@ -64,7 +64,7 @@ describe('1. connect with the planned method, then the other, then fail over', (
 
   it('continue-crash-consistent: the VM is backed up crash-consistently and the job is accepted', async () => {
     const input = estate({ vms: 2, proxies: 1, job: { onGuestProcessingFailure: 'continue-crash-consistent' } });
-    const { run, log } = rig(input, { faults: [{ vm: 'w1', fault: { kind: 'refuse' } }] });
+    const { run, log } = rig(input, { faults: [{ vm: 'w1', fault: 'refuse' }] });
     const result = await run();
     expect(log.of('deployment.failed')[0]).toMatchObject({ vm: 'w1', outcome: 'crash-consistent' });
     expect(result.vms.map((vm) => [vm.vm, vm.status])).toEqual([['w1', 'crash-consistent'], ['w2', 'succeeded']]);
@@ -74,7 +74,7 @@ describe('1. connect with the planned method, then the other, then fail over', (
 
   it('a VM whose proxy is the backup server has no failover', async () => {
     const input = estate({ vms: 1, proxies: 0 });
-    const { run, log } = rig(input, { faults: [{ server: 'vbr', fault: { kind: 'refuse' } }] });
+    const { run, log } = rig(input, { faults: [{ server: 'vbr', fault: 'refuse' }] });
     const result = await run();
     expect(log.of('failover.started')).toEqual([]);
     expect(log.of('deployment.failed')[0]).toMatchObject({ vm: 'w1', server: 'vbr', step: 'connect' });
@@ -84,7 +84,7 @@ describe('1. connect with the planned method, then the other, then fail over', (
 
 describe('2. a dropped session gets exactly one reconnect', () => {
   it('a session that drops mid-upload reconnects once and the deployment completes, with nothing left behind', async () => {
-    const { run, log, lab } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ vm: 'w1', times: 1, fault: { kind: 'drop', afterCalls: 2 } }] });
+    const { run, log, lab } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ vm: 'w1', times: 1, fault: 'drop', afterCalls: 2 }] });
     const result = await run();
     const failures = log.of('connection.failed');
     expect(failures).toHaveLength(1);
@@ -96,7 +96,7 @@ describe('2. a dropped session gets exactly one reconnect', () => {
   });
 
   it('a second drop fails the VM without failover, and the partial upload is removed at job end', async () => {
-    const { run, log, lab } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ vm: 'w1', times: 2, fault: { kind: 'drop', afterCalls: 2 } }] });
+    const { run, log, lab } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ vm: 'w1', times: 2, fault: 'drop', afterCalls: 2 }] });
     const result = await run();
     expect(log.of('connection.failed').map((event) => event.reconnect)).toEqual([true]);
     expect(log.of('deployment.failed')[0]).toMatchObject({ vm: 'w1', server: 'p1', cause: { code: ErrorCode.ConnectionDropped } });
@@ -151,7 +151,7 @@ describe('3. proxies work in parallel within the per-proxy and total limits', ()
 
 describe('4. timeouts, cancellation and cleanup', () => {
   it('a hung step ends at its timeout, not never, and the job still ends', async () => {
-    const { run, log, lab } = rig(estate({ vms: 2, proxies: 1 }), { faults: [{ vm: 'w1', fault: { kind: 'hang', step: 'upload' } }] });
+    const { run, log, lab } = rig(estate({ vms: 2, proxies: 1 }), { faults: [{ vm: 'w1', fault: 'hang', step: 'upload' }] });
     const result = await run({ timeouts: { upload: 50 } });
     expect(log.of('deployment.failed')[0]).toMatchObject({ vm: 'w1', step: 'upload', cause: { code: ErrorCode.ConnectionTimedOut } });
     expect(result.vms.map((vm) => vm.status)).toEqual(['failed', 'succeeded']);
@@ -160,7 +160,7 @@ describe('4. timeouts, cancellation and cleanup', () => {
   });
 
   it('a hung connection ends at the connect timeout and fails over', async () => {
-    const { run, log } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ server: 'p1', fault: { kind: 'hang', step: 'connect' } }] });
+    const { run, log } = rig(estate({ vms: 1, proxies: 1 }), { faults: [{ server: 'p1', fault: 'hang', step: 'connect' }] });
     const result = await run({ timeouts: { connect: 30 } });
     expect(log.of('connection.failed').map((event) => [event.server, event.cause.code])).toEqual([
       ['p1', ErrorCode.ConnectionTimedOut], ['p1', ErrorCode.ConnectionTimedOut],
@@ -195,7 +195,7 @@ describe('4. timeouts, cancellation and cleanup', () => {
   it('cleanup runs after failures, and a cleanup failure is reported, not swallowed', async () => {
     const { run, log, lab } = rig(estate({ vms: 2, proxies: 1 }));
     // The guest refuses removals from the end of the deployment on (a locked file, a denied delete).
-    const result = await run({ beforeCleanup: async () => lab.inject({ vm: 'w2', fault: { kind: 'fail-remove' } }) });
+    const result = await run({ beforeCleanup: async () => lab.inject({ vm: 'w2', fault: 'fail-remove' }) });
     const cleanup = log.of('cleanup.completed')[0];
     expect(cleanup?.removed).toBe(1);
     expect(cleanup?.failures.map((failure) => [failure.vm, failure.server, failure.cause.code])).toEqual([['w2', 'p1', ErrorCode.DeployFailed]]);
@@ -243,10 +243,10 @@ describe('5. events: one terminal event per VM, counts, no credentials', () => {
     const input = estate({ vms: 6, proxies: 2, linuxVms: 2 });
     const { run, log, lab } = rig(input, {
       faults: [
-        { server: 'p1', fault: { kind: 'refuse' } },
-        { vm: 'w2', fault: { kind: 'refuse' } },
-        { vm: 'w3', times: 1, fault: { kind: 'drop', afterCalls: 1 } },
-        { vm: 'l1', fault: { kind: 'hang', step: 'upload' } },
+        { server: 'p1', fault: 'refuse' },
+        { vm: 'w2', fault: 'refuse' },
+        { vm: 'w3', times: 1, fault: 'drop', afterCalls: 1 },
+        { vm: 'l1', fault: 'hang', step: 'upload' },
       ],
     });
     lab.guest('w4').failHealth = true;
@@ -270,7 +270,7 @@ describe('5. events: one terminal event per VM, counts, no credentials', () => {
         throw new ConnectorError(ErrorCode.ConnectionAuthFailed, `login as ${request.account} with ${process.env.GIPKIT_TEST_GUEST_SECRET ?? ''} failed`);
       },
     };
-    const { run, log } = rig(input, { methods: { vmware: ['lan'] }, faults: [{ vm: 'w1', method: 'lan', fault: { kind: 'refuse' } }] }, [
+    const { run, log } = rig(input, { methods: { vmware: ['lan'] }, faults: [{ vm: 'w1', method: 'lan', fault: 'refuse' }] }, [
       { name: 'leaky', apiVersion: API_VERSION, setup: (registry) => registry.addConnector(leaky) },
     ]);
     const result = await run();
@@ -334,7 +334,7 @@ describe('dispatchers', () => {
       }),
     };
     const input = estate({ vms: 2, proxies: 1 });
-    const { run, log, lab } = rig(input, { faults: [{ server: 'p1', vm: 'w2', fault: { kind: 'refuse' } }] }, [
+    const { run, log, lab } = rig(input, { faults: [{ server: 'p1', vm: 'w2', fault: 'refuse' }] }, [
       { name: 'queue', apiVersion: API_VERSION, setup: (registry) => registry.addDispatcher(queue) },
     ]);
     const result = await run({ dispatcher: 'json-queue' });

@@ -71,7 +71,7 @@ describe('hardening 6: secrets are read once, before the run starts', () => {
         throw new ConnectorError(ErrorCode.ConnectionAuthFailed, `login as ${request.account} with ${SECRET} failed`);
       },
     };
-    const { run, log } = rig(input, { methods: { vmware: ['lan'] }, faults: [{ vm: 'w1', method: 'lan', fault: { kind: 'refuse' } }] }, [
+    const { run, log } = rig(input, { methods: { vmware: ['lan'] }, faults: [{ vm: 'w1', method: 'lan', fault: 'refuse' }] }, [
       { name: 'leaky', apiVersion: API_VERSION, setup: (registry) => registry.addConnector(leaky) },
     ]);
     const result = await run();

@@ -2,7 +2,7 @@ import { createGipkit, type Gipkit, type RunOptions, type ValidInput } from '@gi
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
 import { EVENT_TYPES, TERMINAL_EVENT_TYPES, type ComponentBundle, type EventOfType, type GipkitEvent, type GipkitEventType, type Plugin } from '@gipkit/plugin-api';
-import { SimulatedLab, type SimulatedLabOptions } from '@gipkit/testkit';
+import { SimulatedLab, type SimulatedLabOptions } from '@gipkit/simulated-lab';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -6,8 +6,7 @@ import {
 } from '@gipkit/plugin-api';
 import { describeDeployer } from './describe-deployer.js';
 import { loadBundle } from '@gipkit/deployer-kit';
-import { SimulatedConnector } from './simulated-connector.js';
-import { SimulatedGuest } from './simulated-guest.js';
+import { SimulatedConnector, SimulatedGuest } from '@gipkit/simulated-lab';
 
 const HELLO_AGENT = fileURLToPath(new URL('../../../examples/bundles/hello-agent/', import.meta.url));
 

@@ -1,10 +1,13 @@
-/** Runtime parts of the testkit (no test framework): simulated guests, connectors and lab, and `loadBundle`. Conformance suites: `@gipkit/testkit/conformance`. */
-export { SimulatedGuest } from './simulated-guest.js';
-export type { SimulatedCommand, SimulatedFolder, SimulatedGuestOptions, SimulatedProcess, SimulatedService } from './simulated-guest.js';
-export { SimulatedConnector } from './simulated-connector.js';
-export type { Fault, SimulatedConnectorOptions } from './simulated-connector.js';
-export { SimulatedLab, DEFAULT_LAB_METHODS } from './simulated-lab.js';
-export type { LabFault, SimulatedLabOptions } from './simulated-lab.js';
+/**
+ * Runtime parts of the testkit (no test framework): `recordRegistrations`, and, re-exported from
+ * `@gipkit/simulated-lab` (where the CLI and products import them), the simulated guests, connectors
+ * and lab; `loadBundle` from `@gipkit/deployer-kit`. Conformance suites: `@gipkit/testkit/conformance`.
+ */
+export { SimulatedGuest, SimulatedConnector, SimulatedLab, DEFAULT_LAB_METHODS, loadLabFile } from '@gipkit/simulated-lab';
+export type {
+  Fault, HangStep, LabFault, LabFaultMatch, LabFile, LoadLabFileOptions, SimulatedCommand, SimulatedConnectorOptions, SimulatedFolder,
+  SimulatedGuestOptions, SimulatedLabOptions, SimulatedProcess, SimulatedService,
+} from '@gipkit/simulated-lab';
 /** Re-exported for tests; products import it from `@gipkit/deployer-kit`. */
 export { loadBundle } from '@gipkit/deployer-kit';
 export { recordRegistrations } from './record-registrations.js';

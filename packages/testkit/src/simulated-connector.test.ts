@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, type ConnectRequest } from '@gipkit/plugin-api';
 import { describeConnector } from './describe-connector.js';
-import { SimulatedConnector, type Fault } from './simulated-connector.js';
-import { SimulatedGuest } from './simulated-guest.js';
+import { SimulatedConnector, SimulatedGuest, type Fault } from '@gipkit/simulated-lab';
 
 const request = (vm: string): ConnectRequest => ({ vm, proxy: 'proxy-1', addresses: ['10.0.0.5'], host: 'esx', platform: 'vmware', family: 'linux', account: 'root' });
 const options = (timeoutMs = 1_000) => ({ timeoutMs, signal: new AbortController().signal });

@@ -5,12 +5,11 @@ import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
 import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
 import { hypervPlugin } from '@gipkit/hypervisor-hyperv';
 import { createSshOpener } from '@gipkit/transport-ssh';
-import { SimulatedLab } from '@gipkit/testkit';
+import { loadLabFile, SimulatedLab } from '@gipkit/simulated-lab';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
 import { UsageError, oneOf, parseOptions, required } from '../parse-options.js';
 import { INPUT_OPTIONS, maxInputBytes } from './input-options.js';
-import { loadLabFile } from './lab-file.js';
 import { RunProgress } from './run-progress.js';
 import { printableJson, printableLines } from '../terminal-text.js';
 import { loadRunInput } from './run-input.js';
@@ -70,10 +69,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   let lab: SimulatedLab | undefined;
   let connectors: Plugin[];
   if (values.simulate === true) {
-    const known = { servers: new Set(input.inventory.servers.map((server) => server.id)), vms: new Set(input.inventory.vms.map((vm) => vm.id)) };
-    const labFile = values.lab === undefined ? undefined : loadLabFile(values.lab, known, inputLimit);
-    lab = new SimulatedLab(input.inventory, labFile ?? {});
-    for (const vm of labFile?.unhealthy ?? []) lab.guest(vm).failHealth = true;
+    lab = new SimulatedLab(input.inventory, values.lab === undefined ? {} : loadLabFile(values.lab, { inventory: input.inventory, ...inputLimit }));
     connectors = [lab.plugin()];
   } else {
     const linux = createSshOpener({
