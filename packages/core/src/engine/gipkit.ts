@@ -6,7 +6,7 @@ import type { Observable } from 'rxjs';
 import {
   CLOCK, CONNECTOR, DEPLOYER, DISPATCHER, ErrorCode, FACT, GipkitError, OPERATOR, PluginError, RULE_PACK,
   type Clock, type DispatcherDefinition, type Explanation, type FactDefinition, type GipkitEvent, type GuestConnector, type GuestDeployer,
-  type OperatorDefinition, type OperatorFunction, type Plan, type Plugin, type RuleChanges, type RuleDocument, type RulePack,
+  type OperatorDefinition, type OperatorFunction, type Plan, type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied,
 } from '@gipkit/plugin-api';
 import { InProcessAgent } from '../run/in-process-agent.js';
 import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
@@ -84,6 +84,8 @@ export class Gipkit {
   readonly events$: Observable<GipkitEvent>;
   /** The effective rule documents, in evaluation order. */
   readonly rules: readonly RuleDocument[];
+  /** Where the rules came from: packs, organisation rules files, the rules those files added or replaced. */
+  readonly rulesApplied: RulesApplied;
   readonly operators: readonly OperatorDefinition[];
   readonly facts: readonly FactDefinition[];
   readonly platforms: ReadonlySet<string>;
@@ -130,8 +132,16 @@ export class Gipkit {
       ...(options.ruleChanges ?? []).map((change) => ({ changes: change, locate: packLocator(change.origin) })),
     ];
     const compiled = assembleRules(located, changes, this.#facts, operatorMap);
-    this.#ruleSet = new RuleSet(compiled, this.#facts);
+    this.#ruleSet = new RuleSet(compiled, this.#facts, operatorMap);
     this.rules = compiled.map((rule) => rule.document);
+    this.rulesApplied = deepFreeze({
+      packs: located.map(({ pack }) => pack.name),
+      files: changes.map(({ changes: change }) => change.origin),
+      changed: compiled.flatMap((rule) => {
+        const [list] = rule.origin.path;
+        return list === 'add' || list === 'replace' ? [{ rule: rule.name, change: list === 'add' ? ('added' as const) : ('replaced' as const), file: rule.origin.source }] : [];
+      }),
+    });
     this.platforms = new Set([...BUILT_IN_PLATFORMS, ...registrations.platforms.map((platform) => platform.name)]);
     this.#bus = new EventBus(this.#clock);
     this.events$ = this.#bus.events$;
@@ -157,7 +167,7 @@ export class Gipkit {
   plan(input: ValidInput, options: PlanOptions = {}): Plan {
     this.#checkLive();
     const session = this.#session(withLoad(input, options.load));
-    return planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() });
+    return { ...planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() }), rules: this.rulesApplied };
   }
 
   /**
@@ -251,7 +261,7 @@ export class Gipkit {
         if (at === position) loads = live.slice();
       },
     });
-    return explainVm({ session, plan, vm, position, loads: loads ?? session.loads });
+    return explainVm({ session, plan, vm, position, loads: loads ?? session.loads, rules: this.rulesApplied });
   }
 
   /**
@@ -290,6 +300,14 @@ export class Gipkit {
   #checkLive(): void {
     if (this.#disposed) throw new GipkitError(ErrorCode.EngineDisposed, 'this engine was disposed');
   }
+}
+
+function deepFreeze(applied: RulesApplied): RulesApplied {
+  return Object.freeze({
+    packs: Object.freeze([...applied.packs]),
+    files: Object.freeze([...applied.files]),
+    changed: Object.freeze(applied.changed.map((change) => Object.freeze({ ...change }))),
+  });
 }
 
 function checkUnique(names: readonly string[], what: string): void {
