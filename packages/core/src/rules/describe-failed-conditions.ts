@@ -7,35 +7,40 @@ export type FactReader = (fact: string) => unknown;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** How an operator's failure reads: `{fact} {actual} <phrase> {expected}`. */
-const FAILED: ReadonlyMap<string, string> = new Map([
-  ['equal', 'is not'],
-  ['notEqual', 'is'],
-  ['in', 'is not one of'],
-  ['notIn', 'is one of'],
-  ['contains', 'does not contain'],
-  ['doesNotContain', 'contains'],
-  ['containsAll', 'does not contain all of'],
-  ['intersects', 'has nothing in common with'],
-  ['lessThan', 'is not less than'],
-  ['lessThanInclusive', 'is more than'],
-  ['greaterThan', 'is not more than'],
-  ['greaterThanInclusive', 'is less than'],
-  ['versionAtLeast', 'is older than'],
+/** What an operator needs, for `{fact} is {actual} (needs …)`. */
+const NEEDS: ReadonlyMap<string, (expected: string) => string> = new Map([
+  ['equal', (v) => v],
+  ['notEqual', (v) => `anything but ${v}`],
+  ['in', (v) => `one of ${v}`],
+  ['notIn', (v) => `none of ${v}`],
+  ['contains', (v) => `a list containing ${v}`],
+  ['doesNotContain', (v) => `a list without ${v}`],
+  ['containsAll', (v) => `all of ${v}`],
+  ['intersects', (v) => `at least one of ${v}`],
+  ['lessThan', (v) => `less than ${v}`],
+  ['lessThanInclusive', (v) => `${v} or less`],
+  ['greaterThan', (v) => `more than ${v}`],
+  ['greaterThanInclusive', (v) => `${v} or more`],
+  ['versionAtLeast', (v) => `${v} or later`],
 ]);
 
-/** The same, for a `not:` operator: what holds when its inner operator held. */
-const HELD: ReadonlyMap<string, string> = new Map([
-  ['equal', 'is'],
-  ['notEqual', 'is not'],
-  ['in', 'is one of'],
-  ['notIn', 'is not one of'],
-  ['contains', 'contains'],
-  ['doesNotContain', 'does not contain'],
-  ['containsAll', 'contains all of'],
-  ['intersects', 'has items in common with'],
-  ['versionAtLeast', 'is at least'],
+/** The same, after `not:`. */
+const NEEDS_NOT: ReadonlyMap<string, (expected: string) => string> = new Map([
+  ['equal', (v) => `anything but ${v}`],
+  ['notEqual', (v) => v],
+  ['in', (v) => `none of ${v}`],
+  ['notIn', (v) => `one of ${v}`],
+  ['contains', (v) => `a list without ${v}`],
+  ['containsAll', (v) => `not all of ${v}`],
+  ['intersects', (v) => `none of ${v}`],
+  ['versionAtLeast', (v) => `older than ${v}`],
 ]);
+
+function needs(operator: string, expected: string): string {
+  const negated = operator.startsWith('not:') ? NEEDS_NOT.get(operator.slice(4)) : undefined;
+  const phrase = negated ?? NEEDS.get(operator);
+  return phrase === undefined ? `${operator} ${expected}` : phrase(expected);
+}
 
 function quoted(value: unknown): string {
   const text = formatFactValue(value);
@@ -91,7 +96,7 @@ function evaluate(node: unknown, read: FactReader, operators: ReadonlyMap<string
   }
   if (Object.hasOwn(node, 'not')) {
     const inner = evaluate(node.not, read, operators);
-    return inner.held ? { held: false, why: `not expected: ${describeLeafHeld(node.not, read)}` } : { held: true, why: '' };
+    return inner.held ? { held: false, why: describeLeafHeld(node.not, read) } : { held: true, why: '' };
   }
   return leaf(node, read, operators);
 }
@@ -111,17 +116,14 @@ function leaf(node: Record<string, unknown>, read: FactReader, operators: Readon
   const name = typeof node.operator === 'string' ? node.operator : '';
   const operator = resolveOperator(name, operators);
   const { fact, actual, expected, expectedText } = sides(node, read);
-  if (operator === null) return { held: false, why: `${fact} (unknown operator ${name})` };
+  if (operator === null) return { held: false, why: `${fact} is ${quoted(actual)} (unknown operator ${name})` };
   if (operator(actual, expected)) return { held: true, why: '' };
-  if (name === 'equal' && typeof expected === 'boolean') return { held: false, why: `${fact} is ${quoted(actual)} (needs ${String(expected)})` };
-  const negated = name.startsWith('not:') ? HELD.get(name.slice(4)) : undefined;
-  const phrase = negated ?? FAILED.get(name) ?? `fails ${name}`;
-  return { held: false, why: `${fact} ${quoted(actual)} ${phrase} ${expectedText}` };
+  return { held: false, why: `${fact} is ${quoted(actual)} (needs ${needs(name, expectedText)})` };
 }
 
 function describeLeafHeld(node: unknown, read: FactReader): string {
   if (!isRecord(node) || typeof node.fact !== 'string') return 'the inner condition holds';
   const { fact, actual, expectedText } = sides(node, read);
   const name = typeof node.operator === 'string' ? node.operator : '';
-  return `${fact} ${quoted(actual)} ${HELD.get(name) ?? name} ${expectedText}`;
+  return `${fact} is ${quoted(actual)} (needs ${needs(name.startsWith('not:') ? name.slice(4) : `not:${name}`, expectedText)})`;
 }
