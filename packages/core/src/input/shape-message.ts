@@ -50,7 +50,6 @@ const EXPECTED: Readonly<Record<string, string>> = {
 function kindOf(value: unknown): string | undefined {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object' && value !== null) return 'a mapping';
-  if (typeof value === 'number' && !Number.isInteger(value)) return 'a fraction';
   return undefined;
 }
 
