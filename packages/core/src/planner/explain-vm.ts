@@ -53,8 +53,21 @@ function rootCauseOf(session: PlanningSession, vm: string, considered: readonly 
   const byRule = new Map<string, number>();
   for (const candidate of considered) for (const rule of new Set(candidate.failed.map((finding) => finding.rule))) byRule.set(rule, (byRule.get(rule) ?? 0) + 1);
   if (byRule.get(CONNECTION_METHOD_REQUIRED) === total) {
-    const first = session.estate.servers.findIndex((server) => server.id === considered[0]?.server);
-    const failures = session.methodFailures(session.readerFor(vm, Math.max(first, 0)));
+    // Per method, the failed conditions every candidate shares: each alone keeps the method out. When the
+    // candidates share none (one lacks PowerShell, another is too old), the commonest failure, with on how many
+    // servers it holds; the grouped findings show the rest.
+    const index = new Map(session.estate.servers.map((server, at) => [server.id, at]));
+    const perCandidate = considered.map((candidate) => session.methodFailures(session.readerFor(vm, index.get(candidate.server) ?? 0)));
+    const methods = perCandidate[0] ?? [];
+    const failures = methods.map(({ method }, at) => {
+      const lists = perCandidate.map((failuresOf) => failuresOf[at]?.parts ?? []);
+      const shared = (lists[0] ?? []).filter((part) => lists.every((list) => list.includes(part)));
+      if (shared.length > 0) return `${method}: ${shared.join(', and ')}`;
+      const counts = new Map<string, number>();
+      for (const list of lists) counts.set(list.join(', and '), (counts.get(list.join(', and ')) ?? 0) + 1);
+      const [why, n] = [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+      return `${method}: ${why || 'its conditions fail'} (on ${n} of ${count(total, 'server')})`;
+    });
     return `no server can connect to ${vm}: ${failures.join('; ')}`;
   }
   const shared = everyone[0];

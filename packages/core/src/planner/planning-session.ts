@@ -1,7 +1,7 @@
 import type { ConnectionMethod, RuleFinding, UnavailableReason } from '@gipkit/plugin-api';
 import type { CompiledRule } from '../rules/compile-rule.js';
 import type { FactTable, Frames } from '../rules/fact-table.js';
-import { describeFailedConditions, isForAnotherPlatform } from '../rules/describe-failed-conditions.js';
+import { describeFailedConditions, failedParts, isForAnotherPlatform } from '../rules/describe-failed-conditions.js';
 import { fillMessage, formatFactValue } from '../rules/message-template.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import { combine, evaluateOutcome, framesOf, NO_OUTCOME, type Combined, type Outcome } from './candidate-outcome.js';
@@ -288,11 +288,11 @@ export class PlanningSession {
   }
 
   /** Why no method rule fired: each own-platform method with the conditions it failed on. */
-  methodFailures(read: (fact: string) => unknown): string[] {
+  methodFailures(read: (fact: string) => unknown): { readonly method: string; readonly parts: readonly string[] }[] {
     return this.#ownPlatformMethods(read).map((rule) => {
       const event = rule.document.event;
       const method = event.type === 'method' ? event.params.method : rule.name;
-      return `${method}: ${describeFailedConditions(rule.document.conditions, read, this.rules.operators) || 'its conditions fail'}`;
+      return { method, parts: failedParts(rule.document.conditions, read, this.rules.operators) };
     });
   }
 

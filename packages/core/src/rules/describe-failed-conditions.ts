@@ -76,6 +76,18 @@ export function describeFailedConditions(conditions: unknown, read: FactReader, 
   return result.held ? '' : result.why;
 }
 
+/**
+ * The same, one entry per failed child of a top-level `all` (each of them alone
+ * makes the rule fail); a single entry for any other tree; none when it holds.
+ */
+export function failedParts(conditions: unknown, read: FactReader, operators: ReadonlyMap<string, OperatorFunction> = new Map()): string[] {
+  if (isRecord(conditions) && Array.isArray(conditions.all)) {
+    return (conditions.all as unknown[]).map((child) => evaluate(child, read, operators)).filter((child) => !child.held).map((child) => child.why);
+  }
+  const result = evaluate(conditions, read, operators);
+  return result.held ? [] : [result.why];
+}
+
 /** Whether a rule's top-level `all` holds a `vm.platform` condition that fails: the rule is for another platform. */
 export function isForAnotherPlatform(conditions: unknown, read: FactReader, operators: ReadonlyMap<string, OperatorFunction> = new Map()): boolean {
   if (!isRecord(conditions) || !Array.isArray(conditions.all)) return false;
