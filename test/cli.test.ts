@@ -59,7 +59,7 @@ describe('gipkit plan', () => {
       {
         rule: 'connection-method-required',
         candidates: 3,
-        example: { server: 'vbr', message: expect.stringContaining('vbr has no connection method to dmz-box; LAN: dmz-box has no known address, or shares no network with vbr while one side is isolated (VM networks: dmz; server networks: hq)') },
+        example: { server: 'vbr', message: expect.stringContaining('vbr has no connection method to dmz-box; LAN needs a known address of dmz-box and a network shared with the server, unless neither side is isolated (VM networks: dmz): pair.sameNetwork is false (needs true), and vm.isolated is true (needs false)') },
       },
     ]);
     expect(gipkit(...args, '--strict').code).toBe(3);
@@ -135,6 +135,97 @@ describe('gipkit explain', () => {
     const missing = gipkit('explain', '--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!, '--vm', 'dmz-box');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('VM dmz-box is not in job nightly');
+  });
+});
+
+describe('issue #8: explain tells the story of an unassigned VM', () => {
+  const SEVEN_LINUX = Array.from({ length: 7 }, (_, i) => `  - { id: lin-${i + 1}, os: { family: linux, distro: ubuntu }, addresses: [10.1.0.${i + 30}] }`).join('\n');
+  const inventory = INVENTORY.replace('vms:', `${SEVEN_LINUX}\nvms:`).replace('addresses: [10.99.0.7], tools: false }', 'addresses: [10.99.0.7], tools: false }\n  - { id: legacy, host: hv, guest: { family: windows, version: "2012 R2" } }').replace('hosts:', 'hosts:\n  - { id: hv, platform: hyperv, version: "2012 R2" }');
+  const job = JOB.replace('vms: [sql, web]', 'vms: [sql, web, legacy]');
+
+  it('begins with the root cause, groups identical reasons and shows only the methods of the VM\'s platform', () => {
+    const files = tempFiles({ 'inventory.yaml': inventory, 'job.yaml': job });
+    const result = gipkit('explain', '--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!, '--vm', 'legacy');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('VM legacy in job nightly: unassigned');
+    expect(lines[1]).toBe(
+      'Root cause: no server can connect to legacy: lan: vm.addressKnown is false (needs true); powershell-direct: vm.hostVersion is 2012 R2 (needs 2016 or later), ' +
+        'and vm.guestVersion is 2012 R2 (needs one of 10, 11), and vm.guestVersion is 2012 R2 (needs 2016 or later), and server.powershell is none (needs 2.0 or later)',
+    );
+    expect(lines[2]).toBe('rules: gipkit:default, no rules files');
+    const failed = lines.slice(lines.indexOf('Rules failed:') + 1, lines.indexOf('Why:') - 1);
+    // 10 servers: each sentence once, with the servers it applies to.
+    expect(failed).toEqual([
+      expect.stringMatching(/^ {2}10 servers \(vbr, win-hq, lin-hq, lin-1, lin-2, lin-3 and 4 more\): connection-method-required: the server has no connection method to legacy; /),
+      '  8 servers (lin-hq, lin-1, lin-2, lin-3, lin-4, lin-5 and 2 more): windows-guest-needs-windows-server: legacy runs Windows and the server runs linux',
+    ]);
+    expect(result.stdout).not.toContain('VIX');
+    expect(result.stdout.match(/has no connection method/g)).toHaveLength(1);
+  });
+
+  it('--format json adds rootCause, findings and rules; the existing fields stay', () => {
+    const files = tempFiles({ 'inventory.yaml': inventory, 'job.yaml': job });
+    const explanation = JSON.parse(gipkit('explain', '--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!, '--vm', 'legacy', '--format', 'json').stdout);
+    expect(Object.keys(explanation)).toEqual(['job', 'vm', 'decision', 'rootCause', 'jobRule', 'candidates', 'findings', 'rules', 'because']);
+    expect(explanation.rules).toEqual({ packs: ['gipkit:default'], files: [], changed: [] });
+    expect(explanation.findings.map((finding: { servers: string[] }) => finding.servers.length)).toEqual([10, 8]);
+    expect(explanation.candidates).toHaveLength(10);
+  });
+
+  it('plan and explain say which rules files applied, and explain marks a rule the organisation added', () => {
+    const files = tempFiles({
+      'inventory.yaml': INVENTORY,
+      'job.yaml': JOB,
+      'org-rules.yaml': `
+add:
+  - name: never-linux-proxies
+    description: This organisation uses Windows proxies only.
+    conditions: { all: [ { fact: server.osFamily, operator: equal, value: linux } ] }
+    event: { type: exclude, params: { message: "{server.id} runs Linux" } }
+replace:
+  - name: tier-3-other-network
+    description: Same as the default.
+    conditions: { all: [ { fact: pair.sameNetwork, operator: equal, value: false }, { fact: server.isBackupServer, operator: equal, value: false } ] }
+    event: { type: tier, params: { tier: 3 } }
+`,
+    });
+    const args = ['--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!, '--rules', files['org-rules.yaml']!];
+    const rulesLine = `rules: gipkit:default, then ${files['org-rules.yaml']} (added never-linux-proxies; replaced tier-3-other-network)`;
+    expect(gipkit('plan', ...args).stdout.split('\n')).toContain(rulesLine);
+    expect(JSON.parse(gipkit('plan', ...args, '--format', 'json').stdout).rules).toEqual({
+      packs: ['gipkit:default'],
+      files: [files['org-rules.yaml']],
+      changed: [
+        { rule: 'tier-3-other-network', change: 'replaced', file: files['org-rules.yaml'] },
+        { rule: 'never-linux-proxies', change: 'added', file: files['org-rules.yaml'] },
+      ],
+    });
+    const text = gipkit('explain', ...args, '--vm', 'web').stdout;
+    expect(text.split('\n')[1]).toBe(rulesLine);
+    expect(text).toContain('  lin-hq: never-linux-proxies [added]: lin-hq runs Linux');
+  });
+});
+
+describe('issue #8: validate', () => {
+  it('reports the problems of every file, even when one does not parse, in gipkit\'s words with "did you mean"', () => {
+    const files = tempFiles({
+      'inventory.yaml': INVENTORY.replace('runningTasks: 1 }', 'runningTasks: -1, hardend: true }'),
+      'job.yaml': JOB.replace('guestProcessing: { applicationAware: true }', 'guestProcessing: { applicationAware: yes }'),
+      'broken.yaml': 'add: [ { name: x\n',
+      'typo.yaml': 'disable: [ lan-conection ]\n',
+    });
+    const result = gipkit('validate', '--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!, '--rules', files['broken.yaml']!, '--rules', files['typo.yaml']!);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('gipkit validate: invalid input and rules (5 problems):');
+    expect(lines.slice(1)).toEqual([
+      `  ${files['inventory.yaml']}:10:82: servers[1].runningTasks: too small; expected 0 or more (found -1)`,
+      `  ${files['inventory.yaml']}:10:86: servers[1].hardend: unknown key; did you mean "hardened"? (found "hardend")`,
+      `  ${files['job.yaml']}:4:38: guestProcessing.applicationAware: expected true or false (found "yes")`,
+      expect.stringMatching(new RegExp(`^  ${files['broken.yaml']!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:1: invalid YAML: [^\\n]+$`)),
+      `  ${files['typo.yaml']}:1:12: disable[0]: no rule of this name to disable; did you mean "lan-connection"? (found "lan-conection")`,
+    ]);
   });
 });
 

@@ -189,7 +189,7 @@ add:
     const explain = gipkit('explain', ...args, '--vm', 'a');
     expect(explain.code).toBe(0);
     expect(explain.stdout).not.toMatch(RAW_CONTROL);
-    expect(explain.stdout).toContain('lin: no-odd-distros: lin runs ubuntu\\u{1b}[2j 22\\u{2028}fake\\u{85}\\u{1b}[31m');
+    expect(explain.stdout).toContain('lin: no-odd-distros [added]: lin runs ubuntu\\u{1b}[2j 22\\u{2028}fake\\u{85}\\u{1b}[31m');
   });
 });
 

@@ -91,7 +91,11 @@ describe('proxmoxPlugin', () => {
       expect(ghost?.reasons?.[0]?.example.message).toContain('(platform proxmox, agent false, credentials standard)');
       const explained = gipkit.explain(input, 'ghost');
       expect(explained.candidates.every((candidate) => candidate.failed.some((finding) => finding.message.includes('qemu-agent-connection')))).toBe(true);
-      expect(explained.because).toEqual(['No server can serve ghost.']);
+      // The root cause names the plugin's method with the condition it failed, and no VMware or Hyper-V method.
+      expect(explained.because).toEqual([
+        'Root cause: no server can connect to ghost: lan: vm.addressKnown is false (needs true); qemu-agent: vm.tools is false (needs true).',
+        'No server can serve ghost.',
+      ]);
     });
 
     it('not for gMSA credentials, which work over the network only', () => {

@@ -4,7 +4,7 @@ export type {
 } from './model.js';
 export type {
   DecisionStatus, Tier, RuleFinding, Decision, UnavailableReason, PlanSummary, Plan,
-  CandidateVerdict, CandidateExplanation, Explanation,
+  CandidateVerdict, CandidateExplanation, Explanation, ChangedRule, RulesApplied, GroupedFinding,
 } from './plan.js';
 export type {
   Condition, AllCondition, AnyCondition, NotCondition, FactReference, FactCondition, TopLevelCondition,

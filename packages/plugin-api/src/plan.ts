@@ -56,10 +56,30 @@ export interface PlanSummary {
   readonly durationMs: number;
 }
 
+/** A rule an organisation's rules file (or in-memory changes) added or replaced. */
+export interface ChangedRule {
+  readonly rule: string;
+  readonly change: 'added' | 'replaced';
+  /** The rules file (or the `origin` of in-memory changes) that made the change. */
+  readonly file: string;
+}
+
+/** Which rules decided: rule packs, then organisation rules files in the order applied. */
+export interface RulesApplied {
+  /** Rule packs, in order: `gipkit:default`, then plugins' packs. */
+  readonly packs: readonly string[];
+  /** Organisation rules files (or in-memory changes' `origin`), in the order applied. */
+  readonly files: readonly string[];
+  /** Every effective rule that those files added or replaced. */
+  readonly changed: readonly ChangedRule[];
+}
+
 export interface Plan {
   readonly job: string;
   readonly decisions: readonly Decision[];
   readonly summary: PlanSummary;
+  /** The rules that made the plan; set by `Gipkit.plan`. */
+  readonly rules?: RulesApplied;
 }
 
 export type CandidateVerdict = 'chosen' | 'eligible' | 'ineligible' | 'not-a-candidate';
@@ -79,10 +99,28 @@ export interface CandidateExplanation {
   readonly load: number;
 }
 
+/** One finding shared by several candidates: the same rule and the same sentence once, with every server it applies to. */
+export interface GroupedFinding {
+  readonly rule: string;
+  /** The sentence; where servers differ only by their id, it says "the server". */
+  readonly message: string;
+  /** The candidates it kept out, in inventory order. */
+  readonly servers: readonly string[];
+}
+
 export interface Explanation {
   readonly job: string;
   readonly vm: string;
   readonly decision: Decision;
+  /**
+   * For an unassigned VM: one line naming the condition that left it without a
+   * candidate (the rule that kept every candidate out, and the values it failed on).
+   */
+  readonly rootCause?: string;
+  /** Every candidate's failures, grouped: identical findings once, with the servers they apply to. */
+  readonly findings: readonly GroupedFinding[];
+  /** The rules that decided (packs, organisation files, the rules they changed). */
+  readonly rules: RulesApplied;
   /** Job-level rule that decided without looking at candidates, if any. */
   readonly jobRule: RuleFinding | null;
   readonly candidates: readonly CandidateExplanation[];

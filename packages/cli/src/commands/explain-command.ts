@@ -1,5 +1,6 @@
 import type { Explanation } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from '../cli-io.js';
+import { formatRulesApplied, markedRule } from '../format-rules-applied.js';
 import { formatTable } from '../format-table.js';
 import { oneOf, parseOptions, required } from '../parse-options.js';
 import { printableJson, printableLines } from '../terminal-text.js';
@@ -11,23 +12,36 @@ Shows every candidate for one VM: its verdict, the rules it failed with the actu
 values, its tier and its load at that moment, and why the winner won.
   --max-input-bytes N  largest inventory, job or rules file read (default 1073741824, 1 GiB)`;
 
+/** How many server ids a grouped finding lists before "and N more". */
+const SERVERS_SHOWN = 6;
+
+function serversOf(servers: readonly string[]): string {
+  if (servers.length === 1) return servers[0] ?? '';
+  const shown = servers.slice(0, SERVERS_SHOWN).join(', ');
+  const more = servers.length > SERVERS_SHOWN ? ` and ${servers.length - SERVERS_SHOWN} more` : '';
+  return `${servers.length} servers (${shown}${more})`;
+}
+
 export function formatExplanation(explanation: Explanation): string {
-  const { decision } = explanation;
+  const { decision, rules } = explanation;
   const lines = [
     `VM ${explanation.vm} in job ${explanation.job}: ${decision.status}${decision.proxy === null ? '' : ` → ${decision.proxy}`}` +
       (decision.tier === null ? '' : ` (tier ${decision.tier}, ${decision.connection ?? 'no connection'}, load ${decision.load})`),
+    ...(explanation.rootCause === undefined ? [] : [`Root cause: ${explanation.rootCause}`]),
+    formatRulesApplied(rules),
     '',
     ...formatTable(
       ['SERVER', 'VERDICT', 'TIER', 'LOAD', 'METHODS', 'BACKUP SERVER'],
       explanation.candidates.map((c) => [c.server, c.verdict, c.tier === null ? '-' : String(c.tier), String(c.load), c.methods.join(', ') || '-', c.isBackupServer ? 'yes' : '']),
     ).split('\n'),
   ];
-  const failures = explanation.candidates.filter((c) => c.failed.length > 0);
-  if (failures.length > 0) {
+  if (explanation.findings.length > 0) {
     lines.push('', 'Rules failed:');
-    for (const candidate of failures) for (const finding of candidate.failed) lines.push(`  ${candidate.server}: ${finding.rule}: ${finding.message}`);
+    for (const finding of explanation.findings) lines.push(`  ${serversOf(finding.servers)}: ${markedRule(finding.rule, rules)}: ${finding.message}`);
   }
-  lines.push('', 'Why:', ...explanation.because.map((sentence) => `  ${sentence}`));
+  // The root cause is printed at the top already.
+  const because = explanation.rootCause === undefined ? explanation.because : explanation.because.filter((sentence) => !sentence.startsWith('Root cause: '));
+  lines.push('', 'Why:', ...because.map((sentence) => `  ${sentence}`));
   return printableLines(lines);
 }
 

@@ -1,4 +1,5 @@
 import { createGipkit, type Gipkit, type ValidInput } from '@gipkit/core';
+import { InputError, RuleError, type Diagnostic } from '@gipkit/plugin-api';
 import { UsageError, required, type OptionSpec } from '../parse-options.js';
 
 export const INPUT_OPTIONS = {
@@ -26,10 +27,31 @@ export function maxInputBytes(values: InputValues): { maxInputBytes?: number } {
   return { maxInputBytes: number };
 }
 
-/** Builds the engine (rules files included) and loads the input: every problem fails here, before planning. */
+/**
+ * Builds the engine (rules files included) and loads the input: every problem
+ * fails here, before planning. The problems of every file are reported at once:
+ * when a rules file is wrong, the inventory and the job are still checked.
+ */
 export function engineAndInput(values: InputValues): { gipkit: Gipkit; input: ValidInput } {
   required(values, 'inventory', 'job');
-  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], ...maxInputBytes(values) });
-  const input = gipkit.loadInput({ inventory: values.inventory ?? '', job: values.job ?? '' });
+  const limit = maxInputBytes(values);
+  const files = { inventory: values.inventory ?? '', job: values.job ?? '' };
+  let gipkit: Gipkit;
+  try {
+    gipkit = createGipkit({ ruleFiles: values.rules ?? [], ...limit });
+  } catch (error) {
+    if (!(error instanceof RuleError)) throw error;
+    let inputProblems: readonly Diagnostic[] = [];
+    try {
+      createGipkit({ ...limit }).loadInput(files);
+    } catch (inputError) {
+      if (!(inputError instanceof InputError)) throw inputError;
+      inputProblems = inputError.diagnostics;
+    }
+    const problems = [...inputProblems, ...error.diagnostics];
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    throw new RuleError(`${inputProblems.length === 0 ? 'invalid rules' : 'invalid input and rules'} (${count}):`, problems);
+  }
+  const input = gipkit.loadInput(files);
   return { gipkit, input };
 }

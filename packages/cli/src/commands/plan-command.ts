@@ -1,5 +1,6 @@
 import type { Plan } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from '../cli-io.js';
+import { formatRulesApplied } from '../format-rules-applied.js';
 import { formatTable } from '../format-table.js';
 import { oneOf, parseOptions } from '../parse-options.js';
 import { printableJson, printableLines } from '../terminal-text.js';
@@ -38,6 +39,7 @@ export function formatPlanTable(plan: Plan): string {
     '',
     counts,
     ...(perProxy === '' ? [] : [`per proxy: ${perProxy}`]),
+    ...(plan.rules === undefined ? [] : [formatRulesApplied(plan.rules)]),
     ...(summary.unassigned > 0 ? ['unassigned VMs: run gipkit explain --vm ID to see every candidate\'s reasons'] : []),
   ]);
 }

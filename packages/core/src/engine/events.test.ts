@@ -42,7 +42,7 @@ describe('events$', () => {
     expect(unavailable).toHaveLength(1);
     expect(unavailable[0]).toMatchObject({
       vm: 'lost',
-      reasons: [{ rule: 'connection-method-required', candidates: 4, example: { server: 'vbr', message: expect.stringContaining('VIX: needs a VMware VM with VMware Tools running') } }],
+      reasons: [{ rule: 'connection-method-required', candidates: 4, example: { server: 'vbr', message: expect.stringContaining('VIX needs a VMware VM with VMware Tools running') } }],
     });
   });
 

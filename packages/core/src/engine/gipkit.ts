@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Observable } from 'rxjs';
 import {
-  CLOCK, CONNECTOR, DEPLOYER, DISPATCHER, ErrorCode, FACT, GipkitError, OPERATOR, PluginError, RULE_PACK,
-  type Clock, type DispatcherDefinition, type Explanation, type FactDefinition, type GipkitEvent, type GuestConnector, type GuestDeployer,
-  type OperatorDefinition, type OperatorFunction, type Plan, type Plugin, type RuleChanges, type RuleDocument, type RulePack,
+  CLOCK, CONNECTOR, DEPLOYER, DISPATCHER, ErrorCode, FACT, GipkitError, OPERATOR, PluginError, RULE_PACK, RuleError,
+  type Clock, type Diagnostic, type DispatcherDefinition, type Explanation, type FactDefinition, type GipkitEvent, type GuestConnector, type GuestDeployer,
+  type OperatorDefinition, type OperatorFunction, type Plan, type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied,
 } from '@gipkit/plugin-api';
 import { InProcessAgent } from '../run/in-process-agent.js';
 import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
@@ -21,7 +21,8 @@ import { loadInput, validateInput, type ValidInput } from '../input/load-input.j
 import { maxInputBytesOf } from '../input/read-input-file.js';
 import { parseSourceText } from '../input/source-document.js';
 import { assembleRules, packLocator, type LocatedChanges, type LocatedPack } from '../rules/assemble-rules.js';
-import { loadRuleChanges } from '../rules/load-rule-changes.js';
+import type { CompiledRule } from '../rules/compile-rule.js';
+import { readRuleChanges } from '../rules/load-rule-changes.js';
 import { DEFAULT_FACTS } from '../rules/default-facts.js';
 import { BUILT_IN_OPERATORS, DEFAULT_OPERATORS } from '../rules/operators.js';
 import { FactTable } from '../rules/fact-table.js';
@@ -84,6 +85,8 @@ export class Gipkit {
   readonly events$: Observable<GipkitEvent>;
   /** The effective rule documents, in evaluation order. */
   readonly rules: readonly RuleDocument[];
+  /** Where the rules came from: packs, organisation rules files, the rules those files added or replaced. */
+  readonly rulesApplied: RulesApplied;
   readonly operators: readonly OperatorDefinition[];
   readonly facts: readonly FactDefinition[];
   readonly platforms: ReadonlySet<string>;
@@ -124,14 +127,29 @@ export class Gipkit {
     checkUnique([...BUILT_IN_OPERATORS.keys(), ...this.operators.map((operator) => operator.name)], 'operator');
     this.#facts = new FactTable(this.facts);
     const operatorMap = new Map<string, OperatorFunction>(this.operators.map((operator) => [operator.name, operator.evaluate]));
+    // Every rules file is read even when one cannot be: the problems of all of them are reported at once.
+    const unreadable: Diagnostic[] = [];
+    const files = (options.ruleFiles ?? []).flatMap((file) => {
+      const { changes: read, problems } = readRuleChanges(file, { maxInputBytes: this.#maxInputBytes });
+      unreadable.push(...problems);
+      return read === undefined ? [] : [read];
+    });
     const changes: LocatedChanges[] = [
       ...registrations.changes.map((change) => ({ changes: change, locate: packLocator(change.origin) })),
-      ...(options.ruleFiles ?? []).map((file) => loadRuleChanges(file, { maxInputBytes: this.#maxInputBytes })),
+      ...files,
       ...(options.ruleChanges ?? []).map((change) => ({ changes: change, locate: packLocator(change.origin) })),
     ];
-    const compiled = assembleRules(located, changes, this.#facts, operatorMap);
-    this.#ruleSet = new RuleSet(compiled, this.#facts);
+    const compiled = assembleAll(unreadable, () => assembleRules(located, changes, this.#facts, operatorMap), options.ruleFiles ?? []);
+    this.#ruleSet = new RuleSet(compiled, this.#facts, operatorMap);
     this.rules = compiled.map((rule) => rule.document);
+    this.rulesApplied = deepFreeze({
+      packs: located.map(({ pack }) => pack.name),
+      files: changes.map(({ changes: change }) => change.origin),
+      changed: compiled.flatMap((rule) => {
+        const [list] = rule.origin.path;
+        return list === 'add' || list === 'replace' ? [{ rule: rule.name, change: list === 'add' ? ('added' as const) : ('replaced' as const), file: rule.origin.source }] : [];
+      }),
+    });
     this.platforms = new Set([...BUILT_IN_PLATFORMS, ...registrations.platforms.map((platform) => platform.name)]);
     this.#bus = new EventBus(this.#clock);
     this.events$ = this.#bus.events$;
@@ -157,7 +175,7 @@ export class Gipkit {
   plan(input: ValidInput, options: PlanOptions = {}): Plan {
     this.#checkLive();
     const session = this.#session(withLoad(input, options.load));
-    return planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() });
+    return { ...planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() }), rules: this.rulesApplied };
   }
 
   /**
@@ -251,7 +269,7 @@ export class Gipkit {
         if (at === position) loads = live.slice();
       },
     });
-    return explainVm({ session, plan, vm, position, loads: loads ?? session.loads });
+    return explainVm({ session, plan, vm, position, loads: loads ?? session.loads, rules: this.rulesApplied });
   }
 
   /**
@@ -290,6 +308,36 @@ export class Gipkit {
   #checkLive(): void {
     if (this.#disposed) throw new GipkitError(ErrorCode.EngineDisposed, 'this engine was disposed');
   }
+}
+
+/**
+ * Assembles the rules; with rules files that could not be read, their problems
+ * come first and the rest of the rules' problems follow, in one RuleError.
+ * (With a file missing, a `replace` in a later file may name a rule only the
+ * missing one adds: such a follow-on problem is reported too.)
+ */
+function assembleAll(unreadable: readonly Diagnostic[], assemble: () => CompiledRule[], files: readonly string[]): CompiledRule[] {
+  let compiled: CompiledRule[] = [];
+  const problems = [...unreadable];
+  try {
+    compiled = assemble();
+  } catch (error) {
+    if (!(error instanceof RuleError)) throw error;
+    problems.push(...error.diagnostics);
+  }
+  if (problems.length === 0) return compiled;
+  // File by file, in the order given; within a file, as found.
+  const order = new Map(files.map((file, index) => [file, index]));
+  const sorted = unreadable.length === 0 ? problems : problems.map((problem, index) => ({ problem, index })).sort((a, b) => (order.get(a.problem.file) ?? -1) - (order.get(b.problem.file) ?? -1) || a.index - b.index).map(({ problem }) => problem);
+  throw new RuleError(`invalid rules (${problems.length === 1 ? '1 problem' : `${problems.length} problems`}):`, sorted);
+}
+
+function deepFreeze(applied: RulesApplied): RulesApplied {
+  return Object.freeze({
+    packs: Object.freeze([...applied.packs]),
+    files: Object.freeze([...applied.files]),
+    changed: Object.freeze(applied.changed.map((change) => Object.freeze({ ...change }))),
+  });
 }
 
 function checkUnique(names: readonly string[], what: string): void {

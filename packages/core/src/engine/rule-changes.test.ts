@@ -92,9 +92,64 @@ disable: [no-such-rule]
       const lines = (error as RuleError).diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.path}: ${d.message} ${JSON.stringify(d.value)}`);
       expect(lines).toEqual([
         `${file}:2:11: add[0].name: a rule of this name exists (gipkit:default rules[11]); use replace "tier-1-same-network"`,
-        `${file}:8:34: add[1].conditions.all[0].fact: unknown fact "server.rolez"`,
+        `${file}:8:34: add[1].conditions.all[0].fact: unknown fact; did you mean "server.roles"? "server.rolez"`,
         `${file}:10:11: disable[0]: no rule of this name to disable "no-such-rule"`,
       ]);
     }
+  });
+});
+
+describe('validate rules files (issue #8)', () => {
+  const problemsOf = (ruleFiles: string[]): string[] => {
+    try {
+      createGipkit({ ruleFiles });
+    } catch (error) {
+      if (!(error instanceof RuleError)) throw error;
+      return error.diagnostics.map((d) => `${d.file.split('/').pop() ?? ''}:${d.line}: ${d.path}: ${d.message}`);
+    }
+    return [];
+  };
+
+  it('reports the problems of every file even when one file does not parse', () => {
+    const broken = rulesFile('disable: [ lan-connection\n', 'broken.yaml');
+    const typo = rulesFile('disable: [ tier-1-same-netwrk ]\n', 'typo.yaml');
+    const found = problemsOf([broken, typo]);
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(/^broken\.yaml:2: : invalid YAML: /);
+    expect(found[1]).toBe('typo.yaml:1: disable[0]: no rule of this name to disable; did you mean "tier-1-same-network"?');
+  });
+
+  it('a misspelt top-level key does not hide the problems of the rules under the other keys', () => {
+    const file = rulesFile(`disabel: [ x ]
+add:
+  - name: typo
+    description: misspelt fact, operator and key
+    conditions: { all: [ { fact: vm.guestFamly, operator: equl, value: windows }, { fact: vm.tools, operator: not:equl, value: true } ] }
+    event: { type: exlude, params: { message: x } }
+    priorty: 2
+replace:
+  - { name: tier-1-same-netwrk, description: d, conditions: { all: [] }, event: { type: tier, params: { tier: 1 } } }
+`);
+    expect(problemsOf([file])).toEqual([
+      'org-rules.yaml:1: disabel: unknown key; expected add, replace or disable; did you mean "disable"?',
+      'org-rules.yaml:7: add[0].priorty: unknown key in a rule; did you mean "priority"?',
+      'org-rules.yaml:5: add[0].conditions.all[0].fact: unknown fact; did you mean "vm.guestFamily"?',
+      'org-rules.yaml:5: add[0].conditions.all[0].operator: unknown operator; did you mean "equal"?',
+      'org-rules.yaml:5: add[0].conditions.all[1].operator: unknown operator; did you mean "not:equal"?',
+      'org-rules.yaml:6: add[0].event.type: event type must be one of job-outcome, exclude, method, tier; did you mean "exclude"?',
+      'org-rules.yaml:9: replace[0].name: no rule of this name to replace; did you mean "tier-1-same-network"?',
+    ]);
+  });
+
+  it('"an exclude rule needs params.message", and a misspelt params key is named', () => {
+    const file = rulesFile(`add:
+  - name: no-message
+    description: d
+    conditions: { all: [ { fact: vm.tools, operator: equal, value: true } ] }
+    event: { type: exclude, params: { mesage: x } }
+`);
+    expect(problemsOf([file])).toEqual([
+      'org-rules.yaml:5: add[0].event.params.message: an exclude rule needs params.message (a non-empty string); params.mesage looks like a misspelling of it',
+    ]);
   });
 });

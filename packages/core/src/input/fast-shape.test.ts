@@ -93,6 +93,15 @@ const job = mutated(
 );
 
 describe('fast shape path', () => {
+  it('null is a wrong type, not a missing value that takes the default (found by the property below)', () => {
+    const inventory = { backupServer: 'a', hosts: [], servers: [{ id: 'a', os: { family: 'linux' }, runningTasks: null }], vms: [] };
+    expect(inventorySchema.safeParse(inventory).success).toBe(false);
+    expect(fastInventory(inventory)).toBeUndefined();
+    const job = { id: 'j', vms: [], credentials: { kind: 'standard', account: 'x' }, proxy: { mode: 'preferred', servers: ['a'], fallback: null } };
+    expect(jobSchema.safeParse(job).success).toBe(false);
+    expect(fastJob(job)).toBeUndefined();
+  });
+
   it('agrees with the inventory schema', () => {
     fc.assert(
       fc.property(inventory, (data) => {

@@ -107,7 +107,8 @@ export function fastInventory(data: unknown): Inventory | undefined {
       servers: servers.map((item) => {
         const server = object(item, SERVER);
         const os = object(server.os, SERVER_OS);
-        const runningTasks = server.runningTasks ?? 0;
+        // Only a missing value takes the default: null is a wrong type, as the schema says.
+        const runningTasks = server.runningTasks === undefined ? 0 : server.runningTasks;
         if (typeof runningTasks !== 'number' || !Number.isSafeInteger(runningTasks) || runningTasks < 0) doubt();
         return {
           id: isId(server.id) ? server.id : doubt(),
@@ -184,7 +185,7 @@ function proxy(value: unknown): Job['proxy'] {
   if (record.mode === 'preferred' && onlyKeys(record, new Set(['mode', 'servers', 'fallback']))) {
     const servers = requiredIds(record.servers);
     if (servers.length === 0) doubt();
-    const fallback = record.fallback ?? 'backup-server';
+    const fallback = record.fallback === undefined ? 'backup-server' : record.fallback;
     if (fallback !== 'backup-server' && fallback !== 'fail') doubt();
     return { mode: 'preferred', servers, fallback: fallback as 'backup-server' | 'fail' };
   }

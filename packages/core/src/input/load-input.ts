@@ -3,7 +3,9 @@ import type { z } from 'zod';
 import { checkReferences } from './check-references.js';
 import { fastInventory, fastJob } from './fast-shape.js';
 import { lenientInventory, lenientJob } from './lenient-view.js';
+import { didYouMean } from './closest-name.js';
 import { credentialsSchema, inventorySchema, jobSchema } from './schema.js';
+import { keysAt, shapeMessage } from './shape-message.js';
 import { maxInputBytesOf, type ReadInputOptions } from './read-input-file.js';
 import { jsonDocument, readSourceDocument, type SourceDocument } from './source-document.js';
 
@@ -16,14 +18,14 @@ export interface ValidInput {
 const CLEAR_TEXT_SECRETS = new Set(['password', 'privatekey', 'key', 'passphrase', 'token']);
 const CLEAR_TEXT_SECRET_MESSAGE = 'secrets are never written in the job file; use secret: { env: NAME } or secret: { file: PATH }';
 
-function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIssue[]): Diagnostic[] {
+function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIssue[], schema: z.ZodType): Diagnostic[] {
   return issues.flatMap((issue) => {
     const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) =>
         CLEAR_TEXT_SECRETS.has(key.toLowerCase()) && (path.includes('credentials') || path.includes('vmCredentials'))
           ? document.atKey([...path, key], CLEAR_TEXT_SECRET_MESSAGE, key)
-          : document.atKey([...path, key], 'unknown key', key),
+          : document.atKey([...path, key], `unknown key${didYouMean(key, keysAt(schema, path))}`, key),
       );
     }
     // A secret field never echoes what it holds: it may be the secret, written where a reference belongs.
@@ -34,9 +36,14 @@ function shapeProblems(document: SourceDocument, issues: readonly z.core.$ZodIss
       const options = ((issue as { options?: unknown[] }).options ?? []).map(String).join(', ');
       const found = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[discriminator] : undefined;
       if (found === undefined) return [document.at(path, `missing (expected one of ${options})`)];
-      return [document.at(path, `unknown ${discriminator}; expected one of ${options}`, isScalar(found) ? found : undefined)];
+      const hint = typeof found === 'string' ? didYouMean(found, ((issue as { options?: unknown[] }).options ?? []).map(String)) : '';
+      return [document.at(path, `unknown ${discriminator}; expected one of ${options}${hint}`, isScalar(found) ? found : undefined)];
     }
-    if (input === undefined && issue.code === 'invalid_type') return [document.at(path, `missing (expected ${issue.expected})`)];
+    if (input === undefined && issue.code === 'invalid_type') return [document.at(path, `missing (${issue.message})`)];
+    if (issue.code === 'invalid_value' && typeof input === 'string') {
+      const hint = didYouMean(input, issue.values.filter((value): value is string => typeof value === 'string'));
+      return [document.at(path, `${issue.message}${hint}`, input)];
+    }
     return [document.at(path, issue.message, isScalar(input) ? input : undefined)];
   });
 }
@@ -52,9 +59,9 @@ function parseShape<T>(document: SourceDocument, schema: z.ZodType, fast: (data:
   }
   const quick = fast(document.data);
   if (quick !== undefined) return quick;
-  const result = schema.safeParse(document.data, { reportInput: true });
+  const result = schema.safeParse(document.data, { reportInput: true, error: shapeMessage });
   if (result.success) return result.data as T;
-  problems.push(...shapeProblems(document, result.error.issues));
+  problems.push(...shapeProblems(document, result.error.issues, schema));
   return undefined;
 }
 
@@ -76,9 +83,9 @@ function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | 
   const own = Object.getOwnPropertyDescriptor(raw, PROTO);
   let protoCredentials: Credentials | undefined;
   if (own !== undefined) {
-    const result = credentialsSchema.safeParse(own.value, { reportInput: true });
+    const result = credentialsSchema.safeParse(own.value, { reportInput: true, error: shapeMessage });
     if (result.success) protoCredentials = result.data as Credentials;
-    else problems.push(...shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] }))));
+    else problems.push(...shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] })), jobSchema));
   }
   if (job === undefined || problems.length > before) return undefined;
   const vmCredentials = Object.create(null) as Record<string, Credentials>;

@@ -108,9 +108,19 @@ function parseYaml(file: string, text: string): SourceDocument {
   const parsed = parseYamlText(text);
   if (parsed.problems.length === 0) return documentWithData(file, parsed.data, parsed.locate);
   const positions = parsed.lines(parsed.problems.flatMap((problem) => (problem.first === undefined ? [problem.offset] : [problem.offset, problem.first])));
+  // One line per YAML error: the parser often reports one mistake several times
+  // (a missing bracket, then the lines it swallows); the first report on a line stands for it.
+  const seenLines = new Set<number>();
+  const problems = parsed.problems.filter((problem) => {
+    if (problem.path.length > 0) return true;
+    const line = positions.get(problem.offset)?.line ?? -1;
+    if (seenLines.has(line)) return false;
+    seenLines.add(line);
+    return true;
+  });
   return documentWithProblems(
     file,
-    parsed.problems.map((problem) => {
+    problems.map((problem) => {
       const first = problem.first === undefined ? undefined : positions.get(problem.first);
       const message = first === undefined ? problem.message : `${problem.message}; first at line ${first.line}, column ${first.column}`;
       const invalid = problem.path.length === 0 ? `invalid YAML: ${message}` : message;

@@ -1,5 +1,5 @@
-import type { CandidateExplanation, Explanation, Plan, RuleFinding } from '@gipkit/plugin-api';
-import type { PlanningSession } from './planning-session.js';
+import type { CandidateExplanation, Explanation, GroupedFinding, Plan, RuleFinding, RulesApplied } from '@gipkit/plugin-api';
+import { CONNECTION_METHOD_REQUIRED, type PlanningSession, type VmClass } from './planning-session.js';
 
 export interface ExplainInput {
   readonly session: PlanningSession;
@@ -8,13 +8,81 @@ export interface ExplainInput {
   readonly position: number;
   /** Loads of every server just before the VM was decided. */
   readonly loads: Int32Array;
+  readonly rules: RulesApplied;
+}
+
+const SERVER_LABEL = 'the server';
+
+/** "1 candidate is", "3 candidates are". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Identical findings once: the same rule with the same sentence (the server's
+ * id read as "the server") is one group listing every server it kept out.
+ * A group of one server keeps that server's own sentence.
+ */
+function groupFindings(session: PlanningSession, vm: string, vmClass: VmClass, candidates: readonly CandidateExplanation[]): GroupedFinding[] {
+  const groups = new Map<string, { rule: string; message: string; own: string; servers: string[] }>();
+  candidates.forEach((candidate, index) => {
+    if (candidate.failed.length === 0) return;
+    const generic = session.findings(vm, vmClass, index, SERVER_LABEL);
+    candidate.failed.forEach((finding, at) => {
+      const message = generic[at]?.message ?? finding.message;
+      const key = `${finding.rule}\u0000${message}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { rule: finding.rule, message, own: finding.message, servers: [candidate.server] });
+      else group.servers.push(candidate.server);
+    });
+  });
+  return [...groups.values()]
+    .map(({ rule, message, own, servers }) => ({ rule, message: servers.length === 1 ? own : message, servers }))
+    .sort((a, b) => b.servers.length - a.servers.length);
+}
+
+/**
+ * The one line that says why an unassigned VM has no candidate: the rule that
+ * kept every candidate out (a connection method first: nothing else matters
+ * when no server can reach the VM), with the conditions it failed on.
+ */
+function rootCauseOf(session: PlanningSession, vm: string, considered: readonly CandidateExplanation[], findings: readonly GroupedFinding[]): string {
+  const total = considered.length;
+  if (total === 0) return `${vm} has no candidate: the job lists no server that is in the inventory`;
+  const everyone = findings.filter((finding) => finding.servers.length === total);
+  const byRule = new Map<string, number>();
+  for (const candidate of considered) for (const rule of new Set(candidate.failed.map((finding) => finding.rule))) byRule.set(rule, (byRule.get(rule) ?? 0) + 1);
+  if (byRule.get(CONNECTION_METHOD_REQUIRED) === total) {
+    // Per method, the failed conditions every candidate shares: each alone keeps the method out. When the
+    // candidates share none (one lacks PowerShell, another is too old), the commonest failure, with on how many
+    // servers it holds; the grouped findings show the rest.
+    const index = new Map(session.estate.servers.map((server, at) => [server.id, at]));
+    const perCandidate = considered.map((candidate) => session.methodFailures(session.readerFor(vm, index.get(candidate.server) ?? 0)));
+    const methods = perCandidate[0] ?? [];
+    const failures = methods.map(({ method }, at) => {
+      const lists = perCandidate.map((failuresOf) => failuresOf[at]?.parts ?? []);
+      const shared = (lists[0] ?? []).filter((part) => lists.every((list) => list.includes(part)));
+      if (shared.length > 0) return `${method}: ${shared.join(', and ')}`;
+      const counts = new Map<string, number>();
+      for (const list of lists) counts.set(list.join(', and '), (counts.get(list.join(', and ')) ?? 0) + 1);
+      const [why, n] = [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+      return `${method}: ${why || 'its conditions fail'} (on ${n} of ${count(total, 'server')})`;
+    });
+    return `no server can connect to ${vm}: ${failures.join('; ')}`;
+  }
+  const shared = everyone[0];
+  if (shared !== undefined) return `every candidate fails ${shared.rule}: ${shared.message}`;
+  const whole = [...byRule].find(([, n]) => n === total);
+  if (whole !== undefined) return `every candidate fails ${whole[0]}`;
+  const parts = [...byRule].sort(([, a], [, b]) => b - a).map(([rule, n]) => `${rule} (${count(n, 'server')})`);
+  return `no single rule: each candidate fails at least one of ${parts.join(', ')}`;
 }
 
 const TIE_BREAK = 'the first of them in the inventory';
 
 /** Every candidate's verdict for one VM, from the same compiled rules that decided. */
 export function explainVm(input: ExplainInput): Explanation {
-  const { session, plan, vm, position, loads } = input;
+  const { session, plan, vm, position, loads, rules } = input;
   const { estate } = session;
   const decision = plan.decisions[position];
   if (decision === undefined) throw new RangeError(`no decision at ${position}`);
@@ -24,6 +92,11 @@ export function explainVm(input: ExplainInput): Explanation {
   const preferred = job.proxy.mode === 'preferred' ? new Set(job.proxy.servers) : null;
   const vmClass = session.classOf(vm);
   const tierRuleName = (index: number): string => session.rules.rules[index]?.name ?? 'none';
+  /** A rule named in a sentence, with the rules file that added or replaced it. */
+  const named = (rule: string): string => {
+    const changed = rules.changed.find((candidate) => candidate.rule === rule);
+    return changed === undefined ? rule : `${rule}, ${changed.change} by ${changed.file}`;
+  };
 
   const candidates: CandidateExplanation[] = estate.servers.map((server, index) => {
     const verdict = session.verdict(vmClass, index);
@@ -42,15 +115,18 @@ export function explainVm(input: ExplainInput): Explanation {
     };
   });
 
+  const considered = candidates.filter((candidate) => candidate.verdict !== 'not-a-candidate');
+  const findings = groupFindings(session, vm, vmClass, candidates);
   const because: string[] = [];
-  if (jobFinding !== null) because.push(`${jobFinding.rule}: ${jobFinding.message}.`);
+  if (jobFinding !== null) because.push(`${named(jobFinding.rule)}: ${jobFinding.message}.`);
   const eligible = candidates.filter((candidate) => candidate.verdict === 'eligible' || (candidate.verdict === 'chosen' && candidate.failed.length === 0 && candidate.tier !== null));
   if (decision.status === 'assigned') {
     const winner = candidates.find((candidate) => candidate.verdict === 'chosen');
     const sameTier = eligible.filter((candidate) => candidate.tier === winner?.tier);
     const index = estate.servers.findIndex((server) => server.id === winner?.server);
     const rule = winner === undefined ? 'none' : tierRuleName(session.verdict(vmClass, index).tierRule);
-    because.push(`${eligible.length} of ${preferred === null ? estate.servers.length : preferred.size} candidates are eligible; the lowest tier among them is ${winner?.tier ?? '?'} (${rule}).`);
+    const pool = preferred === null ? estate.servers.length : preferred.size;
+    because.push(`${eligible.length} of ${count(pool, 'candidate')} ${eligible.length === 1 ? 'is' : 'are'} eligible; the lowest tier among them is ${winner?.tier ?? '?'} (${named(rule)}).`);
     const others = sameTier.filter((candidate) => candidate !== winner);
     if (others.length === 0) because.push(`${winner?.server} is the only eligible candidate in tier ${winner?.tier}.`);
     else {
@@ -72,5 +148,7 @@ export function explainVm(input: ExplainInput): Explanation {
   } else if (decision.status === 'backup-server') {
     because.push(`The backup server ${decision.proxy} performs guest interaction for every VM of this job.`);
   }
-  return { job: job.id, vm, decision, jobRule: jobFinding, candidates, because };
+  const rootCause = decision.status === 'unassigned' ? rootCauseOf(session, vm, considered, findings) : undefined;
+  if (rootCause !== undefined) because.unshift(`Root cause: ${rootCause}.`);
+  return { job: job.id, vm, decision, ...(rootCause === undefined ? {} : { rootCause }), jobRule: jobFinding, candidates, findings, rules, because };
 }

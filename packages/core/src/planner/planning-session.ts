@@ -1,7 +1,8 @@
 import type { ConnectionMethod, RuleFinding, UnavailableReason } from '@gipkit/plugin-api';
 import type { CompiledRule } from '../rules/compile-rule.js';
 import type { FactTable, Frames } from '../rules/fact-table.js';
-import { fillMessage } from '../rules/message-template.js';
+import { describeFailedConditions, failedParts, isForAnotherPlatform } from '../rules/describe-failed-conditions.js';
+import { fillMessage, formatFactValue } from '../rules/message-template.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import { combine, evaluateOutcome, framesOf, NO_OUTCOME, type Combined, type Outcome } from './candidate-outcome.js';
 import type { EstateIndex } from './estate-index.js';
@@ -251,31 +252,65 @@ export class PlanningSession {
       });
   }
 
-  /** Rules that kept the server out for this VM, with messages filled from the VM's actual facts. */
-  findings(vm: string, vmClass: VmClass, server: number): RuleFinding[] {
+  /**
+   * Rules that kept the server out for this VM, with messages filled from the
+   * VM's actual facts. With `serverLabel`, the server's id reads as that label
+   * (`the server`), so that findings which differ only by the id are equal.
+   */
+  findings(vm: string, vmClass: VmClass, server: number, serverLabel?: string): RuleFinding[] {
     const outcomes = this.#outcomes(vmClass, server);
-    const read = this.#reader(vm, server);
+    const read = this.#labelled(this.#reader(vm, server), serverLabel);
     const findings: RuleFinding[] = [];
     for (const index of outcomes.flatMap((outcome) => outcome.excluded).sort((a, b) => a - b)) {
       const rule = this.#compiled[index];
-      if (rule !== undefined) findings.push({ rule: rule.name, message: this.#message(rule.name, vm, server, read) });
+      if (rule !== undefined) findings.push({ rule: rule.name, message: this.#message(rule.name, vm, read) });
     }
     if (!outcomes.some((outcome) => outcome.methods.length > 0)) {
-      findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: this.#message(CONNECTION_METHOD_REQUIRED, vm, server, read) });
+      findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: this.#message(CONNECTION_METHOD_REQUIRED, vm, read) });
     }
-    if (combine(outcomes).tierRule === -1) findings.push({ rule: TIER_REQUIRED, message: this.#message(TIER_REQUIRED, vm, server, read) });
+    if (combine(outcomes).tierRule === -1) findings.push({ rule: TIER_REQUIRED, message: this.#message(TIER_REQUIRED, vm, read) });
     return findings;
   }
 
+  #labelled(read: (fact: string) => unknown, serverLabel: string | undefined): (fact: string) => unknown {
+    return serverLabel === undefined ? read : (name) => (name === 'server.id' ? serverLabel : read(name));
+  }
+
+  /**
+   * Method rules that could apply to the VM: those for its own platform (a
+   * rule whose top-level \`vm.platform\` condition fails is for another one),
+   * or every method rule when none is for it.
+   */
+  #ownPlatformMethods(read: (fact: string) => unknown): CompiledRule[] {
+    const all = this.rules.methodRules.flatMap((index) => this.#compiled[index] ?? []);
+    const own = all.filter((rule) => !isForAnotherPlatform(rule.document.conditions, read, this.rules.operators));
+    return own.length === 0 ? all : own;
+  }
+
+  /** Why no method rule fired: each own-platform method with the conditions it failed on. */
+  methodFailures(read: (fact: string) => unknown): { readonly method: string; readonly parts: readonly string[] }[] {
+    return this.#ownPlatformMethods(read).map((rule) => {
+      const event = rule.document.event;
+      const method = event.type === 'method' ? event.params.method : rule.name;
+      return { method, parts: failedParts(rule.document.conditions, read, this.rules.operators) };
+    });
+  }
+
   /** One finding's sentence, with the actual values. */
-  #message(rule: string, vm: string, server: number, read: (fact: string) => unknown): string {
-    if (rule === TIER_REQUIRED) return 'no tier rule applies';
+  #message(rule: string, vm: string, read: (fact: string) => unknown): string {
+    if (rule === TIER_REQUIRED) {
+      const facts = [...new Set(this.#compiled.filter((compiled) => compiled.kind === 'tier').flatMap((compiled) => compiled.reads.map((slot) => slot.name)))];
+      const values = facts.map((name) => `${name} ${formatFactValue(read(name))}`).join(', ');
+      return `no tier rule applies to ${formatFactValue(read('server.id'))} for ${vm}${values === '' ? ' (there are no tier rules)' : ` (${values})`}`;
+    }
     if (rule === CONNECTION_METHOD_REQUIRED) {
-      const details = this.rules.methodRules.flatMap((index) => {
-        const event = this.#compiled[index]?.document.event;
-        return event?.type === 'method' && event.params.message !== undefined ? [fillMessage(event.params.message, read)] : [];
+      const details = this.#ownPlatformMethods(read).map((compiled) => {
+        const event = compiled.document.event;
+        const needs = event.type === 'method' && event.params.message !== undefined ? fillMessage(event.params.message, read) : compiled.name;
+        const failed = describeFailedConditions(compiled.document.conditions, read, this.rules.operators);
+        return failed === '' ? needs : `${needs}: ${failed}`;
       });
-      return [`${this.estate.servers[server]?.id ?? ''} has no connection method to ${vm}`, ...details].join('; ');
+      return [`${formatFactValue(read('server.id'))} has no connection method to ${vm}`, ...details].join('; ');
     }
     const event = this.#compiled.find((compiled) => compiled.name === rule)?.document.event;
     return event?.type === 'exclude' ? fillMessage(event.params.message, read) : rule;
@@ -288,7 +323,7 @@ export class PlanningSession {
     return [...vmClass.tally].map(([rule, { count, first }]) => ({
       rule,
       candidates: count,
-      example: { server: this.estate.servers[first]?.id ?? '', message: this.#message(rule, vm, first, this.#reader(vm, first, vmFrame)) },
+      example: { server: this.estate.servers[first]?.id ?? '', message: this.#message(rule, vm, this.#reader(vm, first, vmFrame)) },
     }));
   }
 
@@ -310,6 +345,11 @@ export class PlanningSession {
       if (combine(outcomes).tierRule === -1) count(TIER_REQUIRED, group.servers);
     }
     return new Map([...tally].sort(([, a], [, b]) => b.count - a.count));
+  }
+
+  /** Reads any fact of the VM and the server (by inventory index), in full: for explanations. */
+  readerFor(vm: string, server: number): (name: string) => unknown {
+    return this.#reader(vm, server);
   }
 
   /** Reads any fact, in full, for messages: computed lazily, never for planning. */

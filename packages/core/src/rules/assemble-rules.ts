@@ -2,6 +2,7 @@ import { RuleError, type Diagnostic, type OperatorFunction, type RuleChanges, ty
 import { compileRule, type CompiledRule, type RuleOrigin } from './compile-rule.js';
 import type { FactTable } from './fact-table.js';
 import { formatPath } from '../input/source-document.js';
+import { didYouMean } from '../input/closest-name.js';
 
 /** Locates a path inside a source (a rules file, a pack) for diagnostics. */
 export type Locate = (path: readonly (string | number)[], message: string, value?: unknown) => Diagnostic;
@@ -74,11 +75,12 @@ export function assembleRules(
     (change.replace ?? []).forEach((document, index) => {
       const rule = compile(document, locate, change.origin, ['replace', index]);
       if (rule === null) return;
-      if (!effective.has(rule.name)) problems.push(locate(['replace', index, 'name'], 'no rule of this name to replace', rule.name));
+      if (!effective.has(rule.name)) problems.push(locate(['replace', index, 'name'], `no rule of this name to replace${didYouMean(rule.name, effective.keys())}`, rule.name));
       else effective.set(rule.name, rule);
     });
     (change.disable ?? []).forEach((name, index) => {
-      if (!effective.delete(name)) problems.push(locate(['disable', index], 'no rule of this name to disable', name));
+      if (!effective.has(name)) problems.push(locate(['disable', index], `no rule of this name to disable${didYouMean(name, effective.keys())}`, name));
+      else effective.delete(name);
     });
   }
   if (problems.length > 0) {

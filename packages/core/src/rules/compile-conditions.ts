@@ -1,5 +1,6 @@
 import type { OperatorFunction } from '@gipkit/plugin-api';
 import type { FactSlot, FactTable, Frames } from './fact-table.js';
+import { closestName, didYouMean } from '../input/closest-name.js';
 import { BUILT_IN_OPERATORS, OPERATOR_DECORATORS } from './operators.js';
 
 export type Predicate = (frames: Frames) => boolean;
@@ -56,7 +57,7 @@ function factGetter(name: unknown, path: unknown, at: readonly PathPart[], conte
   }
   const slot = context.facts.get(name);
   if (slot === undefined) {
-    context.report([...at, 'fact'], 'unknown fact', name);
+    context.report([...at, 'fact'], `unknown fact${didYouMean(name, context.facts.names)}`, name);
     return null;
   }
   context.reads.add(slot);
@@ -83,12 +84,23 @@ export function resolveOperator(name: string, operators: ReadonlyMap<string, Ope
   return decorate === undefined || inner === undefined ? null : decorate(inner);
 }
 
-/** Why an operator name does not resolve: a chain of decorators, or an unknown name. */
-function operatorProblem(name: string): string {
+/** Why an operator name does not resolve: a chain of decorators, or an unknown name (with the closest known one). */
+function operatorProblem(name: string, operators: ReadonlyMap<string, OperatorFunction>): string {
   const parts = name.split(':');
-  return parts.length > 2 && OPERATOR_DECORATORS.has(parts[0] ?? '') && OPERATOR_DECORATORS.has(parts[1] ?? '')
-    ? `operator decorators do not chain: use at most one (${[...OPERATOR_DECORATORS.keys()].map((key) => `${key}:`).join(', ')})`
-    : 'unknown operator';
+  if (parts.length > 2 && OPERATOR_DECORATORS.has(parts[0] ?? '') && OPERATOR_DECORATORS.has(parts[1] ?? '')) {
+    return `operator decorators do not chain: use at most one (${[...OPERATOR_DECORATORS.keys()].map((key) => `${key}:`).join(', ')})`;
+  }
+  const names = [...BUILT_IN_OPERATORS.keys(), ...operators.keys()];
+  const colon = name.indexOf(':');
+  if (colon > 0) {
+    // `not:equl`: the decorator and the operator are suggested on their own.
+    const decorator = name.slice(0, colon);
+    const inner = name.slice(colon + 1);
+    const knownDecorator = OPERATOR_DECORATORS.has(decorator) ? decorator : closestName(decorator, OPERATOR_DECORATORS.keys());
+    const knownInner = names.includes(inner) ? inner : closestName(inner, names);
+    return knownDecorator === undefined || knownInner === undefined ? 'unknown operator' : `unknown operator; did you mean ${JSON.stringify(`${knownDecorator}:${knownInner}`)}?`;
+  }
+  return `unknown operator${didYouMean(name, names)}`;
 }
 
 const BOOLEAN_KEYS = ['all', 'any', 'not'] as const;
@@ -173,7 +185,7 @@ function compileFactCondition(node: Record<string, unknown>, at: readonly PathPa
   if (typeof operatorName !== 'string') context.report([...at, 'operator'], 'operator must be a string', operatorName);
   else {
     operator = resolveOperator(operatorName, context.operators);
-    if (operator === null) context.report([...at, 'operator'], operatorProblem(operatorName), operatorName);
+    if (operator === null) context.report([...at, 'operator'], operatorProblem(operatorName, context.operators), operatorName);
   }
   const hasValue = Object.hasOwn(node, 'value');
   if (!hasValue) context.report(at, 'a fact condition needs a value');

@@ -1,6 +1,7 @@
 import type { FactScope, OperatorFunction, RuleDocument } from '@gipkit/plugin-api';
 import { compileCondition, MAX_CONDITION_DEPTH, nestsDeeperThan, type Predicate, type Report } from './compile-conditions.js';
 import { widestScope, type FactSlot, type FactTable } from './fact-table.js';
+import { closestName, didYouMean } from '../input/closest-name.js';
 import { placeholders } from './message-template.js';
 
 /** Where a rule document came from, to point at it in diagnostics. */
@@ -35,7 +36,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 function checkEvent(event: unknown, report: Report): { kind: RuleKind; messages: string[] } | null {
   if (!isRecord(event) || typeof event.type !== 'string' || !KINDS.includes(event.type as RuleKind)) {
-    report(['event', 'type'], `event type must be one of ${KINDS.join(', ')}`, isRecord(event) ? event.type : event);
+    report(['event', 'type'], `event type must be one of ${KINDS.join(', ')}${didYouMean(isRecord(event) ? event.type : undefined, KINDS)}`, isRecord(event) ? event.type : event);
     return null;
   }
   const kind = event.type as RuleKind;
@@ -44,7 +45,11 @@ function checkEvent(event: unknown, report: Report): { kind: RuleKind; messages:
   const needString = (key: string, optional = false): void => {
     const value = params[key];
     if (typeof value === 'string' && value !== '') messages.push(value);
-    else if (!(optional && value === undefined)) report(['event', 'params', key], `a ${kind} rule needs params.${key} (a non-empty string)`, value);
+    else if (!(optional && value === undefined)) {
+      const misspelt = value === undefined ? Object.keys(params).find((written) => closestName(written, [key]) === key) : undefined;
+      const hint = misspelt === undefined ? '' : `; params.${misspelt} looks like a misspelling of it`;
+      report(['event', 'params', key], `${kind === 'exclude' ? 'an' : 'a'} ${kind} rule needs params.${key} (a non-empty string)${hint}`, value);
+    }
   };
   if (kind === 'job-outcome') {
     if (params.status !== 'not-required' && params.status !== 'backup-server') {
@@ -80,7 +85,7 @@ export function compileRule(
     ok = false;
     report(path, message, value);
   };
-  for (const key of Object.keys(document)) if (!RULE_KEYS.has(key)) fail([key], 'unknown key in a rule', key);
+  for (const key of Object.keys(document)) if (!RULE_KEYS.has(key)) fail([key], `unknown key in a rule${didYouMean(key, RULE_KEYS)}`, key);
   if (typeof document.name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(document.name)) fail(['name'], 'name must be kebab-case', document.name);
   if (typeof document.description !== 'string' || document.description.trim() === '') fail(['description'], 'a rule needs a description', document.description);
   if (document.priority !== undefined && !(Number.isInteger(document.priority) && (document.priority as number) >= 1)) {
@@ -102,7 +107,7 @@ export function compileRule(
   for (const message of event?.messages ?? []) {
     for (const name of placeholders(message)) {
       const slot = facts.get(name);
-      if (slot === undefined) fail(['event', 'params'], `message names an unknown fact {${name}}`, name);
+      if (slot === undefined) fail(['event', 'params'], `message names an unknown fact {${name}}${didYouMean(name, facts.names)}`, name);
       // A job outcome is decided once for the whole job: there is no server or VM whose value it could show.
       else if (event?.kind === 'job-outcome' && slot.scope !== 'job') {
         fail(['event', 'params', 'message'], `a job-outcome message may name job facts only; {${name}} is a ${slot.scope} fact`, name);

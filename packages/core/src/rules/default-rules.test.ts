@@ -200,7 +200,7 @@ describe('lan-connection', () => {
     expect(candidate(fromOutside, 'a', 'outside').failed).toEqual([
       {
         rule: 'connection-method-required',
-        message: expect.stringContaining('LAN: a has no known address, or shares no network with outside while one side is isolated (VM networks: dmz; server networks: hq)'),
+        message: expect.stringContaining('LAN needs a known address of a and a network shared with the server, unless neither side is isolated (VM networks: dmz): pair.sameNetwork is false (needs true), and vm.isolated is true (needs false)'),
       },
     ]);
     const both = { servers: [outside, inside], vms: [linuxVm('a', '10.99.0.7', { tools: false })] };
@@ -233,12 +233,16 @@ describe('vix-connection', () => {
   it('without VMware Tools there is no VIX', () => {
     const scenario = { servers: [], vms: [windowsVm('a', null, { tools: false })] };
     expect(decisionOf(scenario).status).toBe('unassigned');
-    expect(candidate(scenario, 'a', 'vbr').failed[0]?.message).toContain('VIX: needs a VMware VM with VMware Tools running and no gMSA (platform vmware, tools false, credentials standard)');
+    expect(candidate(scenario, 'a', 'vbr').failed[0]?.message).toContain('VIX needs a VMware VM with VMware Tools running and no gMSA: vm.tools is false (needs true)');
   });
   it('not for Hyper-V VMs', () => {
     const scenario = { servers: [], vms: [linuxVm('a', null, { host: 'hv2019' })] };
     expect(decisionOf(scenario).status).toBe('unassigned');
-    expect(candidate(scenario, 'a', 'vbr').failed[0]?.message).toContain('(platform hyperv, tools true, credentials standard)');
+    // Only the methods of the VM's own platform: VIX is not listed for a Hyper-V VM.
+    const message = candidate(scenario, 'a', 'vbr').failed[0]?.message ?? '';
+    expect(message).toContain('PowerShell Direct needs');
+    expect(message).toContain('vm.guestFamily is linux (needs windows)');
+    expect(message).not.toContain('VIX');
   });
   it('gMSA credentials work over the network only: no VIX', () => {
     const gmsa = { credentials: { kind: 'gmsa', account: 'CORP\\g$' } };
@@ -268,7 +272,7 @@ describe('powershell-direct-connection', () => {
   it('not on a 2012 R2 host', () => {
     const scenario = hyperv('2012 R2', '2019');
     expect(decisionOf(scenario).status).toBe('unassigned');
-    expect(candidate(scenario, 'a', 'w').failed[0]?.message).toContain('PowerShell Direct: needs a Hyper-V 2016+ host, a Windows 10+/Server 2016+ guest, PowerShell 2.0+ on the server and no gMSA (host 2012 R2, guest windows 2019, PowerShell 5.1, credentials standard)');
+    expect(candidate(scenario, 'a', 'w').failed[0]?.message).toContain('PowerShell Direct needs a Hyper-V 2016+ host, a Windows 10+/Server 2016+ guest, PowerShell 2.0+ on the server and no gMSA: vm.hostVersion is 2012 R2 (needs 2016 or later)');
   });
   it('not for a 2012 R2 or Windows 8.1 guest, nor a Linux guest', () => {
     expect(decisionOf(hyperv('2019', '2012 R2')).status).toBe('unassigned');
@@ -282,7 +286,7 @@ describe('powershell-direct-connection', () => {
   it('not with gMSA credentials', () => {
     const scenario = hyperv('2019', '2019', {}, { credentials: { kind: 'gmsa', account: 'CORP\\g$' } });
     expect(decisionOf(scenario).status).toBe('unassigned');
-    expect(candidate(scenario, 'a', 'w').failed[0]?.message).toContain('credentials gmsa)');
+    expect(candidate(scenario, 'a', 'w').failed[0]?.message).toContain('no gMSA: vm.credentialKind is gmsa (needs anything but gmsa)');
   });
 });
 
@@ -416,7 +420,7 @@ describe('preferred-servers-only', () => {
       ['far', 'chosen'],
       ['other', 'not-a-candidate'],
     ]);
-    expect(explanation.because[0]).toBe('1 of 1 candidates are eligible; the lowest tier among them is 3 (tier-3-other-network).');
+    expect(explanation.because[0]).toBe('1 of 1 candidate is eligible; the lowest tier among them is 3 (tier-3-other-network).');
   });
 });
 
@@ -472,7 +476,10 @@ describe('preferred-fallback-fail', () => {
     });
     const explanation = explanationOf(scenario, 'a');
     expect(explanation.candidates.find((c) => c.server === 'vbr')).toMatchObject({ verdict: 'not-a-candidate', failed: [] });
-    expect(explanation.because).toEqual(['No preferred server can serve a and the job does not fall back (fallback: fail).']);
+    expect(explanation.because).toEqual([
+      'Root cause: every candidate fails windows-guest-needs-windows-server: a runs Windows and lin runs linux.',
+      'No preferred server can serve a and the job does not fall back (fallback: fail).',
+    ]);
   });
 });
 
@@ -501,10 +508,14 @@ describe('automatic-unassigned-with-reasons', () => {
     ]);
     const dmz = explanation.candidates[3]?.failed[0]?.message ?? '';
     expect(dmz).toContain('dmz has no connection method to a');
-    expect(dmz).toContain('(VM networks: hq; server networks: dmz)');
-    expect(dmz).toContain('(platform vmware, tools false, credentials standard)');
-    expect(dmz).toContain('(host 8.0, guest windows 2019, PowerShell 5.1, credentials standard)');
-    expect(explanation.because).toEqual(['No server can serve a.']);
+    expect(dmz).toContain('(VM networks: hq): pair.sameNetwork is false (needs true), and server.isolated is true (needs false)');
+    expect(dmz).toContain('VIX needs a VMware VM with VMware Tools running and no gMSA: vm.tools is false (needs true)');
+    // A VMware VM: PowerShell Direct (Hyper-V) is not among its methods.
+    expect(dmz).not.toContain('PowerShell Direct');
+    expect(explanation.because).toEqual([
+      'Root cause: no single rule: each candidate fails at least one of windows-guest-needs-windows-server (2 servers), hardened-repository-excluded (1 server), managed-server-required (1 server), connection-method-required (1 server).',
+      'No server can serve a.',
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ConnectionKind, FactScope } from '@gipkit/plugin-api';
+import type { ConnectionKind, FactScope, OperatorFunction } from '@gipkit/plugin-api';
 import type { CompiledRule } from './compile-rule.js';
 import type { FactSlot, FactTable } from './fact-table.js';
 
@@ -19,8 +19,12 @@ export class RuleSet {
   /** For each pair-scope rule (same order as `candidateRules.pair`): the VM and server facts it depends on. */
   readonly pairReads: readonly { readonly vm: readonly FactSlot[]; readonly server: readonly FactSlot[] }[];
 
-  constructor(rules: readonly CompiledRule[], facts: FactTable) {
+  /** Operators of the engine (plugins' and gipkit's), to explain why a condition failed. */
+  readonly operators: ReadonlyMap<string, OperatorFunction>;
+
+  constructor(rules: readonly CompiledRule[], facts: FactTable, operators: ReadonlyMap<string, OperatorFunction> = new Map()) {
     this.rules = rules;
+    this.operators = operators;
     const order = (a: CompiledRule, b: CompiledRule): number => (b.document.priority ?? 1) - (a.document.priority ?? 1) || rules.indexOf(a) - rules.indexOf(b);
     this.jobOutcomes = rules.filter((rule) => rule.kind === 'job-outcome').sort(order);
     const byScope: Record<FactScope, number[]> = { job: [], server: [], vm: [], pair: [] };
