@@ -183,3 +183,43 @@ describe('docs that work when copied', () => {
     await expect(check('rules', broken!)).rejects.toThrow(/invalid rules/);
   });
 });
+
+describe('examples/lab/README describes the estate of examples/lab/inventory.yaml', () => {
+  const inventory = parse('inventory.yaml', readFileSync(join(ROOT, 'examples/lab/inventory.yaml'), 'utf8')) as {
+    hosts: { id: string }[];
+    servers: { id: string; addresses: string[] }[];
+    networks: { id: string; site?: string; cidrs: string[] }[];
+  };
+  const readme = readFileSync(join(ROOT, 'examples/lab/README.md'), 'utf8');
+  const estate = readme.slice(0, readme.indexOf('| file |'));
+  /** The README's estate bullets: `- site: … ids …` lines under Hypervisors. */
+  const hostLines = estate.split('\n').filter((line) => /^\s+- (HQ|branch A|branch B|DMZ):/.test(line));
+
+  it('names every hypervisor host of the inventory once, and no other', () => {
+    const named = [...estate.matchAll(/`((?:esx|hv)-[a-z0-9-]+)`/g)].map((match) => match[1]).filter((id) => !id?.startsWith('hv-host'));
+    expect(named.sort()).toEqual(inventory.hosts.map((host) => host.id).sort());
+  });
+
+  it('places each Hyper-V and vSphere host in the site of its VMs', () => {
+    const siteOf = (line: string): string => (/- (HQ|branch A|branch B|DMZ):/.exec(line)?.[1] ?? '').toLowerCase().replace(' ', '-');
+    const placed = new Map(hostLines.flatMap((line) => [...line.matchAll(/`([a-z0-9-]+)`/g)].map((match) => [match[1] ?? '', siteOf(line)] as const)));
+    const expected = new Map([
+      ['esx-hq-01', 'hq'], ['esx-hq-02', 'hq'], ['hv-hq-2022', 'hq'], ['esx-branch-a', 'branch-a'],
+      ['hv-branch-b-2019', 'branch-b'], ['hv-branch-b-2016', 'branch-b'], ['esx-dmz', 'dmz'],
+    ]);
+    // The expectation itself follows the inventory: each host's VMs have addresses in that site's networks.
+    const vms = (parse('inventory.yaml', readFileSync(join(ROOT, 'examples/lab/inventory.yaml'), 'utf8')) as { vms: { host: string; addresses: string[] }[] }).vms;
+    const prefixes = new Map([['hq', '10.10.'], ['branch-a', '10.20.'], ['branch-b', '10.30.'], ['dmz', '192.168.50.']]);
+    for (const [host, site] of expected) {
+      for (const vm of vms.filter((candidate) => candidate.host === host)) for (const address of vm.addresses) expect(address.startsWith(prefixes.get(site) ?? '?'), `${host} ${address}`).toBe(true);
+    }
+    expect(placed).toEqual(expected);
+  });
+
+  it('names only servers the inventory has', () => {
+    const ids = new Set(inventory.servers.map((server) => server.id));
+    const named = [...estate.slice(estate.indexOf('**Servers**')).matchAll(/`([a-z][a-z0-9-]*)`/g)].map((match) => match[1] ?? '').filter((id) => !id.includes('.'));
+    expect(named.filter((id) => !ids.has(id))).toEqual([]);
+    expect(named.length).toBeGreaterThanOrEqual(10);
+  });
+});
