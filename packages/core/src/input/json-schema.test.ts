@@ -45,6 +45,10 @@ describe('gipkit schema rules: the JSON Schema of organisation rules files', () 
     expect(Object.keys(schema.properties as object)).toEqual(['add', 'replace', 'disable']);
     expect(schema.additionalProperties).toBe(false);
     expect(JSON.stringify(schema)).toContain('"enum":["network","networkless"]');
+    expect(Object.keys(schema.$defs as object).sort()).toEqual(['allCondition', 'condition']);
+    const refs = [...JSON.stringify(schema).matchAll(/"\$ref":"([^"]+)"/g)].map((match) => match[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(['#/$defs/allCondition', '#/$defs/condition']).toContain(ref);
   });
 
   it('accepts every rule of the default pack and of the example rules file (an editor never flags a file gipkit accepts)', () => {

@@ -35,10 +35,12 @@ const factCondition = z
   .describe('Compares one fact with a value.');
 
 type Condition = unknown;
-const condition: z.ZodType<Condition> = z.lazy(() => z.union([allCondition, anyCondition, notCondition, factCondition]));
+const CONDITION = 'A condition: all, any or not of conditions, or a fact condition.';
+const condition: z.ZodType<Condition> = z.lazy(() => z.union([allCondition, anyCondition, notCondition, factCondition])).describe(CONDITION);
 const conditionList = z.array(condition);
 
-const allCondition = z.object({ all: conditionList.describe('True when every condition of the list holds (an empty list is true).') }).describe('All of a list.');
+const ALL = 'All of a list.';
+const allCondition = z.object({ all: conditionList.describe('True when every condition of the list holds (an empty list is true).') }).describe(ALL);
 const anyCondition = z.object({ any: conditionList.describe('True when one condition of the list holds (an empty list is true).') }).describe('Any of a list.');
 const notCondition = z.object({ not: z.lazy(() => condition).describe('True when this condition does not hold.') }).describe('The negation of a condition.');
 
@@ -103,3 +105,12 @@ export const rulesFileSchema = z
     disable: z.array(z.string().describe('A rule name.')).describe('Names of rules to turn off.').optional(),
   })
   .describe("gipkit organisation rules file: rules to add, rules to replace, rule names to disable; applied after the default pack and the plugins' rules, in --rules order.");
+
+/**
+ * Names for the definitions the JSON Schema of a rules file shares (conditions
+ * nest), by their description: `#/$defs/condition` rather than zod's `__schema1`.
+ */
+export const RULES_DEFINITION_NAMES: ReadonlyMap<string, string> = new Map([
+  [CONDITION, 'condition'],
+  [ALL, 'allCondition'],
+]);
