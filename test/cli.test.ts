@@ -246,8 +246,19 @@ describe('gipkit validate and schema', () => {
     expect(inventory.required).toEqual(['backupServer', 'hosts', 'servers', 'vms']);
     expect(inventory.properties.servers.items.properties.os.properties.family.enum).toEqual(['windows', 'linux']);
     const both = JSON.parse(gipkit('schema').stdout);
-    expect(Object.keys(both.$defs)).toEqual(['inventory', 'job']);
+    expect(Object.keys(both.$defs)).toEqual(['inventory', 'job', 'rules']);
     expect(gipkit('schema', 'nope').code).toBe(2);
+  });
+
+  it('gipkit schema rules prints the JSON Schema of organisation rules files, with help on every property', () => {
+    const result = gipkit('schema', 'rules');
+    expect(result.code).toBe(0);
+    const rules = JSON.parse(result.stdout);
+    expect(rules.title).toBe('gipkit rules file');
+    expect(Object.keys(rules.properties)).toEqual(['add', 'replace', 'disable']);
+    const rule = rules.properties.add.items;
+    expect(rule.required).toEqual(['name', 'description', 'conditions', 'event']);
+    expect(rule.properties.event.description).toContain('What the rule does');
   });
 });
 

@@ -30,7 +30,7 @@ Commands:
   run        plan, then deploy the runtime components, with failover and cleanup
   explain    show every candidate's verdict for one VM, and why
   validate   check an inventory, a job and rules files
-  schema     print the JSON Schema of inventories and jobs
+  schema     print the JSON Schema of inventories, jobs and rules files
 
 Run gipkit <command> --help for a command's options.`;
 

@@ -17,6 +17,7 @@ export { FactTable } from './rules/fact-table.js';
 export type { Frames, FactSlot } from './rules/fact-table.js';
 export { fillMessage } from './rules/message-template.js';
 export { toJsonSchema } from './input/json-schema.js';
+export type { SchemaKind } from './input/json-schema.js';
 export { readSourceDocument, parseSourceText } from './input/source-document.js';
 export { DEFAULT_MAX_INPUT_BYTES } from './input/read-input-file.js';
 export type { ReadInputOptions } from './input/read-input-file.js';

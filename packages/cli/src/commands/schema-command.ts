@@ -2,22 +2,29 @@ import { toJsonSchema } from '@gipkit/core';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { parseOptions, UsageError } from '../parse-options.js';
 
-export const SCHEMA_HELP = `Usage: gipkit schema [inventory|job]
+const KINDS = ['inventory', 'job', 'rules'] as const;
+type Kind = (typeof KINDS)[number];
+const isKind = (value: string): value is Kind => (KINDS as readonly string[]).includes(value);
 
-Prints the JSON Schema of the inventory or the job (both, under $defs, when
-none is named), for editors and CI checks.`;
+export const SCHEMA_HELP = `Usage: gipkit schema [inventory|job|rules]
+
+Prints the JSON Schema of the inventory, the job or an organisation's rules
+file (all three, under $defs, when none is named), for editors and CI checks.
+Every property has a description, shown by editors on hover.
+
+Example: gipkit schema rules > gipkit-rules.schema.json`;
 
 export function schemaCommand(args: readonly string[], io: CliIo): ExitCode {
   const { positionals } = parseOptions(args, {}, 1);
   const [kind] = positionals;
-  if (kind !== undefined && kind !== 'inventory' && kind !== 'job') throw new UsageError(`unknown schema '${kind}'; expected inventory or job`);
+  if (kind !== undefined && !isKind(kind)) throw new UsageError(`unknown schema '${kind}'; expected inventory, job or rules`);
   const schema =
     kind === undefined
       ? {
           $schema: 'https://json-schema.org/draft/2020-12/schema',
-          title: 'gipkit inventory or job',
-          anyOf: [{ $ref: '#/$defs/inventory' }, { $ref: '#/$defs/job' }],
-          $defs: { inventory: toJsonSchema('inventory'), job: toJsonSchema('job') },
+          title: 'gipkit inventory, job or rules file',
+          anyOf: KINDS.map((name) => ({ $ref: `#/$defs/${name}` })),
+          $defs: Object.fromEntries(KINDS.map((name) => [name, toJsonSchema(name)])),
         }
       : toJsonSchema(kind);
   io.stdout(`${JSON.stringify(schema, null, 2)}\n`);
