@@ -135,7 +135,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (verdaccio?.pid !== undefined && verdaccio.exitCode === null) process.kill(verdaccio.pid, 'SIGTERM');
   rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('packages that install from a registry', () => {
   it('every public package packs with its LICENSE and README, no .tsbuildinfo, and source maps whose sources are in the tarball', () => {
