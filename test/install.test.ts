@@ -44,7 +44,7 @@ describe('getting started: install', () => {
   it('turbo prints no telemetry notice on a machine that never ran it', () => {
     const home = join(work, 'fresh-home');
     mkdirSync(home);
-    const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
     delete env['TURBO_TELEMETRY_DISABLED'];
     delete env['DO_NOT_TRACK'];
     const result = spawnSync(process.execPath, ['scripts/turbo.mjs', 'run', 'build', '--dry=json'], { cwd: checkout, env, encoding: 'utf8' });
