@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createGipkit, loadRuleChanges, parseSourceText } from '@gipkit/core';
 import { loadBundle } from '@gipkit/deployer-kit';
@@ -18,12 +19,13 @@ import { ROOT } from './cli-harness.js';
  *   <!-- snippet: lab inventory=… -->                a lab file of `gipkit run --simulate --lab`
  *   <!-- snippet: bundle -->                         a bundle.json, loaded with the files of examples/bundles/hello-agent
  *   <!-- snippet: output -->                         what a command prints or writes: it must parse, nothing more
+ *   <!-- snippet: tsconfig -->                       a tsconfig.json for a product: parses, and TypeScript accepts its compilerOptions
  *   <!-- snippet: deliberately-wrong kind=inventory -->  must be refused by that kind's loader
  *
  * A snippet without a marker fails the test, so a new one cannot escape it.
  */
 const LANGUAGES = /^(ya?ml|json[c5]?)$/i;
-const KINDS = new Set(['inventory', 'job', 'rules', 'lab', 'bundle', 'output', 'deliberately-wrong']);
+const KINDS = new Set(['inventory', 'job', 'rules', 'lab', 'bundle', 'output', 'tsconfig', 'deliberately-wrong']);
 
 interface Snippet {
   readonly file: string;
@@ -143,6 +145,11 @@ async function check(kind: string, snippet: Snippet): Promise<void> {
     await loadBundle(bundle);
   } else if (kind === 'output') {
     parse(`${label(snippet)}.${snippet.language}`, snippet.text);
+  } else if (kind === 'tsconfig') {
+    const config = ts.parseJsonConfigFileContent(JSON.parse(snippet.text), ts.sys, folder);
+    // 18003: no input files in the scratch folder, which is not what the snippet is checked for.
+    expect(config.errors.filter((error) => error.code !== 18003).map((error) => ts.flattenDiagnosticMessageText(error.messageText, '\n')), label(snippet)).toEqual([]);
+    expect(config.options.strict, label(snippet)).toBe(true);
   } else throw new Error(`${label(snippet)}: unknown snippet kind '${kind}'; expected ${[...KINDS].join(', ')}`);
 }
 
