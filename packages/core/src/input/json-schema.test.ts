@@ -25,11 +25,31 @@ function undescribed(node: unknown, at: string): string[] {
   return missing;
 }
 
+/** Every local `$ref` (`#/...`) anywhere in a schema whose JSON pointer does not lead to a schema in it. */
+function danglingRefs(schema: Record<string, unknown>): string[] {
+  const resolve = (pointer: string): unknown =>
+    pointer
+      .slice(2)
+      .split('/')
+      .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+      .reduce<unknown>((node, part) => (typeof node === 'object' && node !== null && Object.hasOwn(node, part) ? (node as Record<string, unknown>)[part] : undefined), schema);
+  const refs = [...JSON.stringify(schema).matchAll(/"\$ref":"([^"]*)"/g)].map((match) => match[1] ?? '');
+  return refs.filter((ref) => !ref.startsWith('#/') || typeof resolve(ref) !== 'object');
+}
+
 describe('gipkit schema: every property of every schema has a description', () => {
   it.each(SCHEMA_KINDS)('every property of the %s schema has a description, so editors show help on hover', (kind) => {
     const schema = toJsonSchema(kind);
     expect(typeof schema.description).toBe('string');
     expect(undescribed(schema, kind)).toEqual([]);
+  });
+
+  it.each(SCHEMA_KINDS)('every $ref of the %s schema leads to a definition in it, so an editor can follow it', (kind) => {
+    expect(danglingRefs(toJsonSchema(kind))).toEqual([]);
+  });
+
+  it('the ref check finds a reference to a missing definition', () => {
+    expect(danglingRefs({ $defs: { a: { type: 'string' } }, properties: { x: { $ref: '#/$defs/a' }, y: { $ref: '#/$defs/b' } } })).toEqual(['#/$defs/b']);
   });
 
   it('the walk finds a property without a description', () => {

@@ -90,7 +90,12 @@ export const ruleDocumentSchema = z
       .describe('Unique, kebab-case; replace and disable name rules by it.'),
     description: z.string().regex(/\S/, 'a rule needs a description').describe('One or two sentences: what the rule requires and why.'),
     source: z.string().describe('Where the requirement is documented: a URL or a document name.').optional(),
-    priority: z.number().int().min(1).describe('json-rules-engine priority, 1 or more; among method rules of one kind, higher is tried first.').optional(),
+    priority: z
+      .number()
+      .int()
+      .min(1)
+      .describe('1 or more (default 1); higher first, then rule order: the first job-outcome rule that fires decides, and method rules of one kind are tried in this order.')
+      .optional(),
     conditions: z
       .union([allCondition, anyCondition, notCondition])
       .describe(`json-rules-engine conditions: all, any or not at the top, nesting fact conditions; at most 64 levels deep.`),
