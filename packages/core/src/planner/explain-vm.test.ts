@@ -108,3 +108,17 @@ describe('plan and explain say which rules applied', () => {
     expect(explanation.findings).toContainEqual({ rule: 'hardened-repository-excluded', message: 'repo is hardened (ours)', servers: ['repo'] });
   });
 });
+
+describe('explain root cause across different servers', () => {
+  it('names the conditions every candidate fails, not those of the first candidate only', () => {
+    const scenario: Scenario = {
+      servers: [windowsServer('vbr', '10.1.0.5', { powershell: undefined }), windowsServer('w', '10.2.0.20')],
+      vms: [windowsVm('legacy', null, { host: 'hv2019', guest: { family: 'windows', version: '2012 R2' } })],
+    };
+    const { rootCause } = explanationOf(scenario, 'legacy');
+    expect(rootCause).toBe(
+      'no server can connect to legacy: lan: vm.addressKnown is false (needs true); powershell-direct: vm.guestVersion is 2012 R2 (needs one of 10, 11), and vm.guestVersion is 2012 R2 (needs 2016 or later)',
+    );
+    expect(rootCause).not.toContain('server.powershell');
+  });
+});
