@@ -8,28 +8,13 @@ import { createSshOpener } from '@gipkit/transport-ssh';
 import { SimulatedLab } from '@gipkit/testkit';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatTable } from '../format-table.js';
-import { UsageError, oneOf, parseOptions, required } from '../parse-options.js';
-import { INPUT_OPTIONS, maxInputBytes } from './input-options.js';
+import { UsageError, oneOf, required } from '../parse-options.js';
+import { maxInputBytes } from './input-options.js';
+import type { RunOptions } from './run-command-line.js';
 import { loadLabFile } from './lab-file.js';
 import { RunProgress } from './run-progress.js';
 import { printableJson, printableLines } from '../terminal-text.js';
 import { loadRunInput } from './run-input.js';
-
-
-
-const RUN_OPTIONS = {
-  ...INPUT_OPTIONS,
-  bundle: { type: 'string' },
-  simulate: { type: 'boolean' },
-  lab: { type: 'string' },
-  concurrency: { type: 'string' },
-  'per-proxy': { type: 'string' },
-  'step-timeout': { type: 'string' },
-  'known-hosts': { type: 'string' },
-  'trust-on-first-use': { type: 'boolean' },
-  events: { type: 'string' },
-  'when-no-connector': { type: 'string' },
-} as const;
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -48,14 +33,14 @@ function milliseconds(name: string, value: string | undefined): number | undefin
   return number;
 }
 
-export async function runCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values } = parseOptions(args, RUN_OPTIONS);
+/** `gipkit run`, its options parsed (run-command-line.ts). */
+export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   required(values, 'inventory', 'job', 'bundle');
   const events = oneOf('events', values.events, ['ndjson', 'none'], 'none');
-  const whenNoConnector = oneOf('when-no-connector', values['when-no-connector'], ['refuse', 'fail-vms'], 'refuse');
-  const perServer = positiveInteger('per-proxy', values['per-proxy']);
+  const whenNoConnector = oneOf('when-no-connector', values.whenNoConnector, ['refuse', 'fail-vms'], 'refuse');
+  const perServer = positiveInteger('per-proxy', values.perProxy);
   const total = positiveInteger('concurrency', values.concurrency);
-  const stepTimeout = milliseconds('step-timeout', values['step-timeout']);
+  const stepTimeout = milliseconds('step-timeout', values.stepTimeout);
   const inputLimit = maxInputBytes(values);
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
   // Input and bundle first: every problem of the inventory, the job and the bundle in one report, nothing planned.
@@ -77,8 +62,8 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     connectors = [lab.plugin()];
   } else {
     const linux = createSshOpener({
-      ...(values['known-hosts'] === undefined ? {} : { knownHostsFile: values['known-hosts'] }),
-      trustOnFirstUse: values['trust-on-first-use'] === true,
+      ...(values.knownHosts === undefined ? {} : { knownHostsFile: values.knownHosts }),
+      trustOnFirstUse: values.trustOnFirstUse === true,
     });
     connectors = [vmwarePlugin({ linux }), hypervPlugin({ linux })];
   }

@@ -1,15 +1,25 @@
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { toJsonSchema } from '@gipkit/core';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { parseOptions, UsageError } from '../parse-options.js';
+import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
+import { UsageError } from '../parse-options.js';
 
-export const SCHEMA_HELP = `Usage: gipkit schema [inventory|job]
+export const SCHEMA: CommandDescription = {
+  name: 'schema',
+  summary: 'print the JSON Schema of inventories and jobs',
+  description: `Prints the JSON Schema of the inventory or the job (both, under $defs, when
+none is named), for editors and CI checks.`,
+  usage: '[inventory|job]',
+  examples: ['gipkit schema inventory > inventory.schema.json'],
+};
 
-Prints the JSON Schema of the inventory or the job (both, under $defs, when
-none is named), for editors and CI checks.`;
+export function schemaCommand(context: CommandContext): CommandUnknownOpts {
+  return defineCommand(SCHEMA, context)
+    .argument('[kind]', 'inventory or job (default: both)')
+    .action((kind) => act(SCHEMA, context, () => schema(kind, context.io)));
+}
 
-export function schemaCommand(args: readonly string[], io: CliIo): ExitCode {
-  const { positionals } = parseOptions(args, {}, 1);
-  const [kind] = positionals;
+function schema(kind: string | undefined, io: CliIo): ExitCode {
   if (kind !== undefined && kind !== 'inventory' && kind !== 'job') throw new UsageError(`unknown schema '${kind}'; expected inventory or job`);
   const schema =
     kind === undefined
