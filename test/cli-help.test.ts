@@ -16,7 +16,7 @@ describe('the CLI help (issue #8)', () => {
   it("every example in a command's --help runs as written and exits 0", () => {
     for (const name of ['plan', 'run', 'explain', 'validate', 'schema']) {
       const help = gipkit(name, '--help').stdout;
-      const examples = help.split(/\nExamples?:\n/)[1]?.split('\n\n')[0]?.split('\n').map((line) => line.trim()) ?? [];
+      const examples = help.split(/\nExamples?:\n/)[1]?.split('\n\n')[0]?.split('\n').map((line) => line.trim()).filter((line) => line !== '') ?? [];
       expect(examples.length, name).toBeGreaterThan(0);
       for (const example of examples) {
         // A shell redirection (`> file`) is the shell's, not gipkit's.
