@@ -7,13 +7,14 @@ import { hypervPlugin } from '@gipkit/hypervisor-hyperv';
 import { createSshOpener } from '@gipkit/transport-ssh';
 import { SimulatedLab } from '@gipkit/testkit';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { formatTable } from '../format-table.js';
 import { UsageError, oneOf, required } from '../parse-options.js';
 import { maxInputBytes } from './input-options.js';
 import type { RunOptions } from './run-command-line.js';
 import { loadLabFile } from './lab-file.js';
 import { RunProgress } from './run-progress.js';
-import { printableJson, printableLines } from '../terminal-text.js';
+import { printableJson } from '../terminal-text.js';
+import { useColour } from '../terminal-style.js';
+import { formatRunSummary } from './run-summary.js';
 import { loadRunInput } from './run-input.js';
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
@@ -69,8 +70,12 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   }
   const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers], ...inputLimit });
 
+  // The human output: stdout, or stderr under --events ndjson; live and in colour only when that stream is a terminal.
+  const humanStream = events === 'ndjson' ? 'stderr' : 'stdout';
   const output = events === 'ndjson' ? io.stderr : io.stdout;
-  const progress = new RunProgress(output, events === 'ndjson' ? false : io.isTty === true);
+  const live = (humanStream === 'stdout' ? io.isTty : io.stderrIsTty) === true;
+  const colour = useColour(live, io.env ?? {});
+  const progress = new RunProgress(output, { live, colour, columns: () => io.terminalSize?.(humanStream).columns });
   gipkit.events$.subscribe((event: GipkitEvent) => {
     if (events === 'ndjson') io.stdout(`${printableJson(event)}\n`);
     progress.onEvent(event);
@@ -83,10 +88,10 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   const onSignal = (): void => {
     interrupts++;
     if (interrupts === 1) {
-      output('\ngipkit run: cancelling: no new work starts; what was deployed is being removed (Ctrl-C again to stop the cleanup)\n');
+      progress.note('gipkit run: cancelling: removing what was deployed; Ctrl-C again stops the cleanup', 'yellow');
       cancel.abort();
     } else if (interrupts === 2) {
-      output('\ngipkit run: stopping the cleanup; what it did not remove is listed below (Ctrl-C again to exit at once)\n');
+      progress.note('gipkit run: stopping the cleanup: what it did not remove is listed below; Ctrl-C again exits at once', 'yellow');
       cancelCleanup.abort();
     } else process.exit(130);
   };
@@ -119,29 +124,12 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     progress.stop();
     gipkit.dispose();
   }
-  output(`${formatRunSummary(result)}\n`);
+  output(`${formatRunSummary(result, { servers: input.inventory.servers.map((server) => server.id), colour })}\n`);
   if (lab !== undefined) {
     const left = [...lab.guests.values()].reduce((sum, guest) => sum + guest.listing().length, 0);
     output(`simulated lab: ${left} file(s) left in guests (persistent components stay), ${lab.openSessions()} session(s) open\n`);
   }
   return result.accepted ? ExitCode.Ok : ExitCode.Failed;
-}
-
-export function formatRunSummary(result: RunResult): string {
-  const rows = Object.entries(result.perServer).map(([server, counts]) => [
-    server, String(counts.succeeded - counts.failedOver), String(counts.failedOver), String(counts.crashConsistent), String(counts.failed),
-  ]);
-  const { counts, cleanup } = result;
-  return printableLines([
-    '',
-    `job ${result.job}: ${result.vms.length} VMs in ${(result.durationMs / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}`,
-    ...formatTable(['SERVER', 'DONE', 'FAILED OVER', 'CRASH-CONSISTENT', 'FAILED'], rows).split('\n'),
-    '',
-    `${counts.succeeded} done (${counts.failedOver} failed over to the backup server), ${counts.crashConsistent} crash-consistent, ${counts.failed} failed, ${counts.skipped} skipped`,
-    `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed${cleanup.stale > 0 ? `, ${cleanup.stale} left by crashed runs removed` : ''}`,
-    ...cleanup.failures.map((failure) => `  ${failure.vm} on ${failure.server}: ${failure.location}: ${failure.cause.message} [${failure.cause.code}]`),
-    result.accepted ? 'result: every VM ended as the job accepts' : 'result: not accepted (failed VMs, cancellation, or cleanup failures)',
-  ]);
 }
 
 /** What to configure, in the CLI's terms: it has SSH for Linux guests over LAN, nothing else. */
