@@ -41,13 +41,15 @@ describe('gipkit run', () => {
     expect(result.stderr).toMatch(/job nightly: 22 VMs/);
   });
 
-  it('issue #8: the table, the footer and the events agree: per-server columns add up to the footer, DONE is what the events say each server deployed', () => {
-    const result = gipkit(...DEMO, '--events', 'ndjson');
+  /** Runs `args` with --events ndjson; checks that the table, the footer and the events tell the same counts. */
+  function expectCountsAgree(args: readonly string[]): { failovers: number; crash: number } {
+    const result = gipkit(...args, '--events', 'ndjson');
     expect(result.code).toBe(0);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as GipkitEvent);
     const succeededBy = new Map<string, number>();
     for (const event of events) if (event.type === 'deployment.succeeded') succeededBy.set(event.server, (succeededBy.get(event.server) ?? 0) + 1);
     const failovers = events.filter((event) => event.type === 'failover.started').length;
+    const failoversDone = events.filter((event) => event.type === 'deployment.succeeded' && event.failedOver).length;
     const crash = events.filter((event) => event.type === 'deployment.failed' && event.outcome === 'crash-consistent').length;
     const table = result.stderr.split('\n').flatMap((line) => {
       const row = /^(\(no proxy\)|\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(line);
@@ -56,13 +58,25 @@ describe('gipkit run', () => {
     const column = (index: number): number => table.reduce((sum, row) => sum + Number(row[index]), 0);
     for (const row of table) if (row[0] !== '(no proxy)') expect(Number(row[2]), row[0]).toBe(succeededBy.get(row[0] ?? '') ?? 0);
     const done = [...succeededBy.values()].reduce((a, b) => a + b, 0);
-    expect(result.stderr).toContain(`${done} done (${failovers} failed over to the backup server), ${crash} crash-consistent, 0 failed`);
+    expect(result.stderr).toContain(`${done} done, ${crash} crash-consistent, 0 failed, 0 skipped (no guest processing); ${failovers} failed over to the backup server (${failoversDone} of them done)`);
     expect([column(2), column(3), column(4), column(5)]).toEqual([done, failovers, crash, 0]);
-    expect(crash).toBe(2);
-    // Every server that had VMs planned has a row: the plan's per-proxy counts are the PLANNED column.
+    const completed = events.find((event) => event.type === 'job.completed');
+    expect(completed?.type === 'job.completed' ? completed.counts : undefined).toEqual({ succeeded: done, failedOver: failoversDone, failed: 0, crashConsistent: crash, skipped: 0 });
+    // Every server that had VMs planned has a row: the plan's per-proxy counts are the PLANNED column; every VM needing a proxy is in it once.
     const planned = events.find((event) => event.type === 'plan.completed');
-    const perProxy = planned?.type === 'plan.completed' ? planned.summary.perProxy : {};
-    for (const [proxy, vms] of Object.entries(perProxy)) expect(table.find((row) => row[0] === proxy)?.[1], proxy).toBe(String(vms));
+    const summary = planned?.type === 'plan.completed' ? planned.summary : undefined;
+    for (const [proxy, vms] of Object.entries(summary?.perProxy ?? {})) expect(table.find((row) => row[0] === proxy)?.[1], proxy).toBe(String(vms));
+    expect(column(1)).toBe((summary?.vms ?? 0) - (summary?.notRequired ?? 0));
+    return { failovers, crash };
+  }
+
+  it('issue #8: the table, the footer and the events agree: per-server columns add up to the footer, DONE is what the events say each server deployed', () => {
+    expect(expectCountsAgree(DEMO)).toEqual({ failovers: 4, crash: 2 });
+  });
+
+  it('issue #8: counts agree when a failover fails too: FAILED OVER, the footer and failover.started count every failover, whatever its end', () => {
+    const files = tempFiles({ 'lab.yaml': 'faults:\n  - { server: win-proxy-a, fault: refuse }\n  - { vm: sql-a, fault: refuse }\n' });
+    expect(expectCountsAgree(['run', '--simulate', '--lab', files['lab.yaml'] ?? '', ...LAB])).toEqual({ failovers: 4, crash: 3 });
   });
 
   it('exits 1 when a VM fails under fail-vm, and lists what cleanup could not remove', () => {

@@ -25,8 +25,8 @@ describe('run summary (issue #8)', () => {
     const text = formatRunSummary(result({}), { servers: ['vbr', 'p1'] });
     expect(text).toMatch(/^vbr +0 +1 +0 +0 +1$/m);
     expect(text).toMatch(/^p1 +2 +0 +1 +0 +0$/m);
-    expect(text).toMatch(/^\(no proxy\) +0 +0 +0 +1 +0$/m);
-    expect(text).toContain('1 done (1 failed over to the backup server), 1 crash-consistent, 1 failed, 0 skipped');
+    expect(text).toMatch(/^\(no proxy\) +1 +0 +0 +1 +0$/m);
+    expect(text).toContain('1 done, 1 crash-consistent, 1 failed, 0 skipped (no guest processing); 1 failed over to the backup server (1 of them done)');
     expect(text.match(/^cleanup: /gm)).toHaveLength(1);
   });
 

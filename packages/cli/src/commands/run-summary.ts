@@ -32,10 +32,12 @@ export function notAcceptedBecause(result: RunResult): string[] {
 /**
  * The summary of a run: a row for every server that had VMs planned or did
  * work (and one for VMs the plan gave no proxy), whose columns add up to the
- * footer. PLANNED: VMs the plan gave the server. DONE: VMs it deployed, those it
+ * footer. PLANNED: VMs the plan gave the server (`(no proxy)`: those it could
+ * serve with none; VMs without guest processing need no proxy and are in no row). DONE: VMs it deployed, those it
  * took over as backup server included (as `deployment.succeeded` names it).
  * FAILED OVER: its planned VMs it could not connect to, that the backup server
- * took over. CRASH-CONSISTENT and FAILED: by the server that tried last.
+ * took over, whatever the end (as many as `failover.started` events; the
+ * footer says how many of them were done). CRASH-CONSISTENT and FAILED: by the server that tried last.
  */
 export function formatRunSummary(result: RunResult, options: RunSummaryOptions): string {
   const rows = new Map<string, ServerRow>();
@@ -46,7 +48,12 @@ export function formatRunSummary(result: RunResult, options: RunSummaryOptions):
   };
   const plannedProxy = new Map<string, string>();
   for (const decision of result.plan.decisions) {
-    if (decision.proxy === null) continue;
+    // A VM that needs no guest processing needs no proxy: it is skipped, in no row. One the plan could not serve is in `(no proxy)`.
+    if (decision.status === 'not-required') continue;
+    if (decision.proxy === null) {
+      row(NO_PROXY).planned++;
+      continue;
+    }
     plannedProxy.set(decision.vm, decision.proxy);
     row(decision.proxy).planned++;
   }
@@ -68,6 +75,7 @@ export function formatRunSummary(result: RunResult, options: RunSummaryOptions):
     }),
   );
   const { counts, cleanup } = result;
+  const failedOver = result.vms.filter((vm) => vm.failedOver).length;
   const colour = options.colour === true;
   const reasons = notAcceptedBecause(result);
   const lines = printableLines([
@@ -75,7 +83,8 @@ export function formatRunSummary(result: RunResult, options: RunSummaryOptions):
     `job ${result.job}: ${result.vms.length} VMs in ${(result.durationMs / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}`,
     ...table.split('\n'),
     '',
-    `${counts.succeeded} done (${counts.failedOver} failed over to the backup server), ${counts.crashConsistent} crash-consistent, ${counts.failed} failed, ${counts.skipped} skipped (no guest processing)`,
+    // Every failover, whatever its end (the FAILED OVER column, the failover.started events); `counts.failedOver` has the successful ones only.
+    `${counts.succeeded} done, ${counts.crashConsistent} crash-consistent, ${counts.failed} failed, ${counts.skipped} skipped (no guest processing); ${failedOver} failed over to the backup server${failedOver > 0 ? ` (${counts.failedOver} of them done)` : ''}`,
     `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed${cleanup.stale > 0 ? `, ${cleanup.stale} left by crashed runs removed` : ''}`,
     ...cleanup.failures.map((failure) => `  ${failure.vm} on ${failure.server}: ${failure.location}: ${failure.cause.message} [${failure.cause.code}]`),
   ]);
