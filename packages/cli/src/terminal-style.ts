@@ -38,7 +38,8 @@ export function fitToWidth(segments: readonly Segment[], width: number | undefin
     if (used >= room) break;
     const characters = [...segment.text].slice(0, room - used);
     used += characters.length;
-    text += paint(characters.join(''), segment.colour, colour);
+    const piece = characters.join('');
+    text += piece.trim() === '' ? piece : paint(piece, segment.colour, colour);
   }
   return { text: width >= 1 ? `${text}…` : '', width: Math.min(width, used + 1) };
 }
