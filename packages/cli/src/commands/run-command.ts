@@ -75,7 +75,7 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   const output = events === 'ndjson' ? io.stderr : io.stdout;
   const live = (humanStream === 'stdout' ? io.isTty : io.stderrIsTty) === true;
   const colour = useColour(live, io.env ?? {});
-  const progress = new RunProgress(output, { live, colour, columns: () => io.terminalSize?.(humanStream).columns });
+  const progress = new RunProgress(output, { live, colour, columns: () => io.terminalSize?.(humanStream).columns, rows: () => io.terminalSize?.(humanStream).rows });
   gipkit.events$.subscribe((event: GipkitEvent) => {
     if (events === 'ndjson') io.stdout(`${printableJson(event)}\n`);
     progress.onEvent(event);

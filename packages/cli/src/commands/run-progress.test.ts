@@ -101,6 +101,32 @@ describe('run progress', () => {
     for (const chunk of out) for (const line of chunk.replace(/\u001b\[\d+F\u001b\[J/, '').split('\n').slice(1)) expect([...line].length).toBeLessThanOrEqual(39);
   });
 
+  it('a terminal lower than the block: the block keeps to its height and says how many servers it leaves out, so redrawing never stacks copies', () => {
+    vi.useFakeTimers();
+    const out: string[] = [];
+    const progress = new RunProgress((text) => out.push(text), { live: true, columns: () => 120, rows: () => 5 });
+    for (let i = 1; i <= 10; i++) progress.onEvent(selected(`vm${i}`, `p${i}`));
+    vi.advanceTimersByTime(100);
+    progress.onEvent(refused('vm1', 'p1'));
+    progress.onEvent(started('vm2', 'p2'));
+    vi.advanceTimersByTime(100);
+    progress.stop();
+    vi.useRealTimers();
+    // Every drawing of the block fits in the terminal's 5 rows, less the cursor's: 3 servers and the line that counts the rest.
+    for (const chunk of out) {
+      const block = chunk.replace(/^\u001b\[\d+F\u001b\[J/, '').split('\n').slice(0, -1).filter((line) => !line.startsWith('vm1:'));
+      expect(block.length).toBeLessThanOrEqual(4);
+    }
+    const shown = screen(out);
+    expect(shown[0]).toBe('vm1: p1 could not connect over lan: connection refused');
+    expect(shown.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}p1 +0 running/),
+      expect.stringMatching(/^ {2}p2 +1 running/),
+      expect.stringMatching(/^ {2}p3 +0 running/),
+      '  … and 7 more servers (the summary lists every one)',
+    ]);
+  });
+
   it('colours only when asked (a terminal without NO_COLOR), never counted in the width', () => {
     vi.useFakeTimers();
     const plain = live(200, false);

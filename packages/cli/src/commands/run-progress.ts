@@ -20,6 +20,8 @@ export interface RunProgressOptions {
   readonly colour?: boolean;
   /** The terminal's width now: each line of the live block is cut to it, so that it never wraps. */
   readonly columns?: () => number | undefined;
+  /** The terminal's height now: a block with more servers than rows shows the first ones and how many more, so it can always be moved up over. */
+  readonly rows?: () => number | undefined;
 }
 
 const STEP_FAILED: Readonly<Record<DeploymentStep, string>> = {
@@ -62,6 +64,7 @@ export class RunProgress {
   readonly #live: boolean;
   readonly #colour: boolean;
   readonly #columns: () => number | undefined;
+  readonly #rows: () => number | undefined;
   readonly #servers = new Map<string, ServerProgress>();
   readonly #unavailable = new Map<string, readonly UnavailableReason[]>();
   /** The widths of the lines of the block on screen, to erase it however the terminal was resized since. */
@@ -74,6 +77,7 @@ export class RunProgress {
     this.#live = options.live;
     this.#colour = options.colour === true;
     this.#columns = options.columns ?? (() => undefined);
+    this.#rows = options.rows ?? (() => undefined);
   }
 
   onEvent(event: GipkitEvent): void {
@@ -196,7 +200,15 @@ export class RunProgress {
   #block(): string {
     if (this.#servers.size === 0) return '';
     // Ids are escaped before they are measured: the cursor movements are the only controls written.
-    const servers = [...this.#servers].map(([id, p]) => [printable(id), p] as const);
+    let servers = [...this.#servers].map(([id, p]) => [printable(id), p] as const);
+    // Lines that scrolled off the top of the terminal cannot be moved up over: they would stay as a copy. The block keeps
+    // to the terminal's height less one row (the cursor's), its last line saying how many servers it leaves out.
+    const height = this.#rows();
+    let more = 0;
+    if (height !== undefined && height >= 3 && servers.length > height - 1) {
+      more = servers.length - (height - 2);
+      servers = servers.slice(0, height - 2);
+    }
     const width = Math.max(...servers.map(([id]) => id.length));
     const count = (value: number, pad: number, label: string, colour: Colour): Segment => ({ text: `  ${String(value).padStart(pad)} ${label}`, ...(value > 0 ? { colour } : {}) });
     const columns = this.#columns();
@@ -214,6 +226,7 @@ export class RunProgress {
         this.#colour,
       ),
     );
+    if (more > 0) lines.push(fitToWidth([{ text: `  … and ${more} more servers (the summary lists every one)` }], columns === undefined ? undefined : columns - 1, this.#colour));
     this.#drawn = lines.map((line) => line.width);
     return lines.map((line) => `${line.text}\n`).join('');
   }
