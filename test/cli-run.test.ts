@@ -86,7 +86,7 @@ describe('gipkit run', () => {
     });
     const result = gipkit('run', '--simulate', '--lab', files['lab.yaml'] ?? '', '--inventory', 'examples/lab/inventory.yaml', '--job', files['job.yaml'] ?? '', '--bundle', 'examples/bundles/hello-agent');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/sql-a: failed: could not connect on vbr: /);
+    expect(result.stdout).toMatch(/^sql-a: failed: vbr could not connect over (lan|vix): connection refused$/m);
     expect(result.stdout).toMatch(/web-hq-01 on lin-proxy-hq: .*GIPKIT_DEPLOY_FAILED/);
     expect(result.stdout).toMatch(/result: not accepted: 1 VM failed, cleanup could not remove 1 deployment$/m);
   });

@@ -84,6 +84,20 @@ describe('run progress', () => {
     ]);
   });
 
+  it('a failover that fails, and the VM that then fails: each a line naming the server, the method and the cause once', () => {
+    const out: string[] = [];
+    const progress = new RunProgress((text) => out.push(text), { live: false });
+    const cause = { code: 'GIPKIT_CONNECTOR_REFUSED', message: 'vbr → sql-a over vix: connection refused' };
+    progress.onEvent({ ...base, type: 'failover.failed', vm: 'sql-a', server: 'vbr', cause });
+    progress.onEvent({ ...base, type: 'deployment.failed', vm: 'sql-a', server: 'vbr', step: 'connect', outcome: 'failed', cause });
+    progress.onEvent({ ...base, type: 'deployment.failed', vm: 'web-a', server: 'lin', step: 'health', outcome: 'failed', cause: { code: 'GIPKIT_DEPLOY_FAILED', message: 'web-a: exit 1' } });
+    expect(out).toEqual([
+      'sql-a: failover failed: the backup server vbr could not connect either (over vix: connection refused)\n',
+      'sql-a: failed: vbr could not connect over vix: connection refused\n',
+      "web-a: failed: the components' health check failed on lin: exit 1\n",
+    ]);
+  });
+
   it('a terminal narrower than the block: every line is cut to the width, so redrawing never stacks copies', () => {
     vi.useFakeTimers();
     const { out, progress } = live(40);

@@ -121,7 +121,7 @@ export class RunProgress {
         break;
       }
       case 'failover.failed':
-        this.note(`${event.vm}: failover failed: the backup server ${event.server} could not connect either: ${shortCause(event.cause, `${event.server} → ${event.vm} `)}`, 'red');
+        this.note(`${event.vm}: failover failed: the backup server ${event.server} could not connect either (${shortCause(event.cause, `${event.server} → ${event.vm} `)})`, 'red');
         return;
       case 'deployment.succeeded': {
         const server = this.#server(event.server);
@@ -140,7 +140,13 @@ export class RunProgress {
         let cause: string;
         if (event.step === 'select') cause = noProxyCause(event.vm, this.#unavailable.get(event.vm), event.cause.message);
         else if (event.step === 'queue') cause = `cancelled before it started: ${event.cause.message}`;
-        else cause = `${STEP_FAILED[event.step]} on ${event.server ?? 'no server'}: ${shortCause(event.cause, `${event.server ?? ''} → ${event.vm} `, `${event.vm}: `)}`;
+        else {
+          const message = shortCause(event.cause, `${event.server ?? ''} → ${event.vm} `, `${event.vm}: `);
+          // `vbr → sql-a over vix: connection refused` reads `vbr could not connect over vix: connection refused`.
+          cause = event.step === 'connect' && event.server !== null && message.startsWith('over ')
+            ? `${event.server} could not connect ${message}`
+            : `${STEP_FAILED[event.step]} on ${event.server ?? 'no server'}: ${message}`;
+        }
         this.note(`${event.vm}: ${outcome}: ${cause}`, crash ? 'yellow' : 'red');
         break;
       }
