@@ -13,11 +13,14 @@ describe('gipkit run', () => {
     const result = gipkit(...DEMO);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/sql-a: failover from win-proxy-a to the backup server vbr/);
+    expect(result.stdout).toMatch(/sql-a: failover: win-proxy-a could not connect with any allowed method; the backup server vbr takes over/);
     expect(result.stdout).toMatch(/sql-a: deployed by vbr over lan \(failover\)/);
-    expect(result.stdout).toMatch(/erp-b: .* \(the session dropped; reconnecting once\)/);
-    expect(result.stdout).toMatch(/SERVER\s+DONE\s+FAILED OVER\s+CRASH-CONSISTENT\s+FAILED/);
-    expect(result.stdout).toMatch(/^vbr\s+\d+\s+4\s+0\s+0$/m);
+    expect(result.stdout).toMatch(/erp-b: the session of wan-b over lan dropped \(connection dropped\); reconnecting once/);
+    expect(result.stdout).toMatch(/SERVER\s+PLANNED\s+DONE\s+FAILED OVER\s+CRASH-CONSISTENT\s+FAILED/);
+    // The backup server did the 4 VMs it took over; the proxy that failed for all of its VMs has its row.
+    expect(result.stdout).toMatch(/^vbr\s+0\s+4\s+0\s+0\s+0$/m);
+    expect(result.stdout).toMatch(/^win-proxy-a\s+4\s+0\s+4\s+0\s+0$/m);
+    expect(result.stdout.match(/^cleanup: /gm)).toHaveLength(1);
     expect(result.stdout).toMatch(/cleanup: \d+ removed, 0 persistent kept, 0 failed/);
     expect(result.stdout).toMatch(/simulated lab: 0 file\(s\) left in guests/);
   });
@@ -38,6 +41,44 @@ describe('gipkit run', () => {
     expect(result.stderr).toMatch(/job nightly: 22 VMs/);
   });
 
+  /** Runs `args` with --events ndjson; checks that the table, the footer and the events tell the same counts. */
+  function expectCountsAgree(args: readonly string[]): { failovers: number; crash: number } {
+    const result = gipkit(...args, '--events', 'ndjson');
+    expect(result.code).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as GipkitEvent);
+    const succeededBy = new Map<string, number>();
+    for (const event of events) if (event.type === 'deployment.succeeded') succeededBy.set(event.server, (succeededBy.get(event.server) ?? 0) + 1);
+    const failovers = events.filter((event) => event.type === 'failover.started').length;
+    const failoversDone = events.filter((event) => event.type === 'deployment.succeeded' && event.failedOver).length;
+    const crash = events.filter((event) => event.type === 'deployment.failed' && event.outcome === 'crash-consistent').length;
+    const table = result.stderr.split('\n').flatMap((line) => {
+      const row = /^(\(no proxy\)|\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(line);
+      return row === null ? [] : [row.slice(1)];
+    });
+    const column = (index: number): number => table.reduce((sum, row) => sum + Number(row[index]), 0);
+    for (const row of table) if (row[0] !== '(no proxy)') expect(Number(row[2]), row[0]).toBe(succeededBy.get(row[0] ?? '') ?? 0);
+    const done = [...succeededBy.values()].reduce((a, b) => a + b, 0);
+    expect(result.stderr).toContain(`${done} done, ${crash} crash-consistent, 0 failed, 0 skipped (no guest processing); ${failovers} failed over to the backup server (${failoversDone} of them done)`);
+    expect([column(2), column(3), column(4), column(5)]).toEqual([done, failovers, crash, 0]);
+    const completed = events.find((event) => event.type === 'job.completed');
+    expect(completed?.type === 'job.completed' ? completed.counts : undefined).toEqual({ succeeded: done, failedOver: failoversDone, failed: 0, crashConsistent: crash, skipped: 0 });
+    // Every server that had VMs planned has a row: the plan's per-proxy counts are the PLANNED column; every VM needing a proxy is in it once.
+    const planned = events.find((event) => event.type === 'plan.completed');
+    const summary = planned?.type === 'plan.completed' ? planned.summary : undefined;
+    for (const [proxy, vms] of Object.entries(summary?.perProxy ?? {})) expect(table.find((row) => row[0] === proxy)?.[1], proxy).toBe(String(vms));
+    expect(column(1)).toBe((summary?.vms ?? 0) - (summary?.notRequired ?? 0));
+    return { failovers, crash };
+  }
+
+  it('issue #8: the table, the footer and the events agree: per-server columns add up to the footer, DONE is what the events say each server deployed', () => {
+    expect(expectCountsAgree(DEMO)).toEqual({ failovers: 4, crash: 2 });
+  });
+
+  it('issue #8: counts agree when a failover fails too: FAILED OVER, the footer and failover.started count every failover, whatever its end', () => {
+    const files = tempFiles({ 'lab.yaml': 'faults:\n  - { server: win-proxy-a, fault: refuse }\n  - { vm: sql-a, fault: refuse }\n' });
+    expect(expectCountsAgree(['run', '--simulate', '--lab', files['lab.yaml'] ?? '', ...LAB])).toEqual({ failovers: 4, crash: 3 });
+  });
+
   it('exits 1 when a VM fails under fail-vm, and lists what cleanup could not remove', () => {
     const files = tempFiles({
       'job.yaml': 'id: strict\nvms: [sql-a, file-a, web-hq-01]\nguestProcessing: { applicationAware: true }\ncredentials: { kind: standard, account: backup }\n',
@@ -45,9 +86,9 @@ describe('gipkit run', () => {
     });
     const result = gipkit('run', '--simulate', '--lab', files['lab.yaml'] ?? '', '--inventory', 'examples/lab/inventory.yaml', '--job', files['job.yaml'] ?? '', '--bundle', 'examples/bundles/hello-agent');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/sql-a: failed at connect/);
+    expect(result.stdout).toMatch(/^sql-a: failed: vbr could not connect over (lan|vix): connection refused$/m);
     expect(result.stdout).toMatch(/web-hq-01 on lin-proxy-hq: .*GIPKIT_DEPLOY_FAILED/);
-    expect(result.stdout).toMatch(/result: not accepted/);
+    expect(result.stdout).toMatch(/result: not accepted: 1 VM failed, cleanup could not remove 1 deployment$/m);
   });
 
   it('a bad lab file exits 2 before any work, with every problem, its place and value', () => {
@@ -134,8 +175,9 @@ describe('gipkit run: Ctrl-C', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(interrupted).toBe(true);
     expect(code).toBe(1);
-    expect(stdout).toMatch(/cancelling: no new work starts; what was deployed is being removed/);
-    expect(stdout).toMatch(/failed at queue: the run was cancelled before/);
+    expect(stdout).toMatch(/gipkit run: cancelling: removing what was deployed; Ctrl-C again stops the cleanup/);
+    expect(stdout).toMatch(/: failed: cancelled before it started: the run was cancelled before/);
+    expect(stdout).toMatch(/result: not accepted: \d+ VMs? failed, the run was cancelled$/m);
     expect(stdout).toMatch(/\(cancelled\)/);
     expect(stdout).toMatch(/cleanup: [1-9]\d* removed, 0 persistent kept, 0 failed/);
     expect(stdout).toMatch(/simulated lab: 0 file\(s\) left in guests/);
@@ -159,7 +201,7 @@ describe('gipkit run: a reader that goes away', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/cancelling: no new work starts/);
+    expect(stderr).toMatch(/cancelling: removing what was deployed/);
     expect(stderr).toMatch(/\(cancelled\)/);
     expect(stderr).toMatch(/simulated lab: 0 file\(s\) left in guests/);
     expect(stderr).not.toMatch(/EPIPE/);

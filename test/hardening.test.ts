@@ -92,7 +92,8 @@ describe('hardening 9: ids that are Object.prototype names are ordinary ids', ()
     const result = gipkit('run', '--simulate', '--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!, '--bundle', 'examples/bundles/hello-agent');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^__proto__\s+1\s+0\s+0\s+0$/m);
+    // PLANNED 1, DONE 1: the table counts a server named __proto__ like any other.
+    expect(result.stdout).toMatch(/^__proto__\s+1\s+1\s+0\s+0\s+0$/m);
   });
 });
 

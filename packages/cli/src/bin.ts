@@ -11,5 +11,11 @@ process.exitCode = await main(process.argv.slice(2), {
   stdout: output.stdout,
   stderr: output.stderr,
   isTty: process.stdout.isTTY,
+  stderrIsTty: process.stderr.isTTY,
+  terminalSize: (stream) => {
+    const { columns, rows } = stream === 'stdout' ? process.stdout : process.stderr;
+    return { columns, rows };
+  },
+  env: process.env,
   outputClosed: output.closed,
 });

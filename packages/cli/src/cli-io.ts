@@ -4,6 +4,12 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** stdout is a terminal: live progress instead of plain lines. */
   readonly isTty?: boolean;
+  /** stderr is a terminal: under `run --events ndjson` the live progress goes there. */
+  readonly stderrIsTty?: boolean;
+  /** A terminal's width and height, read at each drawing of `run`'s live block. */
+  readonly terminalSize?: (stream: 'stdout' | 'stderr') => { readonly columns?: number | undefined; readonly rows?: number | undefined };
+  /** The environment: `NO_COLOR` turns colours off. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Aborts when stdout or stderr goes away (its reader closed the pipe): `run` then cancels as on Ctrl-C, once. */
   readonly outputClosed?: AbortSignal;
 }

@@ -1,4 +1,4 @@
-export { main, HELP } from './main.js';
+export { main, help } from './main.js';
 export type { CliIo } from './cli-io.js';
 export { ExitCode } from './cli-io.js';
 export { formatPlanTable } from './commands/plan-command.js';

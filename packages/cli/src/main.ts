@@ -1,71 +1,53 @@
-import { GipkitError, InputError, RuleError, formatDiagnostic } from '@gipkit/plugin-api';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ExitCode, type CliIo } from './cli-io.js';
-import { EXPLAIN_HELP, explainCommand } from './commands/explain-command.js';
-import { PLAN_HELP, planCommand } from './commands/plan-command.js';
-import { RUN_HELP } from './commands/run-help.js';
-import { SCHEMA_HELP, schemaCommand } from './commands/schema-command.js';
-import { VALIDATE_HELP, validateCommand } from './commands/validate-command.js';
-import { UsageError } from './parse-options.js';
-import { printable, printableLines } from './terminal-text.js';
+import { configure, type CommandContext } from './command-line.js';
+import { explainCommand } from './commands/explain-command.js';
+import { planCommand } from './commands/plan-command.js';
+import { runCommandLine } from './commands/run-command-line.js';
+import { schemaCommand } from './commands/schema-command.js';
+import { validateCommand } from './commands/validate-command.js';
 
-interface Command {
-  readonly run: (args: readonly string[], io: CliIo) => ExitCode | Promise<ExitCode>;
-  readonly help: string;
+/** The @gipkit/cli version: read beside the built file (dist/ or src/), no JSON import needed. */
+function version(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const value = typeof manifest === 'object' && manifest !== null ? (manifest as { version?: unknown }).version : undefined;
+  return typeof value === 'string' ? value : 'unknown';
 }
 
-// A Map: `gipkit constructor` or `gipkit __proto__` is an unknown command, not a prototype member.
-const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
-  ['plan', { run: planCommand, help: PLAN_HELP }],
-  // Loaded when used: the deployment stack (plugins, ssh2) would slow every other command's start.
-  ['run', { run: async (args, io) => (await import('./commands/run-command.js')).runCommand(args, io), help: RUN_HELP }],
-  ['explain', { run: explainCommand, help: EXPLAIN_HELP }],
-  ['validate', { run: validateCommand, help: VALIDATE_HELP }],
-  ['schema', { run: schemaCommand, help: SCHEMA_HELP }],
-]);
-
-export const HELP = `Usage: gipkit <command> [options]
-
-Commands:
-  plan       decide the guest interaction proxy of every VM of a job
-  run        plan, then deploy the runtime components, with failover and cleanup
-  explain    show every candidate's verdict for one VM, and why
-  validate   check an inventory, a job and rules files
-  schema     print the JSON Schema of inventories, jobs and rules files
-
-Run gipkit <command> --help for a command's options.`;
+/** The whole command line; a new one per call, as commander keeps parsed values on it. */
+function program(context: CommandContext): CommandUnknownOpts {
+  const gipkit = configure(new Command('gipkit'), context.io, 'gipkit')
+    .usage('<command> [options]')
+    .description('Picks the guest interaction proxy of every VM of a backup job from declarative rules, explains the decision, and deploys runtime components through it, with failover to the backup server.')
+    .version(version(), '-V, --version', 'print the version of gipkit')
+    .helpCommand('help [command]', 'print the help of a command')
+    .showHelpAfterError(true)
+    .addHelpText('after', "\nRun 'gipkit <command> --help' for a command's options, their defaults and an example.");
+  // Commander finds commands in an array, by name: `gipkit constructor` or `gipkit __proto__` is an unknown command.
+  for (const command of [planCommand, runCommandLine, explainCommand, validateCommand, schemaCommand]) gipkit.addCommand(command(context));
+  return gipkit;
+}
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
 export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(`${HELP}\n`);
-    return name === undefined ? ExitCode.BadInput : ExitCode.Ok;
-  }
-  const command = COMMANDS.get(name);
-  if (command === undefined) {
-    io.stderr(`gipkit: unknown command '${printable(name)}'\n\n${HELP}\n`);
-    return ExitCode.BadInput;
-  }
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(`${command.help}\n`);
-    return ExitCode.Ok;
-  }
+  let code: ExitCode = ExitCode.Ok;
+  const context: CommandContext = { io, exit: (exitCode) => void (code = exitCode) };
+  const gipkit = program(context);
   try {
-    return await command.run(args, io);
+    await gipkit.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`gipkit ${name}: ${printable(error.message)}\n\n${command.help}\n`);
-      return ExitCode.BadInput;
-    }
-    if (error instanceof InputError || error instanceof RuleError) {
-      io.stderr(`gipkit ${name}: ${printable(error.message.split('\n')[0] ?? '')}\n${error.diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}\n`);
-      return ExitCode.BadInput;
-    }
-    if (error instanceof GipkitError) {
-      // Some messages list problems one per line; each line is escaped on its own.
-      io.stderr(`gipkit ${name}: ${printableLines(error.message.split('\n'))} [${error.code}]\n`);
-      return ExitCode.BadInput;
-    }
+    // --help and --version end with code 0; every usage error (unknown command or option, missing value, no command) with 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;
     throw error;
   }
+  return code;
+}
+
+/** The top-level help, as `gipkit --help` prints it. */
+export function help(): string {
+  let text = '';
+  const io: CliIo = { stdout: (chunk) => void (text += chunk), stderr: () => undefined };
+  program({ io, exit: () => undefined }).outputHelp();
+  return text;
 }

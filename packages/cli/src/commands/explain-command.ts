@@ -1,16 +1,22 @@
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Explanation } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatRulesApplied, markedRule } from '../format-rules-applied.js';
 import { formatTable } from '../format-table.js';
-import { oneOf, parseOptions, required } from '../parse-options.js';
+import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
+import { oneOf, required } from '../parse-options.js';
 import { printableJson, printableLines } from '../terminal-text.js';
-import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
+import { engineAndInput, withInputOptions, type InputValues } from './input-options.js';
 
-export const EXPLAIN_HELP = `Usage: gipkit explain --inventory FILE --job FILE --vm ID [--rules FILE]... [--format text|json]
-
-Shows every candidate for one VM: its verdict, the rules it failed with the actual
-values, its tier and its load at that moment, and why the winner won.
-  --max-input-bytes N  largest inventory, job or rules file read (default 1073741824, 1 GiB)`;
+export const EXPLAIN: CommandDescription = {
+  name: 'explain',
+  summary: "show every candidate's verdict for one VM, and why",
+  description: `Shows every candidate for one VM: its verdict, the rules it failed with the actual
+values, its tier and its load at that moment, and why the winner won.`,
+  usage: '--inventory FILE --job FILE --vm ID [--rules FILE]... [--format text|json]',
+  examples: ['gipkit explain --inventory examples/lab/inventory.yaml --job examples/lab/nightly.job.yaml --vm dmz-proxy'],
+  notes: ['Exit codes: 0 explained, 2 bad input or a VM that is not in the job.'],
+};
 
 /** How many server ids a grouped finding lists before "and N more". */
 const SERVERS_SHOWN = 6;
@@ -45,12 +51,18 @@ export function formatExplanation(explanation: Explanation): string {
   return printableLines(lines);
 }
 
-export function explainCommand(args: readonly string[], io: CliIo): ExitCode {
-  const { values } = parseOptions(args, { ...INPUT_OPTIONS, vm: { type: 'string' }, format: { type: 'string' } });
-  const format = oneOf('format', values.format, ['text', 'json'], 'text');
-  required(values, 'vm');
-  const { gipkit, input } = engineAndInput(values);
-  const explanation = gipkit.explain(input, values.vm ?? '');
+export function explainCommand(context: CommandContext): CommandUnknownOpts {
+  return withInputOptions(defineCommand(EXPLAIN, context))
+    .option('--vm <id>', 'the VM to explain, one of the job (required)')
+    .option('--format <format>', 'text or json (default: text)')
+    .action((options) => act(EXPLAIN, context, () => explain(options, context.io)));
+}
+
+function explain(options: InputValues & { readonly vm?: string | undefined; readonly format?: string | undefined }, io: CliIo): ExitCode {
+  const format = oneOf('format', options.format, ['text', 'json'], 'text');
+  required(options, 'inventory', 'job', 'vm');
+  const { gipkit, input } = engineAndInput(options);
+  const explanation = gipkit.explain(input, options.vm ?? '');
   io.stdout(format === 'json' ? `${printableJson(explanation, 2)}\n` : `${formatExplanation(explanation)}\n`);
   return ExitCode.Ok;
 }

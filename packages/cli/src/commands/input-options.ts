@@ -1,24 +1,27 @@
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import { createGipkit, type Gipkit, type ValidInput } from '@gipkit/core';
 import { InputError, RuleError, type Diagnostic } from '@gipkit/plugin-api';
-import { UsageError, required, type OptionSpec } from '../parse-options.js';
-
-export const INPUT_OPTIONS = {
-  inventory: { type: 'string' },
-  job: { type: 'string' },
-  rules: { type: 'string', multiple: true },
-  'max-input-bytes': { type: 'string' },
-} as const satisfies OptionSpec;
+import { UsageError, repeatable, required } from '../parse-options.js';
 
 export interface InputValues {
   readonly inventory?: string | undefined;
   readonly job?: string | undefined;
   readonly rules?: readonly string[] | undefined;
-  readonly 'max-input-bytes'?: string | undefined;
+  readonly maxInputBytes?: string | undefined;
+}
+
+/** The options of every command that reads an inventory and a job. */
+export function withInputOptions<A extends unknown[], O extends OptionValues>(command: Command<A, O>) {
+  return command
+    .option('--inventory <file>', 'inventory (YAML, or JSON when the name ends in .json) (required)')
+    .option('--job <file>', 'backup job (YAML or JSON) (required)')
+    .option('--rules <file>', 'organisation rules file that adds, replaces and disables rules; repeatable, applied in order (default: none)', repeatable)
+    .option('--max-input-bytes <n>', 'largest inventory, job, rules or lab file read (default: 1073741824, 1 GiB)');
 }
 
 /** `--max-input-bytes`: a whole number of bytes, at least 1 (absent: the SDK's default). */
 export function maxInputBytes(values: InputValues): { maxInputBytes?: number } {
-  const value = values['max-input-bytes'];
+  const value = values.maxInputBytes;
   if (value === undefined) return {};
   const number = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < 1) {

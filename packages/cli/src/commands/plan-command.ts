@@ -1,21 +1,24 @@
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Plan } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { formatRulesApplied } from '../format-rules-applied.js';
 import { formatTable } from '../format-table.js';
-import { oneOf, parseOptions } from '../parse-options.js';
+import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
+import { oneOf } from '../parse-options.js';
 import { printableJson, printableLines } from '../terminal-text.js';
-import { engineAndInput, INPUT_OPTIONS } from './input-options.js';
+import { engineAndInput, withInputOptions, type InputValues } from './input-options.js';
 
-export const PLAN_HELP = `Usage: gipkit plan --inventory FILE --job FILE [--rules FILE]... [--format table|json] [--strict]
-
-Decides, for every VM of the job, which server acts as its guest interaction proxy.
-  --inventory FILE   inventory (YAML, or JSON by extension)
-  --job FILE         backup job (YAML or JSON)
-  --rules FILE       organisation rules file: add, replace, disable rules (repeatable)
-  --format FORMAT    table (default) or json
-  --strict           exit 3 when any VM is unassigned
-  --max-input-bytes N  largest inventory, job or rules file read (default 1073741824, 1 GiB)
-Exit codes: 0 plan made, 2 bad input, 3 unassigned VMs with --strict.`;
+export const PLAN: CommandDescription = {
+  name: 'plan',
+  summary: 'decide the guest interaction proxy of every VM of a job',
+  description: 'Decides, for every VM of the job, which server acts as its guest interaction proxy.',
+  usage: '--inventory FILE --job FILE [--rules FILE]... [--format table|json] [--strict]',
+  examples: [
+    'gipkit plan --inventory examples/lab/inventory.yaml --job examples/lab/nightly.job.yaml',
+    'gipkit plan --inventory examples/lab/inventory.yaml --job examples/lab/nightly.job.yaml --rules examples/lab/org-rules.yaml --format json',
+  ],
+  notes: ['Exit codes: 0 plan made, 2 bad input, 3 unassigned VMs with --strict.'],
+};
 
 function dash(value: string | number | null): string {
   return value === null ? '-' : String(value);
@@ -44,11 +47,17 @@ export function formatPlanTable(plan: Plan): string {
   ]);
 }
 
-export function planCommand(args: readonly string[], io: CliIo): ExitCode {
-  const { values } = parseOptions(args, { ...INPUT_OPTIONS, format: { type: 'string' }, strict: { type: 'boolean' } });
-  const format = oneOf('format', values.format, ['table', 'json'], 'table');
-  const { gipkit, input } = engineAndInput(values);
+export function planCommand(context: CommandContext): CommandUnknownOpts {
+  return withInputOptions(defineCommand(PLAN, context))
+    .option('--format <format>', 'table or json (default: table)')
+    .option('--strict', 'exit 3 when any VM is unassigned (default: off)')
+    .action((options) => act(PLAN, context, () => plan(options, context.io)));
+}
+
+function plan(options: InputValues & { readonly format?: string | undefined; readonly strict?: true | undefined }, io: CliIo): ExitCode {
+  const format = oneOf('format', options.format, ['table', 'json'], 'table');
+  const { gipkit, input } = engineAndInput(options);
   const plan = gipkit.plan(input);
   io.stdout(format === 'json' ? `${printableJson(plan)}\n` : `${formatPlanTable(plan)}\n`);
-  return values.strict === true && plan.summary.unassigned > 0 ? ExitCode.Unassigned : ExitCode.Ok;
+  return options.strict === true && plan.summary.unassigned > 0 ? ExitCode.Unassigned : ExitCode.Ok;
 }

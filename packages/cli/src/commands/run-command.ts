@@ -7,28 +7,14 @@ import { hypervPlugin } from '@gipkit/hypervisor-hyperv';
 import { createSshOpener } from '@gipkit/transport-ssh';
 import { loadLabFile, SimulatedLab } from '@gipkit/simulated-lab';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { formatTable } from '../format-table.js';
-import { UsageError, oneOf, parseOptions, required } from '../parse-options.js';
-import { INPUT_OPTIONS, maxInputBytes } from './input-options.js';
+import { UsageError, oneOf, required } from '../parse-options.js';
+import { maxInputBytes } from './input-options.js';
+import type { RunOptions } from './run-command-line.js';
 import { RunProgress } from './run-progress.js';
-import { printableJson, printableLines } from '../terminal-text.js';
+import { printableJson } from '../terminal-text.js';
+import { useColour } from '../terminal-style.js';
+import { formatRunSummary } from './run-summary.js';
 import { loadRunInput } from './run-input.js';
-
-
-
-const RUN_OPTIONS = {
-  ...INPUT_OPTIONS,
-  bundle: { type: 'string' },
-  simulate: { type: 'boolean' },
-  lab: { type: 'string' },
-  concurrency: { type: 'string' },
-  'per-proxy': { type: 'string' },
-  'step-timeout': { type: 'string' },
-  'known-hosts': { type: 'string' },
-  'trust-on-first-use': { type: 'boolean' },
-  events: { type: 'string' },
-  'when-no-connector': { type: 'string' },
-} as const;
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -47,14 +33,14 @@ function milliseconds(name: string, value: string | undefined): number | undefin
   return number;
 }
 
-export async function runCommand(args: readonly string[], io: CliIo): Promise<ExitCode> {
-  const { values } = parseOptions(args, RUN_OPTIONS);
+/** `gipkit run`, its options parsed (run-command-line.ts). */
+export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   required(values, 'inventory', 'job', 'bundle');
   const events = oneOf('events', values.events, ['ndjson', 'none'], 'none');
-  const whenNoConnector = oneOf('when-no-connector', values['when-no-connector'], ['refuse', 'fail-vms'], 'refuse');
-  const perServer = positiveInteger('per-proxy', values['per-proxy']);
+  const whenNoConnector = oneOf('when-no-connector', values.whenNoConnector, ['refuse', 'fail-vms'], 'refuse');
+  const perServer = positiveInteger('per-proxy', values.perProxy);
   const total = positiveInteger('concurrency', values.concurrency);
-  const stepTimeout = milliseconds('step-timeout', values['step-timeout']);
+  const stepTimeout = milliseconds('step-timeout', values.stepTimeout);
   const inputLimit = maxInputBytes(values);
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
   // Input and bundle first: every problem of the inventory, the job and the bundle in one report, nothing planned.
@@ -73,15 +59,19 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     connectors = [lab.plugin()];
   } else {
     const linux = createSshOpener({
-      ...(values['known-hosts'] === undefined ? {} : { knownHostsFile: values['known-hosts'] }),
-      trustOnFirstUse: values['trust-on-first-use'] === true,
+      ...(values.knownHosts === undefined ? {} : { knownHostsFile: values.knownHosts }),
+      trustOnFirstUse: values.trustOnFirstUse === true,
     });
     connectors = [vmwarePlugin({ linux }), hypervPlugin({ linux })];
   }
   const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers], ...inputLimit });
 
+  // The human output: stdout, or stderr under --events ndjson; live and in colour only when that stream is a terminal.
+  const humanStream = events === 'ndjson' ? 'stderr' : 'stdout';
   const output = events === 'ndjson' ? io.stderr : io.stdout;
-  const progress = new RunProgress(output, events === 'ndjson' ? false : io.isTty === true);
+  const live = (humanStream === 'stdout' ? io.isTty : io.stderrIsTty) === true;
+  const colour = useColour(live, io.env ?? {});
+  const progress = new RunProgress(output, { live, colour, columns: () => io.terminalSize?.(humanStream).columns, rows: () => io.terminalSize?.(humanStream).rows });
   gipkit.events$.subscribe((event: GipkitEvent) => {
     if (events === 'ndjson') io.stdout(`${printableJson(event)}\n`);
     progress.onEvent(event);
@@ -94,10 +84,10 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   const onSignal = (): void => {
     interrupts++;
     if (interrupts === 1) {
-      output('\ngipkit run: cancelling: no new work starts; what was deployed is being removed (Ctrl-C again to stop the cleanup)\n');
+      progress.note('gipkit run: cancelling: removing what was deployed; Ctrl-C again stops the cleanup', 'yellow');
       cancel.abort();
     } else if (interrupts === 2) {
-      output('\ngipkit run: stopping the cleanup; what it did not remove is listed below (Ctrl-C again to exit at once)\n');
+      progress.note('gipkit run: stopping the cleanup: what it did not remove is listed below; Ctrl-C again exits at once', 'yellow');
       cancelCleanup.abort();
     } else process.exit(130);
   };
@@ -130,29 +120,12 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
     progress.stop();
     gipkit.dispose();
   }
-  output(`${formatRunSummary(result)}\n`);
+  output(`${formatRunSummary(result, { servers: input.inventory.servers.map((server) => server.id), colour })}\n`);
   if (lab !== undefined) {
     const left = [...lab.guests.values()].reduce((sum, guest) => sum + guest.listing().length, 0);
     output(`simulated lab: ${left} file(s) left in guests (persistent components stay), ${lab.openSessions()} session(s) open\n`);
   }
   return result.accepted ? ExitCode.Ok : ExitCode.Failed;
-}
-
-export function formatRunSummary(result: RunResult): string {
-  const rows = Object.entries(result.perServer).map(([server, counts]) => [
-    server, String(counts.succeeded - counts.failedOver), String(counts.failedOver), String(counts.crashConsistent), String(counts.failed),
-  ]);
-  const { counts, cleanup } = result;
-  return printableLines([
-    '',
-    `job ${result.job}: ${result.vms.length} VMs in ${(result.durationMs / 1000).toFixed(2)} s${result.cancelled ? ' (cancelled)' : ''}`,
-    ...formatTable(['SERVER', 'DONE', 'FAILED OVER', 'CRASH-CONSISTENT', 'FAILED'], rows).split('\n'),
-    '',
-    `${counts.succeeded} done (${counts.failedOver} failed over to the backup server), ${counts.crashConsistent} crash-consistent, ${counts.failed} failed, ${counts.skipped} skipped`,
-    `cleanup: ${cleanup.removed} removed, ${cleanup.kept} persistent kept, ${cleanup.failures.length} failed${cleanup.stale > 0 ? `, ${cleanup.stale} left by crashed runs removed` : ''}`,
-    ...cleanup.failures.map((failure) => `  ${failure.vm} on ${failure.server}: ${failure.location}: ${failure.cause.message} [${failure.cause.code}]`),
-    result.accepted ? 'result: every VM ended as the job accepts' : 'result: not accepted (failed VMs, cancellation, or cleanup failures)',
-  ]);
 }
 
 /** What to configure, in the CLI's terms: it has SSH for Linux guests over LAN, nothing else. */

@@ -1,22 +1,30 @@
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { toJsonSchema } from '@gipkit/core';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { parseOptions, UsageError } from '../parse-options.js';
+import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
+import { UsageError } from '../parse-options.js';
 
 const KINDS = ['inventory', 'job', 'rules'] as const;
 type Kind = (typeof KINDS)[number];
 const isKind = (value: string): value is Kind => (KINDS as readonly string[]).includes(value);
 
-export const SCHEMA_HELP = `Usage: gipkit schema [inventory|job|rules]
-
-Prints the JSON Schema of the inventory, the job or an organisation's rules
+export const SCHEMA: CommandDescription = {
+  name: 'schema',
+  summary: 'print the JSON Schema of inventories, jobs and rules files',
+  description: `Prints the JSON Schema of the inventory, the job or an organisation's rules
 file (all three, under $defs, when none is named), for editors and CI checks.
-Every property has a description, shown by editors on hover.
+Every property has a description, shown by editors on hover.`,
+  usage: '[inventory|job|rules]',
+  examples: ['gipkit schema inventory > inventory.schema.json', 'gipkit schema rules > gipkit-rules.schema.json'],
+};
 
-Example: gipkit schema rules > gipkit-rules.schema.json`;
+export function schemaCommand(context: CommandContext): CommandUnknownOpts {
+  return defineCommand(SCHEMA, context)
+    .argument('[kind]', 'inventory, job or rules (default: all three)')
+    .action((kind) => act(SCHEMA, context, () => schema(kind, context.io)));
+}
 
-export function schemaCommand(args: readonly string[], io: CliIo): ExitCode {
-  const { positionals } = parseOptions(args, {}, 1);
-  const [kind] = positionals;
+function schema(kind: string | undefined, io: CliIo): ExitCode {
   if (kind !== undefined && !isKind(kind)) throw new UsageError(`unknown schema '${kind}'; expected inventory, job or rules`);
   const schema =
     kind === undefined

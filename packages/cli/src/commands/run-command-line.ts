@@ -1,0 +1,56 @@
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
+import { withInputOptions, type InputValues } from './input-options.js';
+
+/** What `gipkit run` is given; its work lives in run-command.ts. */
+export interface RunOptions extends InputValues {
+  readonly bundle?: string | undefined;
+  readonly simulate?: true | undefined;
+  readonly lab?: string | undefined;
+  readonly concurrency?: string | undefined;
+  readonly perProxy?: string | undefined;
+  readonly stepTimeout?: string | undefined;
+  readonly knownHosts?: string | undefined;
+  readonly trustOnFirstUse?: true | undefined;
+  readonly events?: string | undefined;
+  readonly whenNoConnector?: string | undefined;
+}
+
+export const RUN: CommandDescription = {
+  name: 'run',
+  summary: 'plan, then deploy the runtime components, with failover and cleanup',
+  description: `Plans the job, then deploys the bundle into every VM through its guest
+interaction proxy, failing over to the backup server when a proxy cannot
+connect, and removes non-persistent components when the job ends.`,
+  usage: '--inventory FILE --job FILE --bundle DIR [options]',
+  examples: [
+    'gipkit run --simulate --lab examples/lab/simulated-lab.yaml --inventory examples/lab/inventory.yaml --job examples/lab/nightly.job.yaml --bundle examples/bundles/hello-agent',
+  ],
+  notes: [
+    'Without --simulate, the CLI reaches Linux guests over LAN by SSH only (VMware and Hyper-V):',
+    'Windows guests and VIX or PowerShell Direct need a product that embeds the SDK with those transports.',
+    'Ctrl-C stops new work and still removes what was deployed; a second Ctrl-C stops the cleanup.',
+    'A closed stdout or stderr (| head, 2>&1 | grep -m1) cancels the same way, once.',
+    'Exit codes: 0 every VM succeeded or ended in its job\'s accepted outcome and cleanup left nothing,',
+    '1 otherwise, 2 bad input.',
+  ],
+};
+
+/**
+ * The run command's options and help. Kept apart from its work: `gipkit --help`
+ * and the other commands do not load the deployment stack (ssh2 among it).
+ */
+export function runCommandLine(context: CommandContext): CommandUnknownOpts {
+  return withInputOptions(defineCommand(RUN, context))
+    .option('--bundle <dir>', 'the component bundle: a folder with bundle.json (required)')
+    .option('--simulate', 'deploy into a simulated lab (in memory), not real guests (default: off)')
+    .option('--lab <file>', 'with --simulate: latency and faults of the lab (YAML or JSON) (default: no latency, no faults)')
+    .option('--concurrency <n>', 'tasks at once in the whole run (default: 64)')
+    .option('--per-proxy <n>', 'tasks at once on one server (default: 4)')
+    .option('--step-timeout <ms>', 'timeout of every step, 1 to 2147483647 (default: per step, 30 s to 120 s)')
+    .option('--known-hosts <file>', 'SSH known_hosts file for Linux guests (default: none: an unknown host key is refused unless --trust-on-first-use)')
+    .option('--trust-on-first-use', 'accept unknown SSH host keys and record them; an event says so (default: off)')
+    .option('--events <format>', 'ndjson: every event as one JSON line on stdout, the human output on stderr; or none (default: none)')
+    .option('--when-no-connector <policy>', 'planned VMs that no configured connector reaches: refuse to start, or fail-vms: deploy the others and fail these (default: refuse)')
+    .action((options: RunOptions) => act(RUN, context, async () => (await import('./run-command.js')).runJob(options, context.io)));
+}
