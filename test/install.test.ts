@@ -24,7 +24,9 @@ beforeAll(() => {
     }
   }
   // --offline: the packages come from the store the quick start filled; the test needs no network.
-  const result = spawnSync('npx', ['-y', 'pnpm@10.34.9', 'install', '--frozen-lockfile', '--offline'], { cwd: checkout, encoding: 'utf8' });
+  // As a user's shell runs it: without the npm_config_* settings that `pnpm test` passes to its children.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_)/i.test(name)));
+  const result = spawnSync('npx', ['-y', 'pnpm@10.34.9', 'install', '--frozen-lockfile', '--offline'], { cwd: checkout, env, encoding: 'utf8' });
   install = { status: result.status, output: `${result.stdout}${result.stderr}` };
 }, 300_000);
 

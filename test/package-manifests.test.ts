@@ -26,6 +26,8 @@ interface PublicPackage {
   readonly manifest: Manifest;
 }
 
+const PREPACK = "node -e \"fs.rmSync('dist',{recursive:true,force:true})\" && tsc -b";
+
 function publicPackages(): PublicPackage[] {
   const found: PublicPackage[] = [];
   for (const dir of readdirSync(join(ROOT, 'packages')).sort()) {
@@ -56,7 +58,8 @@ function problemsOf({ dir, manifest }: PublicPackage): string[] {
   expectField(manifest.repository?.directory === `packages/${dir}`, 'repository.directory', manifest.repository?.directory);
   expectField(typeof manifest.homepage === 'string' && manifest.homepage.startsWith('https://') && manifest.homepage.includes(`packages/${dir}`), 'homepage', manifest.homepage);
   expectField(typeof manifest.bugs?.url === 'string' && manifest.bugs.url.startsWith('https://'), 'bugs.url', manifest.bugs?.url);
-  expectField(manifest.scripts?.['prepack'] === 'tsc -b', 'scripts.prepack', manifest.scripts?.['prepack']);
+  // A clean build: tsc -b alone keeps the outputs of a file since renamed or deleted, and they would ship.
+  expectField(manifest.scripts?.['prepack'] === PREPACK, 'scripts.prepack', manifest.scripts?.['prepack']);
   expectField(manifest.publishConfig?.access === 'public', 'publishConfig.access', manifest.publishConfig?.access);
   const files = manifest.files ?? [];
   expectField(files.includes('dist') && files.includes('!dist/.tsbuildinfo'), 'files', manifest.files);
