@@ -1,6 +1,6 @@
 // Every public package under packages/ is packed as a release would pack it, published to a
 // throwaway Verdaccio registry on loopback (the machine's configured npm registry as its uplink),
-// and installed with plain npm in a project outside the workspace, where `npx gipkit plan` and the
+// and installed with plain npm in a project outside the workspace, where `npx --no gipkit plan` and the
 // README's "In code" program must work.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,8 +163,8 @@ describe('packages that install from a registry', () => {
     }
   });
 
-  it('a product installs every package with plain npm and `npx gipkit plan` plans a copy of examples/lab', () => {
-    const result = run('npx', ['gipkit', 'plan', '--inventory', 'inventory.yaml', '--job', 'nightly.job.yaml', '--format', 'json'], {
+  it('a product installs every package with plain npm and `npx --no gipkit plan` plans a copy of examples/lab', () => {
+    const result = run('npx', ['--no', 'gipkit', 'plan', '--inventory', 'inventory.yaml', '--job', 'nightly.job.yaml', '--format', 'json'], {
       cwd: join(project, 'lab'),
       env: npmEnv,
     });

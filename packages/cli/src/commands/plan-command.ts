@@ -43,7 +43,7 @@ export function formatPlanTable(plan: Plan): string {
     counts,
     ...(perProxy === '' ? [] : [`per proxy: ${perProxy}`]),
     ...(plan.rules === undefined ? [] : [formatRulesApplied(plan.rules)]),
-    ...(summary.unassigned > 0 ? ['unassigned VMs: run gipkit explain --vm ID to see every candidate\'s reasons'] : []),
+    ...(summary.unassigned > 0 ? ['unassigned VMs: gipkit explain with the same --inventory, --job and --rules and --vm ID shows every candidate\'s reasons'] : []),
   ]);
 }
 

@@ -74,7 +74,7 @@ describe('run progress', () => {
     progress.stop();
     vi.useRealTimers();
     expect(screen(out)).toEqual([
-      'legacy: crash-consistent (guest processing failed, backed up without it): no proxy: connection-method-required kept out 12 candidates (vbr: vbr has no connection method to legacy …); gipkit explain --vm legacy shows every reason',
+      'legacy: crash-consistent (guest processing failed, backed up without it): no proxy: connection-method-required kept out 12 candidates (vbr: vbr has no connection method to legacy …); gipkit explain (same --inventory, --job and --rules) --vm legacy shows every reason',
       'sql-a: win-proxy-a could not connect over lan: connection refused',
       'sql-a: failover: win-proxy-a could not connect with any allowed method; the backup server vbr takes over',
       // A proxy that failed for all of its VMs keeps its line; the backup server's done counts the VM it took over.

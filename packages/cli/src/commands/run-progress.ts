@@ -49,7 +49,7 @@ export function noProxyCause(vm: string, reasons: readonly UnavailableReason[] |
   if (rule === undefined) return `no proxy: ${fallback}`;
   const [first = '', ...rest] = rule.example.message.split('; ');
   const candidates = rule.candidates === 1 ? '1 candidate' : `${rule.candidates} candidates`;
-  return `no proxy: ${rule.rule} kept out ${candidates} (${rule.example.server}: ${first}${rest.length > 0 ? ' …' : ''}); gipkit explain --vm ${vm} shows every reason`;
+  return `no proxy: ${rule.rule} kept out ${candidates} (${rule.example.server}: ${first}${rest.length > 0 ? ' …' : ''}); gipkit explain (same --inventory, --job and --rules) --vm ${vm} shows every reason`;
 }
 
 /**
