@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'packages/cli/dist/bin.js');
@@ -22,9 +23,16 @@ export function gipkit(...args: string[]): CliResult {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Writes files into a fresh temporary folder; returns their paths by name. */
+/** The temporary folders of this test file, removed when its tests are done. */
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+/** Writes files into a fresh temporary folder (removed after the test file); returns their paths by name. */
 export function tempFiles(files: Record<string, string>): Record<string, string> {
   const folder = mkdtempSync(join(tmpdir(), 'gipkit-cli-'));
+  folders.push(folder);
   return Object.fromEntries(
     Object.entries(files).map(([name, text]) => {
       const path = join(folder, name);

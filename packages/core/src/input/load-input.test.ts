@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, InputError, formatDiagnostic, type Diagnostic } from '@gipkit/plugin-api';
 import { createGipkit } from '../index.js';
 
@@ -9,8 +9,14 @@ import { createGipkit } from '../index.js';
 // one InputError: file, path, line:column (files) and the value found.
 
 /** Writes an inventory and a job into a fresh folder of the temp dir; returns their paths. */
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
 function files(inventory: string, job: string, extension = 'yaml'): { inventory: string; job: string } {
   const folder = mkdtempSync(join(tmpdir(), 'gipkit-load-input-'));
+  folders.push(folder);
   const paths = { inventory: join(folder, `inventory.${extension}`), job: join(folder, `job.${extension}`) };
   writeFileSync(paths.inventory, inventory);
   writeFileSync(paths.job, job);
