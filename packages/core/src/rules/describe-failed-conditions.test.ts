@@ -15,8 +15,8 @@ describe('describeFailedConditions', () => {
   it('an all names only its failed children; an any names every alternative', () => {
     const all = { all: [{ fact: 'vm.platform', operator: 'equal', value: 'hyperv' }, { fact: 'vm.tools', operator: 'equal', value: true }] };
     expect(describeFailedConditions(all, read)).toBe('vm.tools is false (needs true)');
-    const any = { any: [{ fact: 'vm.platform', operator: 'equal', value: 'vmware' }, { fact: 'vm.tools', operator: 'equal', value: true }] };
-    expect(describeFailedConditions(any, read)).toBe('vm.platform is hyperv (needs vmware), and vm.tools is false (needs true)');
+    const eitherCondition = { any: [{ fact: 'vm.platform', operator: 'equal', value: 'vmware' }, { fact: 'vm.tools', operator: 'equal', value: true }] };
+    expect(describeFailedConditions(eitherCondition, read)).toBe('vm.platform is hyperv (needs vmware), and vm.tools is false (needs true)');
   });
   it('a fact compared with another fact names both values; not: reads as its negation', () => {
     expect(describeFailedConditions({ all: [{ fact: 'server.domain', operator: 'equal', value: { fact: 'vm.credentialDomain' } }] }, read)).toBe('server.domain is lab.example (needs vm.credentialDomain corp.example)');
