@@ -215,7 +215,7 @@ export class RunProgress {
       more = servers.length - (height - 2);
       servers = servers.slice(0, height - 2);
     }
-    const width = Math.max(...servers.map(([id]) => id.length));
+    const width = servers.reduce((widest, [id]) => Math.max(widest, id.length), 0);
     const count = (value: number, pad: number, label: string, colour: Colour): Segment => ({ text: `  ${String(value).padStart(pad)} ${label}`, ...(value > 0 ? { colour } : {}) });
     const columns = this.#columns();
     const lines = servers.map(([id, p]) =>

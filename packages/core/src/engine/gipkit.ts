@@ -131,7 +131,7 @@ export class Gipkit {
     const unreadable: Diagnostic[] = [];
     const files = (options.ruleFiles ?? []).flatMap((file) => {
       const { changes: read, problems } = readRuleChanges(file, { maxInputBytes: this.#maxInputBytes });
-      unreadable.push(...problems);
+      for (const problem of problems) unreadable.push(problem);
       return read === undefined ? [] : [read];
     });
     const changes: LocatedChanges[] = [
@@ -323,7 +323,8 @@ function assembleAll(unreadable: readonly Diagnostic[], assemble: () => Compiled
     compiled = assemble();
   } catch (error) {
     if (!(error instanceof RuleError)) throw error;
-    problems.push(...error.diagnostics);
+    // A loop, not push(...): a crafted file's hundreds of thousands of problems would overflow the call stack.
+    for (const problem of error.diagnostics) problems.push(problem);
   }
   if (problems.length === 0) return compiled;
   // File by file, in the order given; within a file, as found.

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode, InputError, formatDiagnostic, type Diagnostic } from '@gipkit/plugin-api';
+import { ErrorCode, InputError, RuleError, formatDiagnostic, type Diagnostic } from '@gipkit/plugin-api';
 import { createGipkit } from '../index.js';
 
 // Bad input fails before any work, with every problem of both files listed in
@@ -475,5 +475,29 @@ proxy: { mode: automatc }
     expect(found.length).toBeGreaterThan(0);
     expect(new Set(lines).size).toBe(lines.length);
     for (const line of found) expect(line).toMatch(/^inventory\.yaml:\d+:\d+: invalid YAML: [^\n]+$/);
+  });
+});
+
+describe('very many problems', () => {
+  // Problems were appended with push(...list): past about 120,000 of them that overflows the call stack,
+  // and a crafted file got a stack trace instead of its report.
+  it('a crafted inventory with 150,000 bad VMs gets one report listing every problem, not a stack overflow', () => {
+    const vms = Array.from({ length: 150_000 }, (_, index) => ({ id: `vm-${index}`, host: 'esx', guest: { family: 'linux' }, tools: 'yes' }));
+    const inventory = { backupServer: 'vbr', hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }], servers: [{ id: 'vbr', os: { family: 'windows' } }], vms };
+    const error = inputError(() => createGipkit().validateInput({ inventory, job: { id: 'j', vms: [], credentials: { kind: 'standard', account: 'x' } } }));
+    expect(error.diagnostics).toHaveLength(150_000);
+    expect(formatDiagnostic(error.diagnostics[149_999] as Diagnostic)).toContain('vms[149999].tools');
+  });
+
+  it('rules changes that disable 150,000 unknown rules get one RuleError listing every name', () => {
+    const disable = Array.from({ length: 150_000 }, (_, index) => `no-such-rule-${index}`);
+    let caught: unknown;
+    try {
+      createGipkit({ ruleChanges: [{ origin: 'org-rules.yaml', disable }] });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(RuleError);
+    expect((caught as RuleError).diagnostics).toHaveLength(150_000);
   });
 });

@@ -54,14 +54,15 @@ function isScalar(value: unknown): boolean {
 
 function parseShape<T>(document: SourceDocument, schema: z.ZodType, fast: (data: unknown) => T | undefined, problems: Diagnostic[]): T | undefined {
   if (document.problems.length > 0) {
-    problems.push(...document.problems);
+    for (const problem of document.problems) problems.push(problem);
     return undefined;
   }
   const quick = fast(document.data);
   if (quick !== undefined) return quick;
   const result = schema.safeParse(document.data, { reportInput: true, error: shapeMessage });
   if (result.success) return result.data as T;
-  problems.push(...shapeProblems(document, result.error.issues, schema));
+  // A loop, not push(...): one problem per VM of a large crafted inventory would overflow the call stack.
+  for (const problem of shapeProblems(document, result.error.issues, schema)) problems.push(problem);
   return undefined;
 }
 
@@ -85,7 +86,7 @@ function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | 
   if (own !== undefined) {
     const result = credentialsSchema.safeParse(own.value, { reportInput: true, error: shapeMessage });
     if (result.success) protoCredentials = result.data as Credentials;
-    else problems.push(...shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] })), jobSchema));
+    else for (const problem of shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] })), jobSchema)) problems.push(problem);
   }
   if (job === undefined || problems.length > before) return undefined;
   const vmCredentials = Object.create(null) as Record<string, Credentials>;
