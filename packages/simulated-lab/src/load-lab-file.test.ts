@@ -1,22 +1,13 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createGipkit } from '@gipkit/core';
-import { ErrorCode, formatDiagnostic, InputError, type Inventory } from '@gipkit/plugin-api';
+import { ErrorCode, formatDiagnostic, InputError } from '@gipkit/plugin-api';
+import { LAB, labInventory } from './example-lab.fixture.js';
 import { loadLabFile } from './load-lab-file.js';
 
-const LAB = fileURLToPath(new URL('../../../examples/lab/', import.meta.url));
 
-function inventory(): Inventory {
-  const gipkit = createGipkit();
-  try {
-    return gipkit.loadInput({ inventory: join(LAB, 'inventory.yaml'), job: join(LAB, 'nightly.job.yaml') }).inventory;
-  } finally {
-    gipkit.dispose();
-  }
-}
+const inventory = labInventory;
 
 function labFile(text: string): string {
   const folder = mkdtempSync(join(tmpdir(), 'gipkit-lab-file-'));

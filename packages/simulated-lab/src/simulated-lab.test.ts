@@ -1,23 +1,14 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createGipkit } from '@gipkit/core';
-import { ErrorCode, type ConnectRequest, type Inventory } from '@gipkit/plugin-api';
+import { ErrorCode, type ConnectRequest } from '@gipkit/plugin-api';
+import { LAB, labInventory } from './example-lab.fixture.js';
 import { loadLabFile } from './load-lab-file.js';
 import { SimulatedLab, type LabFault } from './simulated-lab.js';
 
-const LAB = fileURLToPath(new URL('../../../examples/lab/', import.meta.url));
 const call = () => ({ timeoutMs: 1_000, signal: new AbortController().signal });
 const bytes = new Uint8Array([1]);
 
-function inventory(): Inventory {
-  const gipkit = createGipkit();
-  try {
-    return gipkit.loadInput({ inventory: join(LAB, 'inventory.yaml'), job: join(LAB, 'nightly.job.yaml') }).inventory;
-  } finally {
-    gipkit.dispose();
-  }
-}
+const inventory = labInventory;
 
 function request(vm: string, proxy: string, platform: 'vmware' | 'hyperv' = 'vmware'): ConnectRequest {
   return { vm, proxy, addresses: ['10.0.0.5'], host: 'host', platform, family: 'windows', account: 'CORP\\backup' };
