@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  API_VERSION, ConnectorError, ErrorCode, GipkitError,
+  API_VERSION, ConnectorError, ErrorCode, GipkitError, GUEST_AGENT,
   type DispatcherDefinition, type DispatchOptions, type GuestAgent, type GuestConnector, type GuestTask,
 } from '@gipkit/plugin-api';
 import { createGipkit } from '@gipkit/core';
@@ -324,14 +324,17 @@ describe('dispatchers', () => {
     const seen: string[] = [];
     const queue: DispatcherDefinition = {
       name: 'json-queue',
-      create: (agent: GuestAgent) => ({
-        dispatch: async (task: GuestTask, options: DispatchOptions) => {
-          const wire = JSON.stringify(task);
-          seen.push(wire);
-          const outcome = await agent.perform(JSON.parse(wire), { signal: options.signal, report: (report) => options.report(JSON.parse(JSON.stringify(report))) });
-          return JSON.parse(JSON.stringify(outcome));
-        },
-      }),
+      useFactory: (resolver) => {
+        const agent: GuestAgent = resolver.get(GUEST_AGENT);
+        return {
+          dispatch: async (task: GuestTask, options: DispatchOptions) => {
+            const wire = JSON.stringify(task);
+            seen.push(wire);
+            const outcome = await agent.perform(JSON.parse(wire), { signal: options.signal, report: (report) => options.report(JSON.parse(JSON.stringify(report))) });
+            return JSON.parse(JSON.stringify(outcome));
+          },
+        };
+      },
     };
     const input = estate({ vms: 2, proxies: 1 });
     const { run, log, lab } = rig(input, { faults: [{ server: 'p1', vm: 'w2', fault: 'refuse' }] }, [
@@ -388,7 +391,7 @@ describe('cancellation and bad setups, found in review', () => {
   it('a dispatcher that fails with the secret in its message: the secret is removed before it reaches an event or the result', async () => {
     const leaky: DispatcherDefinition = {
       name: 'leaky',
-      create: () => ({ dispatch: async () => { throw new Error(`queue rejected password=${SECRET}`); } }),
+      useValue: { dispatch: async () => { throw new Error(`queue rejected password=${SECRET}`); } },
     };
     const { run, log } = rig(estate({ vms: 1, proxies: 1 }), {}, [{ name: 'leaky', apiVersion: API_VERSION, setup: (registry) => registry.addDispatcher(leaky) }]);
     const result = await run({ dispatcher: 'leaky' });
@@ -400,7 +403,7 @@ describe('cancellation and bad setups, found in review', () => {
 
 describe('a dispatcher that ignores cancellation', () => {
   it('is given up on 5 s after the run is cancelled: the VM fails as cancelled and the run ends', async () => {
-    const stubborn: DispatcherDefinition = { name: 'stubborn', create: () => ({ dispatch: () => new Promise(() => undefined) }) };
+    const stubborn: DispatcherDefinition = { name: 'stubborn', useValue: { dispatch: () => new Promise(() => undefined) } };
     const { gipkit, input, log } = rig(estate({ vms: 1, proxies: 1 }), {}, [{ name: 'stubborn', apiVersion: API_VERSION, setup: (registry) => registry.addDispatcher(stubborn) }]);
     const cancel = new AbortController();
     const running = gipkit.run(input, { bundle: BUNDLE, dispatcher: 'stubborn', signal: cancel.signal });

@@ -6,3 +6,5 @@ export { WindowsNetworkOpener } from './windows-network-opener.js';
 export type { WindowsNetworkOpenerOptions } from './windows-network-opener.js';
 export { WindowsNetworkError, WindowsNetworkFailure, windowsNetworkFailureOf } from './windows-network-transport.js';
 export type { WindowsNetworkTarget, WindowsNetworkTransport, WindowsNetworkConnection } from './windows-network-transport.js';
+export { lanConnectorProvider } from './lan-connector-provider.js';
+export type { LanConnectorProviderOptions } from './lan-connector-provider.js';

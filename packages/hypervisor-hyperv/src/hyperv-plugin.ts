@@ -1,13 +1,18 @@
-import { API_VERSION, ErrorCode, PluginError, type Plugin, type SessionOpener } from '@gipkit/plugin-api';
-import { LanConnector, WindowsNetworkOpener, type WindowsNetworkOpenerOptions, type WindowsNetworkTransport } from '@gipkit/guest-lan';
+import { API_VERSION, type Plugin, type SessionOpener } from '@gipkit/plugin-api';
+import { lanConnectorProvider, type WindowsNetworkOpenerOptions, type WindowsNetworkTransport } from '@gipkit/guest-lan';
 import { PowerShellDirectConnector, type PowerShellDirectConnectorOptions } from './power-shell-direct-connector.js';
 import type { PowerShellDirectTransport } from './power-shell-direct-transport.js';
 
 export interface HypervPluginOptions {
-  /** LAN to Linux guests: an SSH session opener (`createSshOpener()` of `@gipkit/transport-ssh`). */
+  /** LAN to Linux guests: an SSH session opener; absent: the engine's `SSH_OPENER` (`sshTransportPlugin()` of `@gipkit/transport-ssh`). */
   readonly linux?: SessionOpener;
-  /** LAN to Windows guests: a Windows network transport (wrapped in a `WindowsNetworkOpener`), or a session opener. */
+  /** LAN to Windows guests: a Windows network transport (wrapped in a `WindowsNetworkOpener`), or a session opener; absent: the engine's `WINDOWS_NETWORK_OPENER`. */
   readonly windows?: WindowsNetworkTransport | SessionOpener;
+  /**
+   * Register the `lan` connector. Default: yes, unless only the hypervisor's own
+   * channel is configured (then pass `lan: true` to add LAN through the engine's transports).
+   */
+  readonly lan?: boolean;
   /** Options of the `WindowsNetworkOpener` made when `windows` is a transport. */
   readonly windowsNetworkOptions?: WindowsNetworkOpenerOptions;
   /** PowerShell Direct from the Hyper-V host to Windows guests. */
@@ -17,30 +22,31 @@ export interface HypervPluginOptions {
 
 const NAME = '@gipkit/hypervisor-hyperv';
 
-const isOpener = (windows: WindowsNetworkTransport | SessionOpener): windows is SessionOpener => 'open' in windows;
-
 /**
- * Microsoft Hyper-V connectors. Registers only what is configured: the `lan`
- * connector for platform `hyperv` when `linux` or `windows` is given (a guest
- * family left out fails to connect over LAN, and the orchestrator moves on),
- * and the `powershell-direct` connector when `powerShellDirect` is given.
- * Configuring nothing is an error.
+ * Microsoft Hyper-V connectors: `lan` for platform `hyperv` (Linux guests by
+ * the `linux` opener or the engine's `SSH_OPENER`, Windows guests by `windows`
+ * or the engine's `WINDOWS_NETWORK_OPENER`), and `powershell-direct` when
+ * `powerShellDirect` is given. `hypervPlugin()` is LAN through the transports
+ * the engine provides; `hypervPlugin({ powerShellDirect })` is PowerShell
+ * Direct only, unless `lan: true`.
  */
-export function hypervPlugin(options: HypervPluginOptions): Plugin {
+export function hypervPlugin(options: HypervPluginOptions = {}): Plugin {
   const { linux, windows, powerShellDirect } = options;
-  if (linux === undefined && windows === undefined && powerShellDirect === undefined) {
-    throw new PluginError(ErrorCode.PluginInvalid, NAME, 'configure at least one of linux, windows (LAN) or powerShellDirect');
-  }
-  const windowsOpener = windows === undefined || isOpener(windows) ? windows : new WindowsNetworkOpener(windows, options.windowsNetworkOptions);
-  const lan = linux === undefined && windowsOpener === undefined
-    ? undefined
-    : new LanConnector({ platform: 'hyperv', ...(linux === undefined ? {} : { linux }), ...(windowsOpener === undefined ? {} : { windows: windowsOpener }) });
+  const lan = options.lan ?? (linux !== undefined || windows !== undefined || powerShellDirect === undefined);
+  const lanProvider = lan
+    ? lanConnectorProvider({
+      platform: 'hyperv', plugin: NAME,
+      ...(linux === undefined ? {} : { linux }),
+      ...(windows === undefined ? {} : { windows }),
+      ...(options.windowsNetworkOptions === undefined ? {} : { windowsNetworkOptions: options.windowsNetworkOptions }),
+    })
+    : undefined;
   const direct = powerShellDirect === undefined ? undefined : new PowerShellDirectConnector(powerShellDirect, options.powerShellDirectOptions);
   return {
     name: NAME,
     apiVersion: API_VERSION,
     setup(registry) {
-      if (lan !== undefined) registry.addConnector(lan);
+      if (lanProvider !== undefined) registry.addConnector(lanProvider);
       if (direct !== undefined) registry.addConnector(direct);
     },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PluginError, type GuestConnector, type SessionOpener } from '@gipkit/plugin-api';
+import { PluginError, SSH_OPENER, type GuestConnector, type SessionOpener } from '@gipkit/plugin-api';
 import { recordRegistrations, SimulatedGuest } from '@gipkit/testkit';
 import { SimulatedWindowsNetwork } from '@gipkit/guest-lan/testing';
 import { vmwarePlugin } from './vmware-plugin.js';
@@ -32,8 +32,21 @@ describe('vmwarePlugin', () => {
   });
 
   it('fails fast when nothing is configured or an option is invalid', () => {
-    expect(() => vmwarePlugin({})).toThrow(PluginError);
+    // No opener given and no transport in the engine: the LAN connector cannot be built, and says what to register.
+    expect(() => recordRegistrations(vmwarePlugin())).toThrow(PluginError);
+    expect(() => recordRegistrations(vmwarePlugin())).toThrow(/register sshTransportPlugin\(\)/);
     expect(() => vmwarePlugin({ guestOperations: new SimulatedGuestOperations({ guests }), vixOptions: { pollIntervalMs: 0 } })).toThrow(/pollIntervalMs/);
+  });
+
+  it('without openers, its LAN connector reaches Linux guests through the SSH_OPENER the engine provides', async () => {
+    const asked: string[] = [];
+    const provided: SessionOpener = { open: (request) => (asked.push(request.vm), Promise.reject(new Error('unused'))) };
+    const [lan] = recordRegistrations(vmwarePlugin(), { provide: [{ token: SSH_OPENER, useValue: provided }] }).connectors;
+    expect(lan?.families).toEqual(['linux']);
+    await expect(lan!.connect({
+      vm: 'lin', host: 'h', platform: 'vmware', family: 'linux', addresses: ['198.18.0.9'], account: 'a', proxy: 'p',
+    }, { timeoutMs: 1_000, signal: new AbortController().signal })).rejects.toThrow();
+    expect(asked).toEqual(['lin']);
   });
 
   it('is a plugin for plugin-api 1, named after its package, with a synchronous setup', () => {

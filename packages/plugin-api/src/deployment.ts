@@ -1,4 +1,5 @@
 import type { ConnectionMethod, OsFamily, Platform, SecretSource } from './model.js';
+import type { Provider } from './tokens.js';
 
 /**
  * Deployment contracts: what the orchestrator calls to reach a guest through
@@ -265,8 +266,10 @@ export interface GuestAgent {
   perform(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome>;
 }
 
-/** A dispatcher plugins register; `create` gets the in-process agent (a remote dispatcher may ignore it). */
-export interface DispatcherDefinition {
-  readonly name: string;
-  create(agent: GuestAgent): Dispatcher;
-}
+/**
+ * A dispatcher plugins register, chosen by name when a run starts. It is built
+ * in the run's own container, once per run: a class or factory may depend on
+ * `RUN_ID`, `RUN_SIGNAL`, `GUEST_AGENT` (the in-process agent; a remote
+ * dispatcher may ignore it), `LOGGER` (bound to the run) and every engine service.
+ */
+export type DispatcherDefinition = { readonly name: string } & Provider<Dispatcher>;

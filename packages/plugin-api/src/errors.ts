@@ -11,6 +11,7 @@ export const ErrorCode = {
   PluginDependencyMissing: 'GIPKIT_PLUGIN_DEPENDENCY_MISSING',
   PluginSetupFailed: 'GIPKIT_PLUGIN_SETUP_FAILED',
   RegistryFrozen: 'GIPKIT_PLUGIN_REGISTRY_FROZEN',
+  ServiceMissing: 'GIPKIT_PLUGIN_SERVICE_MISSING',
   VmUnknown: 'GIPKIT_EXPLAIN_VM_UNKNOWN',
   ServerUnknown: 'GIPKIT_EXPLAIN_SERVER_UNKNOWN',
   EngineDisposed: 'GIPKIT_ENGINE_DISPOSED',

@@ -21,10 +21,17 @@ export type {
 export { EVENT_TYPES, TERMINAL_EVENT_TYPES } from './events.js';
 export type { Diagnostic, GipkitErrorOptions } from './errors.js';
 export { ErrorCode, GipkitError, InputError, RuleError, PluginError, ConnectorError, formatDiagnostic } from './errors.js';
-export type { PluginRegistry, PluginRegistrations, Plugin, PlatformDefinition } from './plugin.js';
-export { API_VERSION } from './plugin.js';
-export type { Token, Clock } from './tokens.js';
-export { createToken, RULE_PACK, FACT, OPERATOR, CLOCK, CONNECTOR, DEPLOYER, DISPATCHER } from './tokens.js';
+export type { PluginRegistry, PluginRegistrations, Plugin, PlatformDefinition, Provided, ProvidedService } from './plugin.js';
+export { API_VERSION, isProvider } from './plugin.js';
+export type { Token, Clock, Resolver, Provider, InjectableClass, ServiceOverride, InjectedParameter } from './tokens.js';
+export {
+  createToken, inject, INJECT_METADATA, CLOCK, LOGGER, SECRET_RESOLVER, SSH_OPENER, WINDOWS_NETWORK_OPENER,
+  CONNECTOR, DEPLOYER, RUN_ID, RUN_SIGNAL, GUEST_AGENT,
+} from './tokens.js';
+export type { Logger, LogLevel, LogFields } from './logger.js';
+export { LOG_LEVELS, silentLogger } from './logger.js';
+export type { SecretResolver } from './secret-resolver.js';
+export { builtInSecretResolver, secretKindOf } from './secret-resolver.js';
 export type {
   CallOptions, CommandResult, UploadContents, UploadStream, SecretReference, GuestSession, ConnectorNotice, GuestTarget, ConnectRequest, SessionOpener, GuestConnector,
   BundleFile, ComponentBundle, DeploymentMode, DeploymentStep, StepTimeouts, DeploymentResult, DeployContext, GuestDeployer,

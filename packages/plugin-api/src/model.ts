@@ -78,8 +78,12 @@ export interface Inventory {
   readonly vms: readonly Vm[];
 }
 
-/** A reference to a secret (an environment variable or a file), read when a connection opens; never the secret itself. */
-export type SecretSource = { readonly env: string } | { readonly file: string };
+/**
+ * A reference to a secret, read when a run starts and when a connection opens;
+ * never the secret itself. One key, its kind: `{ env: NAME }`, `{ file: PATH }`
+ * (built in), or a kind a plugin's secret resolver declares (`{ vault: PATH }`).
+ */
+export type SecretSource = { readonly env: string } | { readonly file: string } | { readonly [kind: string]: string };
 
 export type Credentials =
   | { readonly kind: 'standard'; readonly account: string; readonly secret?: SecretSource }

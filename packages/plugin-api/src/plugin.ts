@@ -1,8 +1,13 @@
 import type { DispatcherDefinition, GuestConnector, GuestDeployer } from './deployment.js';
 import type { FactDefinition, OperatorDefinition, RuleChanges, RulePack } from './rules.js';
+import type { SecretResolver } from './secret-resolver.js';
+import type { Provider, Token } from './tokens.js';
 
 /** The plugin-api major version this package describes. */
 export const API_VERSION = 1;
+
+/** A connector, deployer or secret resolver as registered: made already, or a provider the engine's container builds. */
+export type Provided<T> = T | Provider<T>;
 
 /**
  * What a plugin may register. Every method MUST be called during `setup` only:
@@ -18,14 +23,28 @@ export interface PluginRegistry {
   addFact(fact: FactDefinition): void;
   /** Declares a hypervisor platform, so inventories may name it in `hosts[].platform`. */
   addPlatform(platform: PlatformDefinition): void;
+  /**
+   * Provides a service by its token (`SSH_OPENER`, `CLOCK`, a plugin's own
+   * token): the last provider wins, and the embedder's `createGipkit({ provide })`
+   * wins over every plugin.
+   */
+  provide<T>(token: Token<T>, provider: Provider<T>): void;
   /** A connector for one (platform, connection method); a second one for the same pair is an error. */
-  addConnector(connector: GuestConnector): void;
+  addConnector(connector: Provided<GuestConnector>): void;
   /** A deployer for one guest OS family; a second one for the same family is an error. */
-  addDeployer(deployer: GuestDeployer): void;
+  addDeployer(deployer: Provided<GuestDeployer>): void;
   /** A dispatcher, chosen by name when a run starts (`in-process` is built in). */
   addDispatcher(dispatcher: DispatcherDefinition): void;
+  /** Reads secret references of more kinds (`{ vault: PATH }`): jobs may then use them. A kind read twice is an error. */
+  addSecretResolver(resolver: Provided<SecretResolver>): void;
   /** Runs when the engine is disposed, in reverse order of registration. */
   onDispose(dispose: () => void): void;
+}
+
+/** A service a plugin provided. */
+export interface ProvidedService {
+  readonly token: Token<unknown>;
+  readonly provider: Provider<unknown>;
 }
 
 /** Everything registered through a `PluginRegistry`, in registration order (what the engine keeps, what the testkit records). */
@@ -35,9 +54,11 @@ export interface PluginRegistrations {
   readonly operators: OperatorDefinition[];
   readonly facts: FactDefinition[];
   readonly platforms: PlatformDefinition[];
-  readonly connectors: GuestConnector[];
-  readonly deployers: GuestDeployer[];
+  readonly services: ProvidedService[];
+  readonly connectors: Provided<GuestConnector>[];
+  readonly deployers: Provided<GuestDeployer>[];
   readonly dispatchers: DispatcherDefinition[];
+  readonly secretResolvers: Provided<SecretResolver>[];
   readonly disposers: (() => void)[];
 }
 
@@ -56,4 +77,12 @@ export interface Plugin {
   readonly dependsOn?: readonly string[];
   /** Synchronous, no I/O. */
   setup(registry: PluginRegistry): void;
+}
+
+/** Whether a registration is a provider (rather than the thing itself). */
+export function isProvider<T>(registered: Provided<T>): registered is Provider<T> {
+  if (typeof registered !== 'object' || registered === null) return false;
+  return Object.prototype.hasOwnProperty.call(registered, 'useValue')
+    || Object.prototype.hasOwnProperty.call(registered, 'useFactory')
+    || Object.prototype.hasOwnProperty.call(registered, 'useClass');
 }

@@ -17,13 +17,16 @@ export interface ReadSecretOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Where a reference points, for messages: `environment variable NAME` or `file PATH`. Never the secret. */
+/** Where a reference points, for messages: `environment variable NAME`, `file PATH`, or `KIND secret VALUE`. Never the secret. */
 export function secretSourceName(reference: SecretReference): string {
-  return 'env' in reference ? `environment variable ${reference.env}` : `file ${reference.file}`;
+  const [kind = '', where = ''] = Object.entries(reference)[0] ?? [];
+  if (kind === 'env') return `environment variable ${where}`;
+  if (kind === 'file') return `file ${where}`;
+  return `${kind} secret ${where}`;
 }
 
 /**
- * Reads the text a secret reference names, once: `{ env }` from the
+ * Reads the text a built-in secret reference names, once: `{ env }` from the
  * environment, `{ file }` from a regular file (a symbolic link to one is
  * followed). Never blocks the event loop and always settles: the file is
  * opened without waiting for a writer (a FIFO, a device or a folder is refused
@@ -36,12 +39,16 @@ export function secretSourceName(reference: SecretReference): string {
 export async function readSecretText(reference: SecretReference, options: ReadSecretOptions = {}): Promise<string> {
   const source = secretSourceName(reference);
   let text: string;
-  if ('env' in reference) {
-    const value = process.env[reference.env];
+  const fields: Readonly<Record<string, unknown>> = reference;
+  const { env, file } = fields;
+  if (typeof env === 'string') {
+    const value = Object.prototype.hasOwnProperty.call(process.env, env) ? process.env[env] : undefined;
     if (value === undefined) throw unavailable(`${source} is not set`);
     text = value;
+  } else if (typeof file === 'string') {
+    text = await withinTime(source, readRegularFile(file, source, options.maxBytes ?? MAX_SECRET_BYTES), options);
   } else {
-    text = await withinTime(source, readRegularFile(reference.file, source, options.maxBytes ?? MAX_SECRET_BYTES), options);
+    throw unavailable(`${source}: only { env } and { file } references are read here; a ${Object.keys(reference)[0] ?? ''} reference needs the secret resolver that declares it`);
   }
   if (text === '') throw unavailable(`${source} is empty`);
   if (text.trim() === '') throw unavailable(`${source} holds only whitespace`);

@@ -11,4 +11,4 @@ export type {
 /** Re-exported for tests; products import it from `@gipkit/deployer-kit`. */
 export { loadBundle } from '@gipkit/deployer-kit';
 export { recordRegistrations } from './record-registrations.js';
-export type { Registrations } from './record-registrations.js';
+export type { Registrations, BuiltRegistrations, RecordRegistrationsOptions } from './record-registrations.js';

@@ -1,6 +1,6 @@
 import {
-  ConnectorError, ErrorCode, GipkitError, settleWithin,
-  type CallOptions, type ConnectRequest, type ConnectionMethod, type ConnectorNotice, type GuestSession, type SessionOpener,
+  builtInSecretResolver, ConnectorError, ErrorCode, GipkitError, settleWithin, silentLogger,
+  type CallOptions, type ConnectRequest, type ConnectionMethod, type ConnectorNotice, type GuestSession, type Logger, type SecretResolver, type SessionOpener,
 } from '@gipkit/plugin-api';
 import { Client, type ConnectConfig } from 'ssh2';
 import { createHostKeyPolicy, type HostKeyPolicy } from './host-key-policy.js';
@@ -21,6 +21,10 @@ export interface SshOpenerOptions {
   readonly defaultPort?: number;
   /** Output kept per stream of `run` (default 1 MiB); beyond it the result says `truncated: true`. */
   readonly maxOutputBytes?: number;
+  /** Reads `request.secret` when a connection opens (default: `{ env }` and `{ file }`; in an engine, its `SECRET_RESOLVER`). */
+  readonly secrets?: SecretResolver;
+  /** Diagnostics: each address tried, host keys verified (default: none; in an engine, its `LOGGER`). */
+  readonly logger?: Logger;
 }
 
 interface Settings {
@@ -28,6 +32,8 @@ interface Settings {
   readonly trustOnFirstUse: boolean;
   readonly defaultPort: number;
   readonly maxOutputBytes: number;
+  readonly secrets: SecretResolver;
+  readonly logger: Logger;
 }
 
 /** Host key algorithms ssh2 offers, by the key type known_hosts records. */
@@ -81,7 +87,10 @@ function checkOptions(options: SshOpenerOptions): Settings {
   if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 0) {
     throw new GipkitError(ErrorCode.RunMisconfigured, `createSshOpener: maxOutputBytes must be a whole number of bytes (found ${String(maxOutputBytes)})`);
   }
-  return { knownHostsFile: options.knownHostsFile, trustOnFirstUse: options.trustOnFirstUse === true, defaultPort, maxOutputBytes };
+  return {
+    knownHostsFile: options.knownHostsFile, trustOnFirstUse: options.trustOnFirstUse === true, defaultPort, maxOutputBytes,
+    secrets: options.secrets ?? builtInSecretResolver, logger: options.logger ?? silentLogger,
+  };
 }
 
 async function openSession(
@@ -96,13 +105,18 @@ async function openSession(
   if (request.addresses.length === 0) {
     throw new ConnectorError(ErrorCode.ConnectorFailed, `${request.vm}: the guest reported no address to connect to`);
   }
-  const credential = await readSecret(request.secret, request.account);
+  const credential = await readSecret(settings.secrets, request.secret, request.account, cancelled);
   const knownHosts = await hostKeys.readKnownHosts();
   const unreachable: string[] = [];
   for (const address of request.addresses) {
     if (cancelled.aborted) break;
+    settings.logger.debug('ssh connecting', { vm: request.vm, proxy: request.proxy, endpoint: `${address}:${port}`, account: request.account, credential: credential.kind });
     const attempt = await connectTo({ request, method, address, port, settings, hostKeys, credential, knownHosts, cancelled, timeoutMs });
-    if (!(attempt instanceof UnreachableAddress)) return attempt;
+    if (!(attempt instanceof UnreachableAddress)) {
+      settings.logger.debug('ssh session open', { vm: request.vm, proxy: request.proxy, endpoint: `${address}:${port}` });
+      return attempt;
+    }
+    settings.logger.debug('ssh address unreachable', { vm: request.vm, proxy: request.proxy, endpoint: `${address}:${port}`, reason: attempt.reason });
     unreachable.push(`${address}:${port} (${attempt.reason})`);
   }
   const refused = unreachable.every((entry) => entry.endsWith('(ECONNREFUSED)'));

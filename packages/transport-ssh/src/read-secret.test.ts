@@ -3,7 +3,7 @@ import { closeSync, constants, mkdtempSync, openSync, rmSync, symlinkSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ConnectorError, ErrorCode } from '@gipkit/plugin-api';
+import { builtInSecretResolver, ConnectorError, ErrorCode } from '@gipkit/plugin-api';
 import { readSecret, redactor } from './read-secret.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'gipkit-secret-'));
@@ -16,19 +16,19 @@ describe('readSecret', () => {
   it('a password from a file loses one trailing newline', async () => {
     const file = join(folder, 'password');
     writeFileSync(file, 'p@ss word\n');
-    expect(await readSecret({ file }, 'root')).toEqual({ kind: 'password', password: 'p@ss word', source: `file ${file}` });
+    expect(await readSecret(builtInSecretResolver, { file }, 'root')).toEqual({ kind: 'password', password: 'p@ss word', source: `file ${file}` });
   });
 
   it('an empty variable or file is a missing secret', async () => {
     process.env.GIPKIT_TEST_SECRET = '';
-    await expect(readSecret({ env: 'GIPKIT_TEST_SECRET' }, 'root')).rejects.toMatchObject({ code: ErrorCode.SecretUnavailable });
+    await expect(readSecret(builtInSecretResolver, { env: 'GIPKIT_TEST_SECRET' }, 'root')).rejects.toMatchObject({ code: ErrorCode.SecretUnavailable });
     const file = join(folder, 'empty');
     writeFileSync(file, '');
-    await expect(readSecret({ file }, 'root')).rejects.toMatchObject({ code: ErrorCode.SecretUnavailable, message: expect.stringContaining(file) });
+    await expect(readSecret(builtInSecretResolver, { file }, 'root')).rejects.toMatchObject({ code: ErrorCode.SecretUnavailable, message: expect.stringContaining(file) });
   });
 
   it('a folder given as the secret file is a SECRET error naming the path', async () => {
-    const error = await readSecret({ file: folder }, 'root').catch((rejection: unknown) => rejection);
+    const error = await readSecret(builtInSecretResolver, { file: folder }, 'root').catch((rejection: unknown) => rejection);
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error).toMatchObject({ code: ErrorCode.SecretUnavailable, message: expect.stringContaining(folder) });
   });
@@ -59,20 +59,20 @@ describe('hardening 6: readSecret never blocks on a secret file', () => {
   it('a FIFO is refused at once (no writer is waited for), naming the file', async () => {
     execFileSync('mkfifo', [fifo]);
     const hung = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000).unref());
-    const outcome = await Promise.race([readSecret({ file: fifo }, 'root').catch((rejection: unknown) => rejection), hung]);
+    const outcome = await Promise.race([readSecret(builtInSecretResolver, { file: fifo }, 'root').catch((rejection: unknown) => rejection), hung]);
     expect(outcome).toBeInstanceOf(ConnectorError);
     expect(outcome).toMatchObject({ code: ErrorCode.SecretUnavailable, message: `the secret for account root cannot be used: file ${fifo} is a FIFO (named pipe), not a regular file` });
   });
 
   it('a device, an oversized file and a whitespace-only secret are refused, naming the source and never the content', async () => {
-    await expect(readSecret({ file: '/dev/null' }, 'root')).rejects.toMatchObject({ code: ErrorCode.SecretUnavailable, message: expect.stringContaining('file /dev/null is a device, not a regular file') as unknown });
+    await expect(readSecret(builtInSecretResolver, { file: '/dev/null' }, 'root')).rejects.toMatchObject({ code: ErrorCode.SecretUnavailable, message: expect.stringContaining('file /dev/null is a device, not a regular file') as unknown });
     const huge = join(folder, 'huge');
     writeFileSync(huge, 'hunter22-'.repeat(10_000));
-    const error = (await readSecret({ file: huge }, 'root').catch((rejection: unknown) => rejection)) as Error;
+    const error = (await readSecret(builtInSecretResolver, { file: huge }, 'root').catch((rejection: unknown) => rejection)) as Error;
     expect(error).toMatchObject({ code: ErrorCode.SecretUnavailable, message: expect.stringContaining(`file ${huge} is larger than 65536 bytes`) as unknown });
     expect(error.message).not.toContain('hunter22');
     process.env.GIPKIT_TEST_SECRET = ' \n ';
-    await expect(readSecret({ env: 'GIPKIT_TEST_SECRET' }, 'root')).rejects.toMatchObject({ message: 'the secret for account root cannot be used: environment variable GIPKIT_TEST_SECRET holds only whitespace' });
+    await expect(readSecret(builtInSecretResolver, { env: 'GIPKIT_TEST_SECRET' }, 'root')).rejects.toMatchObject({ message: 'the secret for account root cannot be used: environment variable GIPKIT_TEST_SECRET holds only whitespace' });
   });
 });
 
@@ -82,6 +82,6 @@ describe('readSecret and links', () => {
     writeFileSync(target, 'linked-password\n');
     const link = join(folder, 'link');
     symlinkSync(target, link);
-    expect(await readSecret({ file: link }, 'root')).toMatchObject({ kind: 'password', password: 'linked-password' });
+    expect(await readSecret(builtInSecretResolver, { file: link }, 'root')).toMatchObject({ kind: 'password', password: 'linked-password' });
   });
 });

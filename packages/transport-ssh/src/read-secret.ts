@@ -1,4 +1,4 @@
-import { ConnectorError, ErrorCode, readSecretText, secretSourceName, type SecretReference } from '@gipkit/plugin-api';
+import { ConnectorError, ErrorCode, type SecretReference, type SecretResolver } from '@gipkit/plugin-api';
 import ssh2 from 'ssh2';
 
 /** A secret read for one connection. Never logged, never put in a message. */
@@ -10,23 +10,23 @@ export type Credential =
 const MIN_REDACTED_LENGTH = 4;
 
 /**
- * Reads the secret a reference names, at connect time, with `readSecretText`
- * (plugin-api): `{ env }` from the environment, `{ file }` from a regular file
- * only (a FIFO or a device is refused at once, never waited on), at most
- * 64 KiB, within 5 s or until `signal` aborts; an empty or whitespace-only
- * secret is refused. Text starting with `-----BEGIN` is a private key
+ * Reads the secret a reference names, at connect time, with the engine's
+ * secret resolver (by default plugin-api's `builtInSecretResolver`: `{ env }`
+ * from the environment, `{ file }` from a regular file only (a FIFO or a
+ * device is refused at once, never waited on), at most 64 KiB, within 5 s or
+ * until `signal` aborts; an empty or whitespace-only secret is refused). Text starting with `-----BEGIN` is a private key
  * (OpenSSH or PEM, without passphrase); anything else is a password (one
  * trailing newline removed). Errors name the variable or the path, never the
  * content.
  */
-export async function readSecret(secret: SecretReference | undefined, account: string, signal?: AbortSignal): Promise<Credential> {
+export async function readSecret(resolver: SecretResolver, secret: SecretReference | undefined, account: string, signal?: AbortSignal): Promise<Credential> {
   if (secret === undefined) {
     throw new ConnectorError(ErrorCode.SecretUnavailable, `no secret is configured for account ${account}: give credentials.secret ({ env } or { file })`);
   }
-  const source = secretSourceName(secret);
+  const source = resolver.describe(secret);
   let text: string;
   try {
-    text = await readSecretText(secret, signal === undefined ? {} : { signal });
+    text = await resolver.read(secret, signal === undefined ? {} : { signal });
   } catch (error) {
     throw new ConnectorError(ErrorCode.SecretUnavailable, `the secret for account ${account} cannot be used: ${error instanceof Error ? error.message : `${source} cannot be read`}`);
   }

@@ -14,6 +14,8 @@ export interface RunOptions extends InputValues {
   readonly trustOnFirstUse?: true | undefined;
   readonly events?: string | undefined;
   readonly whenNoConnector?: string | undefined;
+  readonly logLevel?: string | undefined;
+  readonly logFile?: string | undefined;
 }
 
 export const RUN: CommandDescription = {
@@ -52,5 +54,7 @@ export function runCommandLine(context: CommandContext): CommandUnknownOpts {
     .option('--trust-on-first-use', 'accept unknown SSH host keys and record them; an event says so (default: off)')
     .option('--events <format>', 'ndjson: every event as one JSON line on stdout, the human output on stderr; or none (default: none)')
     .option('--when-no-connector <policy>', 'planned VMs that no configured connector reaches: refuse to start, or fail-vms: deploy the others and fail these (default: refuse)')
+    .option('--log-level <level>', 'diagnostics: trace, debug, info, warn, error or silent (default: none; info with --log-file)')
+    .option('--log-file <file>', 'append diagnostics as NDJSON lines to this file (default: standard error, when --log-level is given)')
     .action((options: RunOptions) => act(RUN, context, async () => (await import('./run-command.js')).runJob(options, context.io)));
 }

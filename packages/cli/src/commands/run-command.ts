@@ -1,10 +1,10 @@
-import { MAX_TIMEOUT_MS, type GipkitEvent, type Plugin } from '@gipkit/plugin-api';
+import { LOG_LEVELS, MAX_TIMEOUT_MS, type GipkitEvent, type Plugin } from '@gipkit/plugin-api';
 import { createGipkit, NoConnectorError, type RunResult } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
 import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
 import { hypervPlugin } from '@gipkit/hypervisor-hyperv';
-import { createSshOpener } from '@gipkit/transport-ssh';
+import { sshTransportPlugin } from '@gipkit/transport-ssh';
 import { loadLabFile, SimulatedLab } from '@gipkit/simulated-lab';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { UsageError, oneOf, required } from '../parse-options.js';
@@ -41,6 +41,9 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   const perServer = positiveInteger('per-proxy', values.perProxy);
   const total = positiveInteger('concurrency', values.concurrency);
   const stepTimeout = milliseconds('step-timeout', values.stepTimeout);
+  const log = values.logLevel === undefined && values.logFile === undefined
+    ? undefined
+    : { level: oneOf('log-level', values.logLevel, LOG_LEVELS, 'info'), ...(values.logFile === undefined ? {} : { file: values.logFile }) };
   const inputLimit = maxInputBytes(values);
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
   // Input and bundle first: every problem of the inventory, the job and the bundle in one report, nothing planned.
@@ -58,13 +61,14 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     lab = new SimulatedLab(input.inventory, values.lab === undefined ? {} : loadLabFile(values.lab, { inventory: input.inventory, ...inputLimit }));
     connectors = [lab.plugin()];
   } else {
-    const linux = createSshOpener({
+    const ssh = sshTransportPlugin({
       ...(values.knownHosts === undefined ? {} : { knownHostsFile: values.knownHosts }),
       trustOnFirstUse: values.trustOnFirstUse === true,
     });
-    connectors = [vmwarePlugin({ linux }), hypervPlugin({ linux })];
+    // LAN connectors reach Linux guests through the SSH_OPENER the transport plugin provides.
+    connectors = [ssh, vmwarePlugin(), hypervPlugin()];
   }
-  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers], ...inputLimit });
+  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers], ...inputLimit, ...(log === undefined ? {} : { log }) });
 
   // The human output: stdout, or stderr under --events ndjson; live and in colour only when that stream is a terminal.
   const humanStream = events === 'ndjson' ? 'stderr' : 'stdout';

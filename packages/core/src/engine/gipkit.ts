@@ -4,9 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Observable } from 'rxjs';
 import {
-  CLOCK, CONNECTOR, DEPLOYER, DISPATCHER, ErrorCode, FACT, GipkitError, OPERATOR, PluginError, RULE_PACK, RuleError,
-  type Clock, type Diagnostic, type DispatcherDefinition, type Explanation, type FactDefinition, type GipkitEvent, type GuestConnector, type GuestDeployer,
-  type OperatorDefinition, type OperatorFunction, type Plan, type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied,
+  builtInSecretResolver, CLOCK, CONNECTOR, createToken, DEPLOYER, ErrorCode, GipkitError, GUEST_AGENT, inject, isProvider, LOGGER, PluginError,
+  RUN_ID, RUN_SIGNAL, RuleError, SECRET_RESOLVER, silentLogger,
+  type Clock, type Diagnostic, type Dispatcher, type DispatcherDefinition, type DispatchOptions, type Explanation, type FactDefinition, type GipkitEvent,
+  type GuestAgent, type GuestConnector, type GuestDeployer, type GuestTask, type Logger, type OperatorDefinition, type OperatorFunction, type Plan,
+  type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied, type SecretResolver, type ServiceOverride, type TaskOutcome,
 } from '@gipkit/plugin-api';
 import { InProcessAgent } from '../run/in-process-agent.js';
 import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
@@ -14,9 +16,12 @@ import type { RunOptions } from '../run/run-options.js';
 import { checkRunSetup } from '../run/check-run-setup.js';
 import { ConnectorReach, findUnreachedVms, NoConnectorError } from '../run/connector-reach.js';
 import { RunSecrets, secretsOfRun } from '../run/run-secrets.js';
-import { createEngineContainer, registerValue, resolveAll } from './container.js';
+import { ServiceContainer } from './container.js';
+import { composeSecretResolvers } from './compose-secret-resolvers.js';
+import { createPinoLogger, redactingLogger, type LogOptions } from './engine-logger.js';
 import { EventBus } from './event-bus.js';
-import { setUpPlugins, type Registrations } from './plugin-host.js';
+import { emptyRegistrations, setUpPlugins, type Registrations } from './plugin-host.js';
+import { recordingResolver, SecretRedaction } from './secret-redaction.js';
 import { loadInput, validateInput, type ValidInput } from '../input/load-input.js';
 import { maxInputBytesOf } from '../input/read-input-file.js';
 import { parseSourceText } from '../input/source-document.js';
@@ -53,7 +58,15 @@ export interface GipkitOptions {
   readonly ruleChanges?: readonly RuleChanges[];
   /** Leave out the default rule pack (a plugin then brings every rule). */
   readonly defaultRules?: boolean;
+  /** The clock (the same as `provide: [{ token: CLOCK, useValue: clock }]`). */
   readonly clock?: Clock;
+  /**
+   * Services by token, replacing the defaults and what plugins provide:
+   * `[{ token: SECRET_RESOLVER, useValue: vault }]`, `[{ token: SSH_OPENER, useFactory: … }]`.
+   */
+  readonly provide?: readonly ServiceOverride[];
+  /** Diagnostics as NDJSON lines (pino), to a file or standard error; absent: none (unless `LOGGER` is provided). */
+  readonly log?: LogOptions;
   /**
    * Largest input file read (rules files here, inventory and job in
    * `loadInput`), in bytes; default `DEFAULT_MAX_INPUT_BYTES` (1 GiB).
@@ -93,6 +106,14 @@ export class Gipkit {
   readonly connectors: readonly GuestConnector[];
   readonly deployers: readonly GuestDeployer[];
   readonly dispatchers: readonly DispatcherDefinition[];
+  /** The secret reference kinds jobs may use (`env`, `file`, and those plugins' resolvers read). */
+  readonly secretKinds: readonly string[];
+  readonly #services: ServiceContainer;
+  readonly #logger: Logger;
+  readonly #flushLog: () => void;
+  readonly #redaction: SecretRedaction;
+  readonly #secretResolver: SecretResolver;
+  readonly #dispatcherOwners: ReadonlyMap<string, string>;
   readonly #ruleSet: RuleSet;
   readonly #facts: FactTable;
   readonly #bus: EventBus;
@@ -103,26 +124,53 @@ export class Gipkit {
 
   constructor(options: GipkitOptions = {}) {
     this.#maxInputBytes = maxInputBytesOf(options);
-    const container = createEngineContainer();
-    const registrations: Registrations = { packs: [], changes: [], operators: [], facts: [], platforms: [], connectors: [], deployers: [], dispatchers: [], disposers: [] };
+    const services = ServiceContainer.forEngine();
+    const registrations = emptyRegistrations();
     setUpPlugins(options.plugins ?? [], registrations);
 
     const located: LocatedPack[] = options.defaultRules === false ? [] : [defaultRulePack()];
     located.push(...registrations.packs.map((pack) => ({ pack, locate: packLocator(pack.name) })));
-    for (const { pack } of located) registerValue(container, RULE_PACK, pack);
-    for (const fact of [...DEFAULT_FACTS, ...registrations.facts]) registerValue(container, FACT, fact);
-    for (const operator of [...DEFAULT_OPERATORS, ...registrations.operators]) registerValue(container, OPERATOR, operator);
-    registerValue(container, CLOCK, options.clock ?? systemClock);
-    for (const connector of registrations.connectors) registerValue(container, CONNECTOR, connector);
-    for (const deployer of registrations.deployers) registerValue(container, DEPLOYER, deployer);
-    for (const dispatcher of [IN_PROCESS_DISPATCHER, ...registrations.dispatchers]) registerValue(container, DISPATCHER, dispatcher);
-    this.connectors = resolveAll(container, CONNECTOR);
-    this.deployers = resolveAll(container, DEPLOYER);
-    this.dispatchers = resolveAll(container, DISPATCHER);
 
-    this.facts = resolveAll(container, FACT);
-    this.operators = resolveAll(container, OPERATOR);
-    this.#clock = container.resolve<Clock>(CLOCK.key);
+    // Defaults first, then what plugins provide, then the embedder's overrides: the last provider of a token wins.
+    const logOwned = options.log === undefined ? undefined : createPinoLogger(options.log);
+    services.provide(CLOCK, { useValue: options.clock ?? systemClock }, GIPKIT);
+    services.provide(LOGGER, { useValue: logOwned ?? silentLogger }, GIPKIT);
+    for (const { owner, provided } of registrations.secretResolvers) services.provide(PLUGIN_SECRET_RESOLVER, isProvider(provided) ? provided : { useValue: provided }, owner);
+    services.provide(SECRET_RESOLVER, {
+      useFactory: (resolver) => composeSecretResolvers([
+        { owner: GIPKIT, resolver: builtInSecretResolver },
+        ...resolver.getAll(PLUGIN_SECRET_RESOLVER).map((added, index) => ({ owner: registrations.secretResolvers[index]?.owner ?? GIPKIT, resolver: added })),
+      ]),
+    }, GIPKIT);
+    for (const { owner, token, provider } of registrations.services) services.provide(token, provider, owner);
+    for (const { owner, provided } of registrations.connectors) services.provide(CONNECTOR, isProvider(provided) ? provided : { useValue: provided }, owner);
+    for (const { owner, provided } of registrations.deployers) services.provide(DEPLOYER, isProvider(provided) ? provided : { useValue: provided }, owner);
+    for (const [index, override] of (options.provide ?? []).entries()) {
+      if (typeof override !== 'object' || override === null || typeof override.token?.key !== 'symbol') {
+        throw new PluginError(ErrorCode.PluginInvalid, PROVIDE, `provide[${index}] needs a token made by createToken() (SECRET_RESOLVER, SSH_OPENER, …)`);
+      }
+      services.provide(override.token, override, PROVIDE);
+    }
+    // Every component sees the same logger and resolver: the resolver records what it reads, the logger removes it.
+    this.#redaction = new SecretRedaction();
+    this.#logger = redactingLogger(services.get(LOGGER), this.#redaction);
+    this.#flushLog = logOwned === undefined ? () => undefined : () => logOwned.flush();
+    services.provide(LOGGER, { useValue: this.#logger }, GIPKIT);
+    this.#secretResolver = recordingResolver(services.get(SECRET_RESOLVER), this.#redaction);
+    services.provide(SECRET_RESOLVER, { useValue: this.#secretResolver }, GIPKIT);
+    this.secretKinds = this.#secretResolver.kinds;
+    this.#clock = services.get(CLOCK);
+
+    // Built now, so that a provider that cannot be built fails here, not in a run.
+    this.connectors = Object.freeze([...services.getAll(CONNECTOR)]);
+    this.deployers = Object.freeze([...services.getAll(DEPLOYER)]);
+    checkComponents(this.connectors, this.deployers, registrations);
+    this.dispatchers = Object.freeze([IN_PROCESS_DISPATCHER, ...registrations.dispatchers.map(({ provided }) => provided)]);
+    this.#dispatcherOwners = new Map(registrations.dispatchers.map(({ owner, provided }) => [provided.name, owner]));
+    this.#services = services;
+
+    this.facts = Object.freeze([...DEFAULT_FACTS, ...registrations.facts]);
+    this.operators = Object.freeze([...DEFAULT_OPERATORS, ...registrations.operators]);
     checkUnique(this.facts.map((fact) => fact.name), 'fact');
     checkUnique([...BUILT_IN_OPERATORS.keys(), ...this.operators.map((operator) => operator.name)], 'operator');
     this.#facts = new FactTable(this.facts);
@@ -159,13 +207,13 @@ export class Gipkit {
   /** Reads and validates an inventory and a job file; throws InputError listing every problem. */
   loadInput(files: { readonly inventory: string; readonly job: string }): ValidInput {
     this.#checkLive();
-    return loadInput({ ...files, platforms: this.platforms, maxInputBytes: this.#maxInputBytes });
+    return loadInput({ ...files, platforms: this.platforms, secretKinds: new Set(this.secretKinds), maxInputBytes: this.#maxInputBytes });
   }
 
   /** Validates an inventory and a job given as data. */
   validateInput(data: { readonly inventory: unknown; readonly job: unknown }): ValidInput {
     this.#checkLive();
-    return validateInput(data, this.platforms);
+    return validateInput(data, this.platforms, undefined, new Set(this.secretKinds));
   }
 
   /**
@@ -215,12 +263,34 @@ export class Gipkit {
     if (unreached.positions.size > 0 && whenNoConnector === 'refuse') throw new NoConnectorError(input.job.id, input.job.vms.length, unreached, reach);
     const signal = followSignal(options.signal);
     const cleanupSignal = followSignal(options.cleanupSignal);
-    const secrets = new RunSecrets();
-    const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle, secrets);
+    const secrets = new RunSecrets(this.#secretResolver);
+    const logger = this.#logger.child({ runId, job: input.job.id });
+    const agent = new InProcessAgent(this.connectors, this.deployers, options.bundle, secrets, logger);
+    // The run's own container: its id, signal, agent and logger, and its dispatcher, never shared with another run.
+    const runServices = this.#services.child();
+    runServices.provide(RUN_ID, { useValue: runId }, GIPKIT);
+    runServices.provide(RUN_SIGNAL, { useValue: signal.signal }, GIPKIT);
+    runServices.provide(GUEST_AGENT, { useValue: agent }, GIPKIT);
+    runServices.provide(LOGGER, { useValue: logger }, GIPKIT);
+    const chosen = definition ?? IN_PROCESS_DISPATCHER;
+    runServices.provide(RUN_DISPATCHER, chosen, this.#dispatcherOwners.get(chosen.name) ?? GIPKIT);
+    let dispatcher: Dispatcher;
+    try {
+      dispatcher = runServices.get(RUN_DISPATCHER);
+      if (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function') {
+        throw new PluginError(ErrorCode.PluginInvalid, this.#dispatcherOwners.get(chosen.name) ?? GIPKIT, `dispatcher ${chosen.name} was built without a dispatch(task, options) method`);
+      }
+    } catch (error) {
+      signal.release();
+      cleanupSignal.release();
+      throw error;
+    }
+    const releaseRedaction = this.#redaction.hold();
+    logger.info('run starting', { vms: input.job.vms.length, dispatcher: chosen.name });
     const run = new JobRun(session, plan, {
       runId,
       bundle: options.bundle,
-      dispatcher: (definition ?? IN_PROCESS_DISPATCHER).create(agent),
+      dispatcher,
       reach,
       unreached,
       timeouts,
@@ -247,8 +317,12 @@ export class Gipkit {
         throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
       }
       return run.run();
-    })().finally(() => {
+    })().then((ended) => {
+      logger.info('run ended', { accepted: ended.accepted, ...ended.counts });
+      return ended;
+    }).finally(() => {
       secrets.clear();
+      releaseRedaction();
       signal.release();
       cleanupSignal.release();
     });
@@ -290,6 +364,7 @@ export class Gipkit {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#bus.complete();
+    this.#flushLog();
     const failures: unknown[] = [];
     for (const dispose of [...this.#disposers].reverse()) {
       try {
@@ -367,10 +442,55 @@ export interface PlanOptions {
   readonly load?: ServerLoad;
 }
 
-const IN_PROCESS_DISPATCHER: DispatcherDefinition = {
-  name: 'in-process',
-  create: (agent) => ({ dispatch: (task, options) => agent.perform(task, options) }),
-};
+const GIPKIT = 'gipkit';
+const PROVIDE = 'createGipkit({ provide })';
+/** Internal: what plugins' `addSecretResolver` registered, composed into the default `SECRET_RESOLVER`. */
+const PLUGIN_SECRET_RESOLVER = createToken<SecretResolver>('gipkit.plugin-secret-resolver');
+/** Internal: the dispatcher of one run, built in the run's container. */
+const RUN_DISPATCHER = createToken<Dispatcher>('gipkit.run-dispatcher');
+
+/** Hands each task to the agent in this process. */
+class InProcessDispatcher implements Dispatcher {
+  readonly #agent: GuestAgent;
+  constructor(@inject(GUEST_AGENT) agent: GuestAgent) {
+    this.#agent = agent;
+  }
+
+  dispatch(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome> {
+    return this.#agent.perform(task, options);
+  }
+}
+
+const IN_PROCESS_DISPATCHER: DispatcherDefinition = Object.freeze({ name: 'in-process', useClass: InProcessDispatcher });
+
+/** One connector per (platform, method), one deployer per family, each a real one: checked once they are built. */
+function checkComponents(connectors: readonly GuestConnector[], deployers: readonly GuestDeployer[], registrations: Registrations): void {
+  const connectorOwner = (index: number): string => registrations.connectors[index]?.owner ?? GIPKIT;
+  const seen = new Map<string, number>();
+  connectors.forEach((connector, index) => {
+    if (typeof connector !== 'object' || connector === null || typeof connector.connect !== 'function' || typeof connector.platform !== 'string' || typeof connector.method !== 'string') {
+      throw new PluginError(ErrorCode.PluginInvalid, connectorOwner(index), 'a connector needs platform, method and connect(request, options)');
+    }
+    const key = `${connector.platform}/${connector.method}`;
+    const taken = seen.get(key);
+    if (taken !== undefined) {
+      throw new PluginError(ErrorCode.PluginInvalid, connectorOwner(index), `a connector for ${key} is already registered${connectorOwner(taken) === connectorOwner(index) ? '' : ` by ${connectorOwner(taken)}`}`);
+    }
+    seen.set(key, index);
+  });
+  const deployerOwner = (index: number): string => registrations.deployers[index]?.owner ?? GIPKIT;
+  const families = new Map<string, number>();
+  deployers.forEach((deployer, index) => {
+    if (typeof deployer !== 'object' || deployer === null || typeof deployer.deploy !== 'function' || typeof deployer.family !== 'string') {
+      throw new PluginError(ErrorCode.PluginInvalid, deployerOwner(index), 'a deployer needs family, locate, deploy and remove');
+    }
+    const taken = families.get(deployer.family);
+    if (taken !== undefined) {
+      throw new PluginError(ErrorCode.PluginInvalid, deployerOwner(index), `a deployer for ${deployer.family} guests is already registered${deployerOwner(taken) === deployerOwner(index) ? '' : ` by ${deployerOwner(taken)}`}`);
+    }
+    families.set(deployer.family, index);
+  });
+}
 
 /**
  * A signal of the run's own that follows the caller's: every step of every VM

@@ -1,10 +1,29 @@
 import {
   API_VERSION, ErrorCode, PluginError,
-  type Plugin, type PluginRegistrations, type PluginRegistry,
+  type DispatcherDefinition, type FactDefinition, type GuestConnector, type GuestDeployer, type OperatorDefinition, type PlatformDefinition,
+  type Plugin, type PluginRegistry, type Provided, type Provider, type RuleChanges, type RulePack, type SecretResolver, type Token,
 } from '@gipkit/plugin-api';
 
-/** What plugins registered, in registration order. */
-export type Registrations = PluginRegistrations;
+/** A registration and the plugin that made it (for messages). */
+export interface Owned<T> {
+  readonly owner: string;
+  readonly provided: T;
+}
+
+/** What plugins registered, in registration order, each with its plugin. */
+export interface Registrations {
+  readonly packs: RulePack[];
+  readonly changes: RuleChanges[];
+  readonly operators: OperatorDefinition[];
+  readonly facts: FactDefinition[];
+  readonly platforms: PlatformDefinition[];
+  readonly services: { readonly owner: string; readonly token: Token<unknown>; readonly provider: Provider<unknown> }[];
+  readonly connectors: Owned<Provided<GuestConnector>>[];
+  readonly deployers: Owned<Provided<GuestDeployer>>[];
+  readonly dispatchers: Owned<DispatcherDefinition>[];
+  readonly secretResolvers: Owned<Provided<SecretResolver>>[];
+  readonly disposers: (() => void)[];
+}
 
 function checkPlugin(plugin: unknown, index: number): asserts plugin is Plugin {
   const record = (typeof plugin === 'object' && plugin !== null ? plugin : {}) as Record<string, unknown>;
@@ -48,6 +67,7 @@ export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
 export function setUpPlugins(plugins: readonly Plugin[], into: Registrations): void {
   let frozen = false;
   for (const plugin of orderPlugins(plugins)) {
+    const owner = plugin.name;
     const guard = (what: string): void => {
       if (frozen) throw new PluginError(ErrorCode.RegistryFrozen, plugin.name, `${what} after the engine started; register everything in setup()`);
     };
@@ -57,26 +77,22 @@ export function setUpPlugins(plugins: readonly Plugin[], into: Registrations): v
       addOperator: (operator) => (guard('addOperator'), into.operators.push(operator)),
       addFact: (fact) => (guard('addFact'), into.facts.push(fact)),
       addPlatform: (platform) => (guard('addPlatform'), into.platforms.push(platform)),
-      addConnector: (connector) => {
-        guard('addConnector');
-        const taken = into.connectors.find((other) => other.platform === connector.platform && other.method === connector.method);
-        if (taken !== undefined) throw new PluginError(ErrorCode.PluginInvalid, plugin.name, `a connector for ${connector.platform}/${connector.method} is already registered`);
-        into.connectors.push(connector);
+      provide: (token, provider) => {
+        guard('provide');
+        if (typeof token !== 'object' || token === null || typeof token.key !== 'symbol') throw new PluginError(ErrorCode.PluginInvalid, owner, 'provide() needs a token made by createToken()');
+        into.services.push({ owner, token, provider: checkedProvider(provider, owner, token.name) });
       },
-      addDeployer: (deployer) => {
-        guard('addDeployer');
-        if (into.deployers.some((other) => other.family === deployer.family)) {
-          throw new PluginError(ErrorCode.PluginInvalid, plugin.name, `a deployer for ${deployer.family} guests is already registered`);
-        }
-        into.deployers.push(deployer);
-      },
+      addConnector: (connector) => (guard('addConnector'), into.connectors.push({ owner, provided: connector })),
+      addDeployer: (deployer) => (guard('addDeployer'), into.deployers.push({ owner, provided: deployer })),
       addDispatcher: (dispatcher) => {
         guard('addDispatcher');
-        if (dispatcher.name === 'in-process' || into.dispatchers.some((other) => other.name === dispatcher.name)) {
+        if (dispatcher.name === 'in-process' || into.dispatchers.some((other) => other.provided.name === dispatcher.name)) {
           throw new PluginError(ErrorCode.PluginInvalid, plugin.name, `a dispatcher named ${dispatcher.name} is already registered`);
         }
-        into.dispatchers.push(dispatcher);
+        checkedProvider(dispatcher, owner, `dispatcher ${dispatcher.name}`);
+        into.dispatchers.push({ owner, provided: dispatcher });
       },
+      addSecretResolver: (resolver) => (guard('addSecretResolver'), into.secretResolvers.push({ owner, provided: resolver })),
       onDispose: (dispose) => (guard('onDispose'), into.disposers.push(dispose)),
     };
     try {
@@ -88,4 +104,16 @@ export function setUpPlugins(plugins: readonly Plugin[], into: Registrations): v
     }
   }
   frozen = true;
+}
+
+/** A provider has exactly one of useValue, useFactory, useClass. */
+function checkedProvider<T extends object>(provider: T, owner: string, what: string): T {
+  const kinds = ['useValue', 'useFactory', 'useClass'].filter((kind) => Object.prototype.hasOwnProperty.call(provider, kind));
+  if (kinds.length !== 1) throw new PluginError(ErrorCode.PluginInvalid, owner, `the provider of ${what} needs exactly one of useValue, useFactory, useClass (found ${kinds.length === 0 ? 'none' : kinds.join(', ')})`);
+  return provider;
+}
+
+/** Creates an empty set of registrations. */
+export function emptyRegistrations(): Registrations {
+  return { packs: [], changes: [], operators: [], facts: [], platforms: [], services: [], connectors: [], deployers: [], dispatchers: [], secretResolvers: [], disposers: [] };
 }

@@ -63,7 +63,11 @@ export interface ReferenceCheck {
   readonly jobDocument: SourceDocument;
   /** Platforms known to the engine: built in, or added by plugins. */
   readonly platforms: ReadonlySet<string>;
+  /** Secret reference kinds the engine's resolver reads (default `env`, `file`). */
+  readonly secretKinds?: ReadonlySet<string>;
 }
+
+const BUILT_IN_SECRET_KINDS: ReadonlySet<string> = new Set(['env', 'file']);
 
 /** Every cross-reference, address and platform problem of a shape-valid inventory and job. */
 export function checkReferences(check: ReferenceCheck): Diagnostic[] {
@@ -131,6 +135,14 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
     if (!inThisJob(vm) && !noVms) inJob(['vmCredentials', vm], 'credentials for a VM that is not in this job', vm);
     checkId(vm, () => ['vmCredentials', vm], inJob);
   }
+  const kinds = check.secretKinds ?? BUILT_IN_SECRET_KINDS;
+  const checkSecret = (credentials: Job['credentials'] | undefined, at: () => (string | number)[]): void => {
+    if (credentials?.kind !== 'standard' || credentials.secret === undefined) return;
+    const [kind] = Object.keys(credentials.secret);
+    if (kind !== undefined && !kinds.has(kind)) inJob([...at(), 'secret', kind], `no secret resolver reads ${kind} references; expected one of ${[...kinds].join(', ')}`, kind);
+  };
+  checkSecret(job.credentials, () => ['credentials']);
+  for (const vm of Object.keys(job.vmCredentials)) checkSecret(job.vmCredentials[vm], () => ['vmCredentials', vm]);
   if (job.proxy.mode === 'preferred') {
     job.proxy.servers.forEach((server, position) => {
       if (server !== '' && !servers.has(server)) inJob(['proxy', 'servers', position], 'preferred server is not among the servers', server);

@@ -1,4 +1,5 @@
 import type { Credentials, Inventory, Job, SecretSource } from '@gipkit/plugin-api';
+import { SECRET_KIND } from './secret-kind.js';
 
 /**
  * The fast path of shape validation, for large well-formed estates: checks
@@ -156,6 +157,12 @@ function secret(value: unknown): SecretSource {
   const record = isObject(value) ? value : doubt();
   if (onlyKeys(record, new Set(['env'])) && typeof record.env === 'string' && ENV_NAME.test(record.env)) return { env: record.env };
   if (onlyKeys(record, new Set(['file'])) && typeof record.file === 'string' && record.file.length > 0) return { file: record.file };
+  const keys = Object.keys(record);
+  const [kind] = keys;
+  if (keys.length === 1 && kind !== undefined && kind !== 'env' && kind !== 'file' && SECRET_KIND.test(kind)) {
+    const where = record[kind];
+    if (typeof where === 'string' && where.length > 0) return { [kind]: where };
+  }
   return doubt();
 }
 

@@ -99,7 +99,7 @@ function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | 
  * Validates an inventory and a job already read into source documents: shape,
  * then references. Throws one InputError that lists every problem in both.
  */
-export function validateDocuments(inventoryDocument: SourceDocument, jobDocument: SourceDocument, platforms: ReadonlySet<string>): ValidInput {
+export function validateDocuments(inventoryDocument: SourceDocument, jobDocument: SourceDocument, platforms: ReadonlySet<string>, secretKinds?: ReadonlySet<string>): ValidInput {
   const problems: Diagnostic[] = [];
   const inventory: Inventory | undefined = parseShape(inventoryDocument, inventorySchema, fastInventory, problems);
   const job: Job | undefined = parseJobShape(jobDocument, problems);
@@ -111,6 +111,7 @@ export function validateDocuments(inventoryDocument: SourceDocument, jobDocument
         inventoryDocument,
         jobDocument,
         platforms,
+        ...(secretKinds === undefined ? {} : { secretKinds }),
       }),
     );
   }
@@ -125,6 +126,8 @@ export interface LoadInputOptions extends ReadInputOptions {
   readonly inventory: string;
   readonly job: string;
   readonly platforms: ReadonlySet<string>;
+  /** Secret reference kinds jobs may use (default `env` and `file`; an engine passes its resolver's). */
+  readonly secretKinds?: ReadonlySet<string>;
 }
 
 /**
@@ -134,7 +137,7 @@ export interface LoadInputOptions extends ReadInputOptions {
  */
 export function loadInput(options: LoadInputOptions): ValidInput {
   const read = { maxInputBytes: maxInputBytesOf(options) };
-  return validateDocuments(readSourceDocument(options.inventory, read), readSourceDocument(options.job, read), options.platforms);
+  return validateDocuments(readSourceDocument(options.inventory, read), readSourceDocument(options.job, read), options.platforms, options.secretKinds);
 }
 
 /** Validates in-memory data (for embedding products); `names` label the diagnostics. */
@@ -142,10 +145,11 @@ export function validateInput(
   data: { readonly inventory: unknown; readonly job: unknown },
   platforms: ReadonlySet<string>,
   names: { readonly inventory: string; readonly job: string } = { inventory: '<inventory>.json', job: '<job>.json' },
+  secretKinds?: ReadonlySet<string>,
 ): ValidInput {
   const inventoryDocument = dataDocument(names.inventory, data.inventory);
   const jobDocument = dataDocument(names.job, data.job);
-  return validateDocuments(inventoryDocument, jobDocument, platforms);
+  return validateDocuments(inventoryDocument, jobDocument, platforms, secretKinds);
 }
 
 function dataDocument(file: string, data: unknown): SourceDocument {

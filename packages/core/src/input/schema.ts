@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_KIND } from './secret-kind.js';
 
 /**
  * One schema for inventories and jobs, in YAML or JSON. Unknown keys are
@@ -98,15 +99,23 @@ export const inventorySchema = z
   })
   .describe('gipkit inventory: networks, hypervisor hosts, managed servers and VMs');
 
-/** A reference to a secret: the name of an environment variable or the path of a file; never the secret. */
+/**
+ * A reference to a secret: the name of an environment variable, the path of a
+ * file, or a reference of a kind a plugin's resolver reads (one key, a string);
+ * never the secret. Which kinds the engine reads is checked with the references.
+ */
 export const secretSchema = z
   .union([
     z.strictObject({
       env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').describe('Name of the environment variable that holds the secret.'),
     }),
     z.strictObject({ file: z.string().min(1).describe('Path of a file that holds the secret (a password, or a private key in OpenSSH/PEM form).') }),
+    z
+      .record(z.string().regex(SECRET_KIND, 'a secret kind (lower case, digits, -)'), z.string().min(1))
+      .refine((reference) => Object.keys(reference).length === 1 && !('env' in reference) && !('file' in reference), 'one key: the kind of the reference')
+      .describe('A reference a plugin\'s secret resolver reads: { KIND: WHERE }, e.g. { vault: secret/guests/root }.'),
   ])
-  .describe('Where the secret is read when a connection opens: { env: NAME } or { file: PATH }; never the secret itself.');
+  .describe('Where the secret is read when a connection opens: { env: NAME }, { file: PATH }, or { KIND: WHERE } of a plugin\'s resolver; never the secret itself.');
 
 export const credentialsSchema = z
   .discriminatedUnion('kind', [

@@ -1,7 +1,7 @@
 import {
   ErrorCode,
   type ComponentBundle, type ConnectionFailure, type ConnectionMethod, type DeployContext, type DeploymentStep, type DispatchOptions,
-  type ErrorSummary, type GuestAgent, type GuestConnector, type GuestDeployer, type GuestSession, type GuestTask, type TaskOutcome,
+  type ErrorSummary, type GuestAgent, type Logger, type GuestConnector, type GuestDeployer, type GuestSession, type GuestTask, type TaskOutcome,
 } from '@gipkit/plugin-api';
 import { summariseError } from './error-summary.js';
 import type { RunSecrets } from './run-secrets.js';
@@ -19,10 +19,12 @@ export class InProcessAgent implements GuestAgent {
   readonly #deployers: ReadonlyMap<string, GuestDeployer>;
   readonly #bundle: ComponentBundle;
   readonly #secrets: RunSecrets;
+  readonly #logger: Logger;
 
   /** `secrets`: the run's secrets, read once before it starts, removed from every message. */
-  constructor(connectors: readonly GuestConnector[], deployers: readonly GuestDeployer[], bundle: ComponentBundle, secrets: RunSecrets) {
+  constructor(connectors: readonly GuestConnector[], deployers: readonly GuestDeployer[], bundle: ComponentBundle, secrets: RunSecrets, logger: Logger) {
     this.#secrets = secrets;
+    this.#logger = logger;
     this.#connectors = new Map(connectors.map((connector) => [`${connector.platform}/${connector.method}`, connector]));
     this.#deployers = new Map(deployers.map((deployer) => [deployer.family, deployer]));
     this.#bundle = bundle;
@@ -76,6 +78,7 @@ export class InProcessAgent implements GuestAgent {
       } catch (error) {
         const cause = summariseError(error, this.#secrets.redactorFor(task.target.secret));
         const dropped = cause.code === ErrorCode.ConnectionDropped && !options.signal.aborted;
+        this.#logger.warn('deployment step failed', { vm: task.target.vm, server: task.server, method: session.method, step, code: cause.code, error: cause.message, reconnect: dropped && attempt === 0 });
         await session.close().catch(() => undefined);
         if (!dropped || attempt > 0) return { status: 'failed', method: session.method, step, cause, ...(location === undefined ? {} : { location }) };
         options.report({ kind: 'reconnecting', method: session.method, cause });
@@ -115,6 +118,7 @@ export class InProcessAgent implements GuestAgent {
     const connector = this.#connectors.get(`${task.target.platform}/${method}`);
     const report = (cause: ErrorSummary): undefined => {
       const failure = { server: task.server, method, cause };
+      this.#logger.warn('connection failed', { vm: task.target.vm, server: task.server, method, task: task.kind, code: cause.code, error: cause.message });
       failures.push(failure);
       if (task.kind === 'deploy') options.report({ kind: 'connection-failed', failure });
       return undefined;
@@ -123,6 +127,7 @@ export class InProcessAgent implements GuestAgent {
       return report({ code: ErrorCode.RunMisconfigured, message: `no connector is registered for ${task.target.platform}/${method}` });
     }
     if (task.kind === 'deploy') options.report({ kind: 'step', method, step: 'connect' });
+    this.#logger.debug('connecting', { vm: task.target.vm, server: task.server, method, task: task.kind, addresses: task.target.addresses });
     try {
       return await connector.connect(
         { ...task.target, proxy: task.server, notify: (notice) => options.report({ kind: 'notice', notice }) },

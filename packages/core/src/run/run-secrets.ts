@@ -1,8 +1,5 @@
-import { readSecretText, secretSourceName, type Job, type Plan, type SecretReference } from '@gipkit/plugin-api';
-
-const REDACTED = '[redacted]';
-/** Shorter secret text is not redacted (it would mangle ordinary messages). */
-const MIN_REDACTED_LENGTH = 4;
+import { secretKindOf, type Job, type Plan, type SecretReference, type SecretResolver } from '@gipkit/plugin-api';
+import { fragmentsOf, redactWith } from '../engine/secret-redaction.js';
 
 /** A secret reference a run needs, and the account it is for (for messages). */
 export interface NeededSecret {
@@ -24,7 +21,8 @@ export function secretsOfRun(job: Job, plan: Plan): NeededSecret[] {
 }
 
 function keyOf(reference: SecretReference): string {
-  return 'env' in reference ? `env:${reference.env}` : `file:${reference.file}`;
+  const kind = secretKindOf(reference);
+  return JSON.stringify([kind, Object.getOwnPropertyDescriptor(reference, kind)?.value]);
 }
 
 /**
@@ -35,6 +33,12 @@ function keyOf(reference: SecretReference): string {
  */
 export class RunSecrets {
   readonly #fragments = new Map<string, readonly string[]>();
+  readonly #resolver: SecretResolver;
+
+  /** `resolver`: the engine's (`SECRET_RESOLVER`). */
+  constructor(resolver: SecretResolver) {
+    this.#resolver = resolver;
+  }
 
   /**
    * Reads every reference (at once, each within its timeout). Returns one
@@ -46,9 +50,9 @@ export class RunSecrets {
     const problems: string[] = [];
     await Promise.all(needed.map(async ({ reference, account }) => {
       try {
-        this.#fragments.set(keyOf(reference), fragmentsOf(await readSecretText(reference, { signal })));
+        this.#fragments.set(keyOf(reference), fragmentsOf(await this.#resolver.read(reference, { signal })));
       } catch (error) {
-        problems.push(`the secret for account ${account} cannot be used: ${error instanceof Error ? error.message : `${secretSourceName(reference)} cannot be read`}`);
+        problems.push(`the secret for account ${account} cannot be used: ${error instanceof Error ? error.message : `${this.#resolver.describe(reference)} cannot be read`}`);
       }
     }));
     return signal.aborted ? [] : problems.sort();
@@ -58,17 +62,11 @@ export class RunSecrets {
   redactorFor(reference: SecretReference | undefined): (text: string) => string {
     const fragments = reference === undefined ? undefined : this.#fragments.get(keyOf(reference));
     if (fragments === undefined || fragments.length === 0) return (text) => text;
-    return (text) => fragments.reduce((result, fragment) => result.split(fragment).join(REDACTED), text);
+    return (text) => redactWith(fragments, text);
   }
 
   /** Forgets the secrets (at the end of the run). */
   clear(): void {
     this.#fragments.clear();
   }
-}
-
-/** The secret, trimmed, and (for a key file) each of its lines: a message may quote one. Longest first. */
-function fragmentsOf(text: string): string[] {
-  const fragments = [text, text.trim(), ...text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length >= 16 && !line.startsWith('-----'))];
-  return [...new Set(fragments.filter((fragment) => fragment.length >= MIN_REDACTED_LENGTH))].sort((a, b) => b.length - a.length);
 }
