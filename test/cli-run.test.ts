@@ -107,6 +107,29 @@ describe('gipkit run', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('--log-file writes NDJSON diagnostics of the run (--log-level debug), apart from the human output and the events', () => {
+    const { log } = tempFiles({ log: '' });
+    const result = gipkit(...DEMO, '--log-level', 'debug', '--log-file', log);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const started = lines.find((line) => line.msg === 'run starting');
+    expect(started).toMatchObject({ level: 'info', job: 'nightly', vms: 22, dispatcher: 'in-process' });
+    expect(lines.filter((line) => line.msg === 'connecting' && line.level === 'debug').length).toBeGreaterThanOrEqual(22);
+    expect(lines.some((line) => line.msg === 'connection failed' && line.server === 'win-proxy-a' && line.level === 'warn')).toBe(true);
+    expect(lines.every((line) => line.runId === started?.runId || line.runId === undefined)).toBe(true);
+    expect(result.stdout).not.toMatch(/"msg"/);
+  });
+
+  it('--log-level names the levels when given another; a log file that cannot be opened exits 2 naming it', () => {
+    const level = gipkit(...DEMO, '--log-level', 'loud');
+    expect(level.code).toBe(2);
+    expect(level.stderr).toMatch(/--log-level must be one of trace, debug, info, warn, error, silent \(got 'loud'\)/);
+    const file = gipkit(...DEMO, '--log-file', '/nonexistent-folder/gipkit.log');
+    expect(file.stderr).toMatch(/log file \/nonexistent-folder\/gipkit\.log cannot be opened \(ENOENT\)/);
+    expect(file.code).toBe(2);
+  });
+
   it('usage errors exit 2: --bundle is required, --lab needs --simulate, limits are whole numbers', () => {
     expect(gipkit('run', '--inventory', 'examples/lab/inventory.yaml', '--job', 'examples/lab/nightly.job.yaml').stderr).toMatch(/missing --bundle/);
     expect(gipkit('run', '--lab', 'x.yaml', ...LAB).stderr).toMatch(/--lab needs --simulate/);
