@@ -108,7 +108,7 @@ describe('gipkit run', () => {
   });
 
   it('--log-file writes NDJSON diagnostics of the run (--log-level debug), apart from the human output and the events', () => {
-    const { log } = tempFiles({ log: '' });
+    const log = tempFiles({ 'gipkit.log': '' })['gipkit.log'] ?? '';
     const result = gipkit(...DEMO, '--log-level', 'debug', '--log-file', log);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
