@@ -11,6 +11,7 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const LAB_SNIPPETS = {
   'simulated-lab-readme.ts': () => tsBlock(join(ROOT, 'packages/simulated-lab/README.md')),
   'deployment-simulated-lab.ts': () => tsBlock(join(ROOT, 'docs/deployment.md'), '## Without real guests: the simulated lab'),
+  'plugins-services.ts': () => tsBlock(join(ROOT, 'docs/reference/plugins.md'), '## Services and the container'),
 };
 
 /** The workspace's publishable packages by name (folder under packages/), the testing package left out. */
@@ -105,6 +106,12 @@ describe('the README\'s "In code" example', () => {
     expect(readme).toEqual({ code: 0, stdout: '22 simulated guests, 4 connectors\n', stderr: '' });
     const deployment = run(process.execPath, ['deployment-simulated-lab.js'], lab);
     expect(deployment).toEqual({ code: 0, stdout: '4 simulated connectors for 22 guests\n', stderr: '' });
+  });
+
+  it('the container example of docs/reference/plugins.md runs as written: a plugin adds a secret kind, the product provides its logger', () => {
+    expect(compiled.code).toBe(0);
+    const services = run(process.execPath, ['plugins-services.js'], lab);
+    expect(services).toEqual({ code: 0, stdout: 'secret kinds: env, file, vault; 22 guests\n', stderr: '' });
   });
 
   it('says what is wrong when an input is bad: the program stops with the InputError naming the file', () => {
