@@ -356,7 +356,10 @@ export class Gipkit {
     const index = input.inventory.servers.findIndex((candidate) => candidate.id === server);
     if (index < 0) throw new GipkitError(ErrorCode.ServerUnknown, `server ${server} is not in the inventory`);
     const frames = this.#session(input).fullFrames(vm, index);
-    return Object.fromEntries(this.facts.map((fact) => [fact.name, frames[fact.scope][this.#facts.get(fact.name)?.index ?? 0]]));
+    // Null prototype: fact names are keys here, never prototype members.
+    const facts = Object.create(null) as Record<string, unknown>;
+    for (const slot of this.#facts.slots) facts[slot.name] = frames[slot.scope][slot.index];
+    return facts;
   }
 
   /** Completes the event stream and runs plugin disposers in reverse order. */

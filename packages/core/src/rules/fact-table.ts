@@ -30,6 +30,11 @@ export class FactTable {
     }
   }
 
+  /** Every slot, in the order the facts were given. */
+  get slots(): IterableIterator<FactSlot> {
+    return this.#slots.values();
+  }
+
   get(name: string): FactSlot | undefined {
     return this.#slots.get(name);
   }
