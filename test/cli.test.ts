@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { gipkit, tempFiles } from './cli-harness.js';
 
@@ -26,17 +27,25 @@ credentials: { kind: standard, account: 'CORP\\backup' }
 const JOB_WITH_UNREACHABLE = JOB.replace('vms: [sql, web]', 'vms: [sql, web, dmz-box]');
 
 describe('gipkit plan', () => {
-  it('prints the JSON contract: job, decisions in job order, summary', () => {
+  it('prints the JSON contract: job, decisions in job order with methods and failover, summary, what it was made from', () => {
     const files = tempFiles({ 'inventory.yaml': INVENTORY, 'job.yaml': JOB });
     const result = gipkit('plan', '--inventory', files['inventory.yaml']!, '--job', files['job.yaml']!, '--format', 'json');
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
     expect(plan.job).toBe('nightly');
+    const failover = { server: 'vbr', methods: ['lan', 'vix'] };
     expect(plan.decisions).toEqual([
-      { vm: 'sql', status: 'assigned', proxy: 'win-hq', tier: 1, connection: 'lan', load: 1 },
-      { vm: 'web', status: 'assigned', proxy: 'lin-hq', tier: 1, connection: 'lan', load: 0 },
+      { vm: 'sql', status: 'assigned', proxy: 'win-hq', tier: 1, connection: 'lan', methods: ['lan', 'vix'], failover, load: 1 },
+      { vm: 'web', status: 'assigned', proxy: 'lin-hq', tier: 1, connection: 'lan', methods: ['lan', 'vix'], failover, load: 0 },
     ]);
     expect(plan.summary).toMatchObject({ vms: 2, assigned: 2, unassigned: 0, perProxy: { 'win-hq': 1, 'lin-hq': 1 } });
+    // The digests are those sha256sum prints for the files.
+    const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+    expect(plan.madeFrom.inventory).toEqual({ file: files['inventory.yaml'], sha256: sha256(INVENTORY), bytes: Buffer.byteLength(INVENTORY) });
+    expect(plan.madeFrom.job).toEqual({ file: files['job.yaml'], sha256: sha256(JOB), bytes: Buffer.byteLength(JOB) });
+    expect(plan.madeFrom.rules.packs).toEqual(['gipkit:default']);
+    expect(plan.madeFrom.rules.rules).toContainEqual({ rule: 'windows-guest-needs-windows-server', origin: 'gipkit:default' });
+    expect(plan.madeFrom.rules.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('prints a table by default', () => {

@@ -383,7 +383,7 @@ describe('cancellation and bad setups, found in review', () => {
     const other = estate({ vms: 1, proxies: 1 });
     const plan = gipkit.plan(other);
     const before = log.events.length;
-    await expect(gipkit.run(input, { bundle: BUNDLE, plan })).rejects.toThrow(/the plan's VMs are not the job's \(1 planned, 3 in the job\)/);
+    await expect(gipkit.run(input, { bundle: BUNDLE, plan })).rejects.toThrow(/the plan's decisions: must hold one decision per VM of the job, in job order: the job has 3 VMs \(found "1 decisions"\)/);
     await expect(gipkit.run(input, { bundle: BUNDLE, timeouts: { upload: -5 } })).rejects.toThrow(/timeouts.upload must be a number of milliseconds above 0 \(found -5\)/);
     expect(log.events.slice(before)).toEqual([]);
   });

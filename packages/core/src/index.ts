@@ -2,11 +2,13 @@ export { Gipkit, createGipkit, defaultRulePack, DEFAULT_RULES_FILE, BUILT_IN_PLA
 export type { GipkitOptions, PlanOptions, RunHandle, ServerLoad } from './engine/gipkit.js';
 export type { RunOptions, WhenNoConnector } from './run/run-options.js';
 export { NoConnectorError } from './run/connector-reach.js';
+export { PlanStaleError } from './plan-record/load-plan.js';
+export type { ChangedInput } from './plan-record/made-from.js';
 export type { RunResult, VmRunOutcome } from './run/run-job.js';
 export { DEFAULT_TIMEOUTS, DEFAULT_PER_SERVER, DEFAULT_TOTAL } from './run/run-job.js';
 export { ofType } from './engine/of-type.js';
 export { loadInput, validateInput } from './input/load-input.js';
-export type { ValidInput, LoadInputOptions } from './input/load-input.js';
+export type { ValidInput, InputSources, LoadInputOptions } from './input/load-input.js';
 export { inventorySchema, jobSchema } from './input/schema.js';
 export { loadRuleChanges } from './rules/load-rule-changes.js';
 export { DEFAULT_FACTS } from './rules/default-facts.js';

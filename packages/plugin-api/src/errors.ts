@@ -32,6 +32,8 @@ export const ErrorCode = {
   RunMisconfigured: 'GIPKIT_RUN_MISCONFIGURED',
   RunNoConnector: 'GIPKIT_RUN_NO_CONNECTOR',
   NotAssigned: 'GIPKIT_RUN_NOT_ASSIGNED',
+  PlanInvalid: 'GIPKIT_PLAN_INVALID',
+  PlanStale: 'GIPKIT_PLAN_STALE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -5,6 +5,7 @@ export type {
 export type {
   DecisionStatus, Tier, RuleFinding, Decision, UnavailableReason, PlanSummary, Plan,
   CandidateVerdict, CandidateExplanation, Explanation, ChangedRule, RulesApplied, GroupedFinding,
+  Failover, InputDigest, EffectiveRule, EffectiveRules, PlanMadeFrom,
 } from './plan.js';
 export type {
   Condition, AllCondition, AnyCondition, NotCondition, FactReference, FactCondition, TopLevelCondition,

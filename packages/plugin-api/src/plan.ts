@@ -24,7 +24,16 @@ export interface Decision {
   readonly status: DecisionStatus;
   readonly proxy: string | null;
   readonly tier: Tier | null;
+  /** The first of `methods`: the one tried first. */
   readonly connection: ConnectionMethod | null;
+  /** Connection methods the proxy may use for the VM, in the order they are tried; empty without a proxy. */
+  readonly methods: readonly ConnectionMethod[];
+  /**
+   * Who takes the VM over when its proxy cannot connect: the backup server with
+   * the methods it may use. Null when the proxy is the backup server, when the
+   * VM has no proxy, or when the backup server may not serve the VM.
+   */
+  readonly failover: Failover | null;
   /** The chosen server's load when it was chosen: running tasks plus VMs assigned before this one. */
   readonly load: number | null;
   /**
@@ -33,6 +42,12 @@ export interface Decision {
    * each rule it failed; `gipkit explain` lists each candidate in full.
    */
   readonly reasons?: readonly UnavailableReason[];
+}
+
+/** The backup server taking a VM over, with the connection methods it may use, in order. */
+export interface Failover {
+  readonly server: string;
+  readonly methods: readonly ConnectionMethod[];
 }
 
 export interface UnavailableReason {
@@ -80,6 +95,41 @@ export interface Plan {
   readonly summary: PlanSummary;
   /** The rules that made the plan; set by `Gipkit.plan`. */
   readonly rules?: RulesApplied;
+  /** What the plan was made from (input digests, effective rules); set by `Gipkit.plan`. */
+  readonly madeFrom?: PlanMadeFrom;
+}
+
+/** An input file as it was read: its SHA-256 (hex, of the bytes, as `sha256sum` prints it) and size. */
+export interface InputDigest {
+  readonly file: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** One effective rule and where it came from: a pack (`gipkit:default`, a plugin's) or an organisation's rules file. */
+export interface EffectiveRule {
+  readonly rule: string;
+  readonly origin: string;
+}
+
+export interface EffectiveRules {
+  /** The rule set: packs, then organisation rules files, as `RulesApplied` names them. */
+  readonly packs: readonly string[];
+  readonly files: readonly string[];
+  /** Every effective rule, in evaluation order, with its origin. */
+  readonly rules: readonly EffectiveRule[];
+  /** SHA-256 of the effective rule documents (RFC 8785 canonical JSON of the list). */
+  readonly sha256: string;
+}
+
+/**
+ * What a plan was made from: an auditable decision record. `inventory` and
+ * `job` are present when the input was read from files (`loadInput`).
+ */
+export interface PlanMadeFrom {
+  readonly inventory?: InputDigest;
+  readonly job?: InputDigest;
+  readonly rules: EffectiveRules;
 }
 
 export type CandidateVerdict = 'chosen' | 'eligible' | 'ineligible' | 'not-a-candidate';

@@ -16,6 +16,8 @@ export interface RunOptions extends InputValues {
   readonly whenNoConnector?: string | undefined;
   readonly logLevel?: string | undefined;
   readonly logFile?: string | undefined;
+  readonly plan?: string | undefined;
+  readonly replan?: true | undefined;
 }
 
 export const RUN: CommandDescription = {
@@ -24,15 +26,18 @@ export const RUN: CommandDescription = {
   description: `Plans the job, then deploys the bundle into every VM through its guest
 interaction proxy, failing over to the backup server when a proxy cannot
 connect, and removes non-persistent components when the job ends.`,
-  usage: '--inventory FILE --job FILE --bundle DIR [options]',
+  usage: '--inventory FILE --job FILE --bundle DIR [--plan FILE [--replan]] [options]',
   examples: [
     'gipkit run --simulate --lab examples/lab/simulated-lab.yaml --inventory examples/lab/inventory.yaml --job examples/lab/nightly.job.yaml --bundle examples/bundles/hello-agent',
+    'gipkit run --simulate --plan reviewed-plan.json --inventory examples/lab/inventory.yaml --job examples/lab/nightly.job.yaml --bundle examples/bundles/hello-agent',
   ],
   notes: [
     'Without --simulate, the CLI reaches Linux guests over LAN by SSH only (VMware and Hyper-V):',
     'Windows guests and VIX or PowerShell Direct need a product that embeds the SDK with those transports.',
     'Ctrl-C stops new work and still removes what was deployed; a second Ctrl-C stops the cleanup.',
     'A closed stdout or stderr (| head, 2>&1 | grep -m1) cancels the same way, once.',
+    'With --plan, the saved plan (gipkit plan --format json) runs as it is, without planning or rules files;',
+    'it is refused (exit 2) when the inventory or job is not what it was made from, unless --replan plans again.',
     'Exit codes: 0 every VM succeeded or ended in its job\'s accepted outcome and cleanup left nothing,',
     '1 otherwise, 2 bad input.',
   ],
@@ -56,5 +61,7 @@ export function runCommandLine(context: CommandContext): CommandUnknownOpts {
     .option('--when-no-connector <policy>', 'planned VMs that no configured connector reaches: refuse to start, or fail-vms: deploy the others and fail these (default: refuse)')
     .option('--log-level <level>', 'diagnostics: trace, debug, info, warn, error or silent (default: none; info with --log-file)')
     .option('--log-file <file>', 'append diagnostics as NDJSON lines to this file (default: standard error, when --log-level is given)')
+    .option('--plan <file>', 'run this saved plan (gipkit plan --format json) as it is, after checking it was made from this inventory and job (default: plan now)')
+    .option('--replan', 'with --plan: when the inventory or job changed since the plan was made, plan again instead of refusing (default: off)')
     .action((options: RunOptions) => act(RUN, context, async () => (await import('./run-command.js')).runJob(options, context.io)));
 }

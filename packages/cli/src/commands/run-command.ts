@@ -1,5 +1,5 @@
-import { LOG_LEVELS, MAX_TIMEOUT_MS, type GipkitEvent, type Plugin } from '@gipkit/plugin-api';
-import { createGipkit, NoConnectorError, type RunResult } from '@gipkit/core';
+import { LOG_LEVELS, MAX_TIMEOUT_MS, type GipkitEvent, type Plan, type Plugin } from '@gipkit/plugin-api';
+import { createGipkit, NoConnectorError, PlanStaleError, type RunResult } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
 import { vmwarePlugin } from '@gipkit/hypervisor-vmware';
@@ -46,6 +46,10 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     : { level: oneOf('log-level', values.logLevel, LOG_LEVELS, 'info'), ...(values.logFile === undefined ? {} : { file: values.logFile }) };
   const inputLimit = maxInputBytes(values);
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
+  if (values.replan === true && values.plan === undefined) throw new UsageError('--replan needs --plan');
+  if (values.plan !== undefined && values.replan !== true && (values.rules ?? []).length > 0) {
+    throw new UsageError('--rules has no effect with --plan: the saved plan runs as it was made (add --replan to plan again with these rules when the input changed)');
+  }
   // Input and bundle first: every problem of the inventory, the job and the bundle in one report, nothing planned.
   const { input, bundle } = await loadRunInput({
     inventory: values.inventory ?? '',
@@ -80,6 +84,20 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     if (events === 'ndjson') io.stdout(`${printableJson(event)}\n`);
     progress.onEvent(event);
   });
+  let plan: Plan | undefined;
+  if (values.plan !== undefined) {
+    try {
+      plan = gipkit.loadPlan(values.plan, input);
+      progress.savedPlan(plan, values.plan);
+    } catch (error) {
+      if (!(error instanceof PlanStaleError) || values.replan !== true) {
+        gipkit.dispose();
+        throw error;
+      }
+      const changed = error.changed.map((change) => change.input).join(' and ');
+      progress.note(`gipkit run: the ${changed} changed since ${values.plan} was made: planning again (--replan)`, 'yellow');
+    }
+  }
 
   const cancel = new AbortController();
   const cancelCleanup = new AbortController();
@@ -108,6 +126,7 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   try {
     result = await gipkit.run(input, {
       bundle,
+      ...(plan === undefined ? {} : { plan }),
       signal: cancel.signal,
       cleanupSignal: cancelCleanup.signal,
       whenNoConnector,

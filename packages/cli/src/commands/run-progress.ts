@@ -1,4 +1,4 @@
-import type { DeploymentStep, ErrorSummary, GipkitEvent, UnavailableReason } from '@gipkit/plugin-api';
+import type { DeploymentStep, ErrorSummary, GipkitEvent, Plan, UnavailableReason } from '@gipkit/plugin-api';
 import { printable } from '../terminal-text.js';
 import { fitToWidth, paint, type Colour, type Segment } from '../terminal-style.js';
 
@@ -78,6 +78,16 @@ export class RunProgress {
     this.#colour = options.colour === true;
     this.#columns = options.columns ?? (() => undefined);
     this.#rows = options.rows ?? (() => undefined);
+  }
+
+  /** A saved plan run as it is: no planning events come, so its summary and its servers are shown from the plan. */
+  savedPlan(plan: Plan, file: string): void {
+    const { summary } = plan;
+    this.note(`plan: ${file} (saved; not planned again): ${summary.vms} VMs, ${summary.assigned} assigned, ${summary.fallback + summary.backupServer} to the backup server, ${summary.unassigned} unassigned`);
+    for (const decision of plan.decisions) {
+      if (decision.proxy !== null) this.#server(decision.proxy);
+      else if (decision.reasons !== undefined) this.#unavailable.set(decision.vm, decision.reasons);
+    }
   }
 
   onEvent(event: GipkitEvent): void {

@@ -8,7 +8,7 @@ import {
   RUN_ID, RUN_SIGNAL, RuleError, SECRET_RESOLVER, silentLogger,
   type Clock, type Diagnostic, type Dispatcher, type DispatcherDefinition, type DispatchOptions, type Explanation, type FactDefinition, type GipkitEvent,
   type GuestAgent, type GuestConnector, type GuestDeployer, type GuestTask, type Logger, type OperatorDefinition, type OperatorFunction, type Plan,
-  type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied, type SecretResolver, type ServiceOverride, type TaskOutcome,
+  type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied, type EffectiveRules, type SecretResolver, type ServiceOverride, type TaskOutcome,
 } from '@gipkit/plugin-api';
 import { InProcessAgent } from '../run/in-process-agent.js';
 import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
@@ -35,6 +35,8 @@ import { RuleSet } from '../rules/rule-set.js';
 import { EstateIndex } from '../planner/estate-index.js';
 import { PlanningSession } from '../planner/planning-session.js';
 import { planJob } from '../planner/plan-job.js';
+import { effectiveRulesOf, madeFromOf } from '../plan-record/made-from.js';
+import { loadPlanFile } from '../plan-record/load-plan.js';
 import { explainVm } from '../planner/explain-vm.js';
 
 export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../rules/default.rules.json', import.meta.url));
@@ -100,6 +102,8 @@ export class Gipkit {
   readonly rules: readonly RuleDocument[];
   /** Where the rules came from: packs, organisation rules files, the rules those files added or replaced. */
   readonly rulesApplied: RulesApplied;
+  /** Every effective rule with its origin, and a digest of their documents: what a plan records it was made from. */
+  readonly effectiveRules: EffectiveRules;
   readonly operators: readonly OperatorDefinition[];
   readonly facts: readonly FactDefinition[];
   readonly platforms: ReadonlySet<string>;
@@ -198,6 +202,7 @@ export class Gipkit {
         return list === 'add' || list === 'replace' ? [{ rule: rule.name, change: list === 'add' ? ('added' as const) : ('replaced' as const), file: rule.origin.source }] : [];
       }),
     });
+    this.effectiveRules = effectiveRulesOf(compiled, this.rulesApplied);
     this.platforms = new Set([...BUILT_IN_PLATFORMS, ...registrations.platforms.map((platform) => platform.name)]);
     this.#bus = new EventBus(this.#clock);
     this.events$ = this.#bus.events$;
@@ -222,8 +227,27 @@ export class Gipkit {
    */
   plan(input: ValidInput, options: PlanOptions = {}): Plan {
     this.#checkLive();
-    const session = this.#session(withLoad(input, options.load));
-    return { ...planJob(session, { observer: this.#bus.observer(randomUUID()), now: () => this.#clock.now() }), rules: this.rulesApplied };
+    const loaded = withLoad(input, options.load);
+    return this.#planOf(new EstateIndex(loaded.inventory, loaded.job), input, randomUUID());
+  }
+
+  /** A plan with the record of what it was made from; its events carry `observerId`. */
+  #planOf(estate: EstateIndex, input: ValidInput, observerId: string): Plan {
+    const session = new PlanningSession(estate, this.#ruleSet, this.#facts);
+    const plan = planJob(session, { observer: this.#bus.observer(observerId), now: () => this.#clock.now() });
+    return { ...plan, rules: this.rulesApplied, madeFrom: madeFromOf(input.sources, this.effectiveRules) };
+  }
+
+  /**
+   * Reads a saved plan (`gipkit plan --format json`) to run as it is, checked
+   * against the input: throws PlanStaleError (GIPKIT_PLAN_STALE) when the
+   * inventory or job read from files is not what the plan was made from, and
+   * an InputError (GIPKIT_PLAN_INVALID) listing every problem in the plan.
+   * The rules are not consulted: the plan's methods and failovers are used.
+   */
+  loadPlan(file: string, input: ValidInput): Plan {
+    this.#checkLive();
+    return loadPlanFile(file, input, new EstateIndex(input.inventory, input.job), { maxInputBytes: this.#maxInputBytes });
   }
 
   /**
@@ -246,20 +270,20 @@ export class Gipkit {
     const definition = this.dispatchers.find((candidate) => candidate.name === dispatcherName);
     const perServer = options.concurrency?.perServer ?? DEFAULT_PER_SERVER;
     const total = options.concurrency?.total ?? DEFAULT_TOTAL;
-    const session = this.#session(input);
+    const estate = new EstateIndex(input.inventory, input.job);
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     checkRunSetup({
       input, bundle: options.bundle, connectors: this.connectors, deployers: this.deployers,
-      dispatcher: definition === undefined ? dispatcherName : undefined, perServer, total, timeouts, plan: options.plan,
+      dispatcher: definition === undefined ? dispatcherName : undefined, perServer, total, timeouts, plan: options.plan, estate,
     });
     const whenNoConnector = options.whenNoConnector ?? 'refuse';
     if (whenNoConnector !== 'refuse' && whenNoConnector !== 'fail-vms') {
       throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n  - whenNoConnector must be 'refuse' or 'fail-vms' (found ${JSON.stringify(whenNoConnector)})`);
     }
     const runId = randomUUID();
-    const plan = options.plan ?? planJob(session, { observer: this.#bus.observer(runId), now: () => this.#clock.now() });
+    const plan = options.plan ?? this.#planOf(estate, input, runId);
     const reach = new ConnectorReach(this.connectors);
-    const unreached = findUnreachedVms(plan, session, reach);
+    const unreached = findUnreachedVms(plan, estate, reach);
     if (unreached.positions.size > 0 && whenNoConnector === 'refuse') throw new NoConnectorError(input.job.id, input.job.vms.length, unreached, reach);
     const signal = followSignal(options.signal);
     const cleanupSignal = followSignal(options.cleanupSignal);
@@ -287,7 +311,7 @@ export class Gipkit {
     }
     const releaseRedaction = this.#redaction.hold();
     logger.info('run starting', { vms: input.job.vms.length, dispatcher: chosen.name });
-    const run = new JobRun(session, plan, {
+    const run = new JobRun(plan, estate, {
       runId,
       bundle: options.bundle,
       dispatcher,

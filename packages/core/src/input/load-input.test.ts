@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,7 +92,9 @@ describe('valid input', () => {
     expect(loaded.inventory.networks).toEqual([{ id: 'hq', cidrs: ['10.1.0.0/16', '2001:db8::/32'], isolated: false }]);
     expect(loaded.job.proxy).toEqual({ mode: 'preferred', servers: ['vbr'], fallback: 'backup-server' });
     expect(loaded.job.credentials).toEqual({ kind: 'gmsa', account: 'CORP\\g$' });
-    expect(createGipkit().validateInput({ inventory, job })).toEqual(loaded);
+    const { sources, ...fromFiles } = loaded;
+    expect(createGipkit().validateInput({ inventory, job })).toEqual(fromFiles);
+    expect(sources?.inventory).toEqual({ file: expect.stringMatching(/inventory\.json$/) as unknown, sha256: createHash('sha256').update(JSON.stringify(inventory)).digest('hex'), bytes: JSON.stringify(inventory).length });
   });
 
   it('keeps values that are given', () => {

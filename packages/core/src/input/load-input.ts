@@ -1,4 +1,4 @@
-import { ErrorCode, InputError, type Credentials, type Diagnostic, type Inventory, type Job } from '@gipkit/plugin-api';
+import { ErrorCode, InputError, type Credentials, type Diagnostic, type InputDigest, type Inventory, type Job } from '@gipkit/plugin-api';
 import type { z } from 'zod';
 import { checkReferences } from './check-references.js';
 import { fastInventory, fastJob } from './fast-shape.js';
@@ -12,6 +12,13 @@ import { jsonDocument, readSourceDocument, type SourceDocument } from './source-
 export interface ValidInput {
   readonly inventory: Inventory;
   readonly job: Job;
+  /** The files the input was read from (`loadInput`): a plan records them in `madeFrom`. */
+  readonly sources?: InputSources;
+}
+
+export interface InputSources {
+  readonly inventory: InputDigest;
+  readonly job: InputDigest;
 }
 
 /** Keys under credentials that would hold a secret in clear. */
@@ -119,7 +126,8 @@ export function validateDocuments(inventoryDocument: SourceDocument, jobDocument
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     throw new InputError(ErrorCode.InputInvalid, `invalid input (${count}):`, jobDocument.place(inventoryDocument.place(problems)));
   }
-  return { inventory, job };
+  const sources = inventoryDocument.digest !== undefined && jobDocument.digest !== undefined ? { inventory: inventoryDocument.digest, job: jobDocument.digest } : undefined;
+  return sources === undefined ? { inventory, job } : { inventory, job, sources };
 }
 
 export interface LoadInputOptions extends ReadInputOptions {

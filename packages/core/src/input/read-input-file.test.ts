@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +23,12 @@ function file(name: string, text: string): string {
 describe('readInputFile', () => {
   it('reads a regular file as UTF-8 text, whole', () => {
     const text = `servers: [ "ünïcode" ]\n${'x'.repeat(3 * 1024 * 1024)}\n`;
-    expect(readInputFile(file('big.yaml', text))).toEqual({ text });
+    expect(readInputFile(file('big.yaml', text))).toEqual({ text, sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text) });
   });
 
   it('reads a file of exactly the limit and refuses one byte more, naming both sizes', () => {
     const path = file('exact.yaml', 'abcd');
-    expect(readInputFile(path, { maxInputBytes: 4 })).toEqual({ text: 'abcd' });
+    expect(readInputFile(path, { maxInputBytes: 4 })).toEqual({ text: 'abcd', sha256: '88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589', bytes: 4 });
     expect(readInputFile(path, { maxInputBytes: 3 })).toEqual({
       problem: 'is too large: 4 bytes (at most 3; maxInputBytes, or --max-input-bytes, raises the limit)',
     });

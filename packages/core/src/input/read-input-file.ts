@@ -1,4 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
 /** Input files (inventory, job, rules, lab) larger than this are refused unless `maxInputBytes` raises it: 1 GiB. */
@@ -9,8 +10,11 @@ export interface ReadInputOptions {
   readonly maxInputBytes?: number | undefined;
 }
 
-/** What reading an input file gave: its text, or why there is none (a sentence naming no content). */
-export type InputText = { readonly text: string } | { readonly problem: string };
+/**
+ * What reading an input file gave: its text with the SHA-256 (hex) and size
+ * of the bytes read, or why there is none (a sentence naming no content).
+ */
+export type InputText = { readonly text: string; readonly sha256: string; readonly bytes: number } | { readonly problem: string };
 
 // O_NONBLOCK: opening a FIFO does not wait for a writer (it is then refused); no effect on regular files.
 // O_NOCTTY: opening a terminal never makes it the process's controlling terminal.
@@ -97,7 +101,7 @@ function readAtMost(fd: number, expected: number, limit: number): Buffer {
 function decode(bytes: Buffer, limit: number): InputText {
   if (bytes.length > limit) return { problem: tooLarge(`more than ${limit} bytes`, limit) };
   try {
-    return { text: bytes.toString('utf8') };
+    return { text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_STRING_TOO_LONG') throw error;
     const most = Math.floor(bufferConstants.MAX_STRING_LENGTH / 1024 ** 2);

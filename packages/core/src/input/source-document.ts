@@ -1,4 +1,4 @@
-import type { Diagnostic } from '@gipkit/plugin-api';
+import type { Diagnostic, InputDigest } from '@gipkit/plugin-api';
 import { PendingPositions, linesAndColumns, type PositionRequest } from './document-positions.js';
 import { formatPath, type DocumentPath } from './document-path.js';
 import { locateJsonPaths } from './json-positions.js';
@@ -19,6 +19,8 @@ export interface SourceDocument {
   readonly data: unknown;
   /** Syntax problems; when not empty, `data` is undefined. */
   readonly problems: readonly Diagnostic[];
+  /** The bytes read, when the document came from a file: what a plan records it was made from. */
+  readonly digest?: InputDigest;
   /** Diagnostic for a problem at `path`; `place` gives it its line:column. */
   at(path: DocumentPath, message: string, value?: unknown): Diagnostic;
   /** The same, pointing at the key of the last path step (for unknown keys). */
@@ -38,7 +40,7 @@ export interface SourceDocument {
 export function readSourceDocument(file: string, options: ReadInputOptions = {}): SourceDocument {
   const read = readInputFile(file, options);
   if ('problem' in read) return documentWithProblems(file, [{ file, path: '', message: read.problem }]);
-  return parseSourceText(file, read.text);
+  return { ...parseSourceText(file, read.text), digest: { file, sha256: read.sha256, bytes: read.bytes } };
 }
 
 function positionAt(text: string, offset: number): { line: number; column: number } {

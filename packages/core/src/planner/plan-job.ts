@@ -1,6 +1,6 @@
 import type { Decision, DecisionStatus, Plan, PlanSummary } from '@gipkit/plugin-api';
 import type { EventDraft } from '../event-draft.js';
-import type { PlanningSession, VmClass } from './planning-session.js';
+import { NO_METHODS, type PlanningSession, type VmClass } from './planning-session.js';
 
 /** Receives events as the plan is made; `wanted` false lets the planner skip building them. */
 export interface PlanObserver {
@@ -73,8 +73,10 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
     loads[server] = load + 1;
     const proxy = servers[server]?.id ?? '';
     const tier = verdict.eligible ? verdict.tier : null;
-    const connection = verdict.eligible ? (session.methods(vmClass, server)[0] ?? null) : null;
-    decisions[position] = { vm, status, proxy, tier, connection, load };
+    const methods = verdict.eligible ? session.methods(vmClass, server) : NO_METHODS;
+    const connection = methods[0] ?? null;
+    const failover = server === estate.backupServer ? null : session.failover(vmClass);
+    decisions[position] = { vm, status, proxy, tier, connection, methods, failover, load };
     if (observer.wanted) {
       observer.emit({ type: 'proxy.selected', job: job.id, vm, status, proxy, tier, connection, load });
     }
@@ -83,7 +85,7 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
   job.vms.forEach((vm, position) => {
     hooks.before?.(position, loads);
     if (jobStatus === 'not-required') {
-      decisions[position] = { vm, status: 'not-required', proxy: null, tier: null, connection: null, load: null };
+      decisions[position] = { vm, status: 'not-required', proxy: null, tier: null, connection: null, methods: NO_METHODS, failover: null, load: null };
       return;
     }
     const vmClass = classes[position] as VmClass;
@@ -101,7 +103,7 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
       return;
     }
     const reasons = session.reasons(vm, vmClass, fallbackAllowed && !candidates.includes(estate.backupServer) ? [...candidates, estate.backupServer] : candidates);
-    decisions[position] = { vm, status: 'unassigned', proxy: null, tier: null, connection: null, load: null, reasons };
+    decisions[position] = { vm, status: 'unassigned', proxy: null, tier: null, connection: null, methods: NO_METHODS, failover: null, load: null, reasons };
     if (observer.wanted) observer.emit({ type: 'proxy.unavailable', job: job.id, vm, reasons });
   });
 

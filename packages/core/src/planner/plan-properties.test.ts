@@ -208,9 +208,13 @@ function referencePlan(input: ValidInput): { decisions: Decision[]; tallies: Map
       const v = verdict(vm, server);
       const load = loads[server] ?? 0;
       loads[server] = load + 1;
-      return { vm: id, status, proxy: servers[server]?.id ?? '', tier: v.eligible ? v.tier : null, connection: v.eligible ? (v.methods[0] ?? null) : null, load };
+      const methods = v.eligible ? v.methods : [];
+      const backupVerdict = verdict(vm, backup);
+      const failover = server === backup || !backupVerdict.eligible ? null : { server: inventory.backupServer, methods: backupVerdict.methods };
+      return { vm: id, status, proxy: servers[server]?.id ?? '', tier: v.eligible ? v.tier : null, connection: methods[0] ?? null, methods, failover, load };
     };
-    if (jobOutcome === 'not-required') return { vm: id, status: 'not-required', proxy: null, tier: null, connection: null, load: null };
+    const none = { proxy: null, tier: null, connection: null, methods: [], failover: null, load: null };
+    if (jobOutcome === 'not-required') return { vm: id, status: 'not-required', ...none };
     if (jobOutcome === 'backup-server') return take(backup, 'backup-server');
     const eligible = candidates.filter((server) => verdict(vm, server).eligible);
     if (eligible.length > 0) {
@@ -224,18 +228,19 @@ function referencePlan(input: ValidInput): { decisions: Decision[]; tallies: Map
     const considered = fallbackAllowed && !candidates.includes(backup) ? [...candidates, backup] : candidates;
     for (const server of considered) for (const rule of verdict(vm, server).failed) tally.set(rule, (tally.get(rule) ?? 0) + 1);
     tallies.set(id, tally);
-    return { vm: id, status: 'unassigned', proxy: null, tier: null, connection: null, load: null };
+    return { vm: id, status: 'unassigned', ...none };
   });
   return { decisions, tallies };
 }
 
 describe('the planner agrees with a reference planner written from the documented procedure', () => {
-  it('same status, proxy, tier, connection and load for every VM; same reasons for unassigned VMs', () => {
+  it('same status, proxy, tier, methods in order, failover and load for every VM; same reasons for unassigned VMs', () => {
     fc.assert(
       fc.property(randomEstate, (estate) => {
         const { input, plan } = planned(estate);
         const reference = referencePlan(input);
-        expect(plan.decisions.map(({ vm, status, proxy, tier, connection, load }) => ({ vm, status, proxy, tier, connection, load }))).toEqual(reference.decisions);
+        const decided = plan.decisions.map(({ vm, status, proxy, tier, connection, methods, failover, load }) => ({ vm, status, proxy, tier, connection, methods, failover, load }));
+        expect(decided).toEqual(reference.decisions);
         for (const decision of plan.decisions.filter((d) => d.status === 'unassigned')) {
           const counted = new Map((decision.reasons ?? []).map((reason) => [reason.rule, reason.candidates]));
           expect(counted, decision.vm).toEqual(reference.tallies.get(decision.vm));

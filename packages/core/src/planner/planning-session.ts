@@ -1,4 +1,4 @@
-import type { ConnectionMethod, RuleFinding, UnavailableReason } from '@gipkit/plugin-api';
+import type { ConnectionMethod, Failover, RuleFinding, UnavailableReason } from '@gipkit/plugin-api';
 import type { CompiledRule } from '../rules/compile-rule.js';
 import type { FactTable, Frames } from '../rules/fact-table.js';
 import { describeFailedConditions, failedParts, isForAnotherPlatform } from '../rules/describe-failed-conditions.js';
@@ -24,7 +24,12 @@ export interface VmClass {
   /** Per rule that kept candidates out: how many, and the first (for unassigned VMs). */
   tally?: ReadonlyMap<string, { count: number; first: number }>;
   best?: BestCandidates;
+  /** The backup server's takeover for the class (null when it may not serve it); computed on first use. */
+  failover?: Failover | null;
 }
+
+/** No connection method: shared by every decision without one. */
+export const NO_METHODS: readonly ConnectionMethod[] = Object.freeze([]);
 
 interface ServerGroup {
   readonly serverClass: number;
@@ -231,15 +236,33 @@ export class PlanningSession {
     return leastLoaded(best.servers, this.loads);
   }
 
-  /** Methods the server can use for the class, in the order they are tried; cached per class and server. */
+  /**
+   * Methods the server can use for the class, in the order they are tried;
+   * frozen and cached per class and server group (decisions share them).
+   */
   methods(vmClass: VmClass, server: number): readonly ConnectionMethod[] {
     const group = this.#serverGroup[server] ?? 0;
     let methods = vmClass.methods[group];
     if (methods === undefined) {
-      methods = this.#methods(vmClass, server);
+      methods = Object.freeze(this.#methods(vmClass, server));
       vmClass.methods[group] = methods;
     }
     return methods;
+  }
+
+  /** Methods the server may use for the class when it is eligible; none when it is not. */
+  allowedMethods(vmClass: VmClass, server: number): readonly ConnectionMethod[] {
+    return this.verdict(vmClass, server).eligible ? this.methods(vmClass, server) : NO_METHODS;
+  }
+
+  /** Who takes a VM of the class over from a proxy that cannot connect: the backup server, when it may serve the class. */
+  failover(vmClass: VmClass): Failover | null {
+    if (vmClass.failover !== undefined) return vmClass.failover;
+    const backup = this.estate.backupServer;
+    const methods = this.allowedMethods(vmClass, backup);
+    const server = this.estate.servers[backup];
+    vmClass.failover = methods.length === 0 || server === undefined ? null : Object.freeze({ server: server.id, methods });
+    return vmClass.failover;
   }
 
   #methods(vmClass: VmClass, server: number): ConnectionMethod[] {

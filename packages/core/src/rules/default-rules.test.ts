@@ -19,8 +19,8 @@ describe('guest-processing-required', () => {
     const scenario = { servers: [windowsServer('w', '10.1.0.20')], vms, job: { guestProcessing: { applicationAware: false, indexing: false, transactionLogs: false } } };
     const plan = planOf(scenario);
     expect(plan.decisions).toEqual([
-      { vm: 'a', status: 'not-required', proxy: null, tier: null, connection: null, load: null },
-      { vm: 'b', status: 'not-required', proxy: null, tier: null, connection: null, load: null },
+      { vm: 'a', status: 'not-required', proxy: null, tier: null, connection: null, methods: [], failover: null, load: null },
+      { vm: 'b', status: 'not-required', proxy: null, tier: null, connection: null, methods: [], failover: null, load: null },
     ]);
     expect(plan.summary).toMatchObject({ notRequired: 2, assigned: 0, perProxy: {} });
     expect(explanationOf(scenario, 'a').jobRule).toEqual({
@@ -429,7 +429,7 @@ describe('preferred-fallback-backup-server', () => {
   it('when no listed server can serve and the backup server can, the backup server takes over (fallback)', () => {
     const scenario = { servers: [linuxServer('lin', '10.1.0.30')], vms: [windowsVm('a', '10.1.5.1')], job };
     const plan = planOf(scenario);
-    expect(plan.decisions[0]).toEqual({ vm: 'a', status: 'fallback', proxy: 'vbr', tier: 2, connection: 'lan', load: 0 });
+    expect(plan.decisions[0]).toEqual({ vm: 'a', status: 'fallback', proxy: 'vbr', tier: 2, connection: 'lan', methods: ['lan', 'vix'], failover: null, load: 0 });
     expect(plan.summary).toMatchObject({ fallback: 1, perProxy: { vbr: 1 } });
     const explanation = explanationOf(scenario, 'a');
     expect(explanation.candidates.map((c) => [c.server, c.verdict])).toEqual([
@@ -471,6 +471,8 @@ describe('preferred-fallback-fail', () => {
       proxy: null,
       tier: null,
       connection: null,
+      methods: [],
+      failover: null,
       load: null,
       reasons: [{ rule: 'windows-guest-needs-windows-server', candidates: 1, example: { server: 'lin', message: 'a runs Windows and lin runs linux' } }],
     });

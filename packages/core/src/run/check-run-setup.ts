@@ -1,7 +1,12 @@
 import { ErrorCode, GipkitError, timeoutProblem, type ComponentBundle, type GuestConnector, type GuestDeployer, type OsFamily, type Plan, type StepTimeouts } from '@gipkit/plugin-api';
 import type { ValidInput } from '../input/load-input.js';
+import { formatPath } from '../input/document-path.js';
+import type { EstateIndex } from '../planner/estate-index.js';
+import { checkPlan } from '../plan-record/check-plan.js';
 
 const BUNDLE_NAME = /^[a-z0-9][a-z0-9-]*$/;
+/** A plan handed in by code with many problems is another job's: the first ones say enough. */
+const PLAN_PROBLEMS_LISTED = 20;
 
 export interface RunSetup {
   readonly input: ValidInput;
@@ -13,8 +18,9 @@ export interface RunSetup {
   readonly perServer: number;
   readonly total: number;
   readonly timeouts: StepTimeouts;
-  /** A plan passed in: it must be this job's, with its VMs in its order. */
+  /** A plan passed in: it must be this job's, with its VMs in its order, proxies and failovers of this inventory. */
   readonly plan: Plan | undefined;
+  readonly estate: EstateIndex;
 }
 
 /**
@@ -38,11 +44,12 @@ export function checkRunSetup(setup: RunSetup): void {
     if (problem !== undefined) problems.push(`timeouts.${step} ${problem}`);
   }
   if (setup.plan !== undefined) {
-    const planned = setup.plan.decisions;
-    if (setup.plan.job !== job.id) problems.push(`the plan is for job ${JSON.stringify(setup.plan.job)}, not ${JSON.stringify(job.id)}`);
-    else if (planned.length !== job.vms.length || planned.some((decision, index) => decision.vm !== job.vms[index])) {
-      problems.push(`the plan's VMs are not the job's (${planned.length} planned, ${job.vms.length} in the job): plan this input again`);
+    const checked = checkPlan(setup.plan, setup.estate, (path, message, value) => ({ file: 'plan', path: formatPath(path), message, ...(value === undefined ? {} : { value }) }));
+    for (const problem of (checked.problems ?? []).slice(0, PLAN_PROBLEMS_LISTED)) {
+      problems.push(`the plan's ${problem.path === '' ? 'whole' : problem.path}: ${problem.message}${problem.value === undefined ? '' : ` (found ${JSON.stringify(problem.value)})`}`);
     }
+    const more = (checked.problems?.length ?? 0) - PLAN_PROBLEMS_LISTED;
+    if (more > 0) problems.push(`and ${more} more problems in the plan: plan this input again`);
   }
   const inJob = new Set(job.vms);
   const families = new Set<OsFamily>();

@@ -1,5 +1,5 @@
 import { ErrorCode, GipkitError, type ConnectionMethod, type GuestConnector, type OsFamily, type Plan, type Platform } from '@gipkit/plugin-api';
-import type { PlanningSession } from '../planner/planning-session.js';
+import type { EstateIndex } from '../planner/estate-index.js';
 
 /** Why no registered connector reaches a guest by one method. */
 export type NoReach = 'no-connector' | 'family';
@@ -65,8 +65,7 @@ export interface UnreachedGroup {
  * can reach by any of the methods their proxy may use (a VM whose proxy has
  * at least one reachable method is served by it).
  */
-export function findUnreachedVms(plan: Plan, session: PlanningSession, reach: ConnectorReach): UnreachedVms {
-  const { estate } = session;
+export function findUnreachedVms(plan: Plan, estate: EstateIndex, reach: ConnectorReach): UnreachedVms {
   const serverIndex = new Map(estate.servers.map((server, index) => [server.id, index]));
   const positions = new Set<number>();
   const groups = new Map<string, { platform: Platform; method: ConnectionMethod; family: OsFamily; problem: NoReach; vms: string[] }>();
@@ -77,7 +76,7 @@ export function findUnreachedVms(plan: Plan, session: PlanningSession, reach: Co
     const vm = estate.vm(decision.vm);
     const platform = estate.host(vm.host).platform;
     const family = vm.guest.family;
-    const methods = plannedMethods(session, decision.vm, server);
+    const methods = decision.methods;
     if (methods.length === 0 || reach.reachable(platform, family, methods).length > 0) return;
     positions.add(position);
     for (const method of methods) {
@@ -90,12 +89,6 @@ export function findUnreachedVms(plan: Plan, session: PlanningSession, reach: Co
   });
   const sorted = [...groups.values()].sort((a, b) => `${a.platform}/${a.method}/${a.family}`.localeCompare(`${b.platform}/${b.method}/${b.family}`));
   return { positions, groups: sorted };
-}
-
-/** The methods a server may use for a VM of the plan, in the order they are tried; none when it is not eligible. */
-export function plannedMethods(session: PlanningSession, vm: string, server: number): readonly ConnectionMethod[] {
-  const vmClass = session.classOf(vm);
-  return session.verdict(vmClass, server).eligible ? session.methods(vmClass, server) : [];
 }
 
 /** How many VM names a line lists before "and N more". */

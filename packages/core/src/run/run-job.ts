@@ -1,13 +1,13 @@
 import {
   ErrorCode,
   type ComponentBundle, type ConnectionMethod, type DeploymentMode, type DeploymentStep, type Dispatcher, type ErrorSummary,
-  type GuestTarget, type GuestTask, type Plan, type RunCounts, type StepTimeouts, type TaskOutcome, type TaskReport, type CleanupFailure,
+  type Decision, type GuestTarget, type GuestTask, type Plan, type RunCounts, type StepTimeouts, type TaskOutcome, type TaskReport, type CleanupFailure,
 } from '@gipkit/plugin-api';
 import type { EventDraft } from '../event-draft.js';
-import type { PlanningSession } from '../planner/planning-session.js';
+import type { EstateIndex } from '../planner/estate-index.js';
 import { afterOutcome, type AttemptRole, type FailoverChoice } from './after-outcome.js';
 import { removeLeftovers, type Leftover } from './clean-up.js';
-import { describeUnreached, plannedMethods, type ConnectorReach, type UnreachedVms } from './connector-reach.js';
+import { describeUnreached, type ConnectorReach, type UnreachedVms } from './connector-reach.js';
 import { TaskDispatch } from './dispatch-task.js';
 import { summariseError } from './error-summary.js';
 import type { RunSecrets } from './run-secrets.js';
@@ -63,6 +63,8 @@ interface Attempt {
   readonly role: AttemptRole;
   /** The VM's planned proxy: a failover cancelled before it started counts against it. */
   readonly proxy: number;
+  /** What the plan decided for the VM: its methods, and its failover. */
+  readonly decision: Decision;
 }
 
 /** How a VM ended as failed (or crash-consistent): who tried last, where, and why. */
@@ -87,7 +89,7 @@ const NOT_ASSIGNED = 'the plan gave this VM no proxy';
 export class JobRun {
   /** Each server's live task count in this run (by inventory index). */
   readonly load: Int32Array;
-  readonly #session: PlanningSession;
+  readonly #estate: EstateIndex;
   readonly #plan: Plan;
   readonly #settings: RunSettings;
   readonly #slots: TaskSlots;
@@ -101,20 +103,21 @@ export class JobRun {
   #stale = 0;
   #cancelled = false;
 
-  constructor(session: PlanningSession, plan: Plan, settings: RunSettings) {
-    this.#session = session;
+  /** Runs the plan as it is: the methods and failover of each decision; the estate gives the VMs' addresses and credentials. */
+  constructor(plan: Plan, estate: EstateIndex, settings: RunSettings) {
+    this.#estate = estate;
     this.#plan = plan;
     this.#settings = settings;
-    this.#slots = new TaskSlots(session.estate.servers.length, settings.perServer, settings.total);
+    this.#slots = new TaskSlots(estate.servers.length, settings.perServer, settings.total);
     this.load = this.#slots.active;
     this.#dispatch = new TaskDispatch(settings.dispatcher, new TaskSignals(settings.signal));
     this.#outcomes = new Array<VmRunOutcome | undefined>(plan.decisions.length);
-    this.#mode = session.estate.job.runtimeComponents;
+    this.#mode = estate.job.runtimeComponents;
   }
 
   async run(): Promise<RunResult> {
     const started = this.#settings.now();
-    const { estate } = this.#session;
+    const estate = this.#estate;
     const { job } = estate;
     const { emit, signal, bundle } = this.#settings;
     emit({
@@ -144,7 +147,7 @@ export class JobRun {
           this.#fail(position, vm, { server: decision.proxy, step: 'connect', cause: this.#noConnector(position, server), failedOver: false, notTheGuest: true });
           return;
         }
-        this.#queueDeploy({ position, vm, server, role: 'proxy', proxy: server });
+        this.#queueDeploy({ position, vm, server, role: 'proxy', proxy: server, decision });
       });
       await this.#slots.idle();
       // Cancelled means: cancelled before every deployment ended (Ctrl-C during cleanup does not make a run cancelled).
@@ -175,7 +178,7 @@ export class JobRun {
   }
 
   #makeTarget(id: string): GuestTarget {
-    const { estate } = this.#session;
+    const estate = this.#estate;
     const vm = estate.vm(id);
     const credentials = estate.credentialsOf(vm.id);
     return {
@@ -190,32 +193,36 @@ export class JobRun {
     };
   }
 
-  /** Methods the server may use for the VM that a registered connector reaches, in the order they are tried; none when it is not eligible. */
-  #methods(target: GuestTarget, server: number): readonly ConnectionMethod[] {
-    return this.#settings.reach.reachable(target.platform, target.family, plannedMethods(this.#session, target.vm, server));
+  /** The planned methods of an attempt that a registered connector reaches, in the order they are tried. */
+  #methods(target: GuestTarget, planned: readonly ConnectionMethod[]): readonly ConnectionMethod[] {
+    return this.#settings.reach.reachable(target.platform, target.family, planned);
   }
 
   /** Why a planned VM is not deployed: no registered connector reaches it by its proxy's methods. */
   #noConnector(position: number, server: number): ErrorSummary {
-    const target = this.#target(position, this.#vmAt(position));
-    const lines = plannedMethods(this.#session, target.vm, server).map((method) => {
+    const decision = this.#decisionAt(position);
+    const target = this.#target(position, decision.vm);
+    const lines = decision.methods.map((method) => {
       const problem = this.#settings.reach.problem(target.platform, method, target.family) ?? 'no-connector';
       return describeUnreached({ platform: target.platform, method, family: target.family, problem, vms: [target.vm] }, this.#settings.reach);
     });
     return { code: ErrorCode.RunNoConnector, message: `no registered connector reaches ${target.vm} from ${this.#serverId(server)}: ${lines.join('; ')}` };
   }
 
-  /** Whether the backup server can take a VM over from a proxy that could not connect, or why not. */
-  #failoverFor(target: GuestTarget, server: number): FailoverChoice {
-    const backup = this.#session.estate.backupServer;
-    if (server === backup) return { none: '' };
-    if (this.#methods(target, backup).length > 0) return { to: this.#serverId(backup) };
-    const allowed = plannedMethods(this.#session, target.vm, backup).length;
-    return {
-      none: allowed === 0
-        ? `; no failover: the backup server ${this.#serverId(backup)} has no connection method to ${target.vm}`
-        : `; no failover: no registered connector reaches ${target.vm} from the backup server ${this.#serverId(backup)} by the methods it may use`,
-    };
+  /** Whether the plan's failover can take a VM over from a proxy that could not connect, or why not. */
+  #failoverFor(target: GuestTarget, attempt: Attempt): FailoverChoice {
+    const backup = this.#estate.backupServer;
+    if (attempt.role === 'backup-server' || attempt.server === backup) return { none: '' };
+    const failover = attempt.decision.failover;
+    if (failover === null) return { none: `; no failover: the backup server ${this.#serverId(backup)} has no connection method to ${target.vm}` };
+    if (this.#methods(target, failover.methods).length > 0) return { to: failover.server };
+    return { none: `; no failover: no registered connector reaches ${target.vm} from the backup server ${failover.server} by the methods it may use` };
+  }
+
+  /** The methods the plan gives an attempt: the proxy's, or its failover's. */
+  #plannedMethods(attempt: Attempt): readonly ConnectionMethod[] {
+    const { decision, role } = attempt;
+    return role === 'backup-server' ? (decision.failover?.methods ?? []) : decision.methods;
   }
 
   #queueDeploy(attempt: Attempt): void {
@@ -233,7 +240,7 @@ export class JobRun {
           }),
         cancel: () => {
           const cause = { code: ErrorCode.RunCancelled, message: `the run was cancelled before ${vm} started${failedOver ? ' on the backup server' : ''}` };
-          if (failedOver) this.#settings.emit({ type: 'failover.failed', job: this.#session.estate.job.id, vm, server: this.#serverId(server), cause });
+          if (failedOver) this.#settings.emit({ type: 'failover.failed', job: this.#estate.job.id, vm, server: this.#serverId(server), cause });
           // A failover cancelled while it waited counts against the proxy: the backup server never touched the VM.
           this.#fail(position, vm, { server: this.#serverId(attempt.proxy), step: 'queue', cause, failedOver });
         },
@@ -245,10 +252,10 @@ export class JobRun {
   async #deploy(attempt: Attempt): Promise<void> {
     const { position, vm, server, role } = attempt;
     const { emit, signal, bundle, runId, timeouts } = this.#settings;
-    const job = this.#session.estate.job.id;
+    const job = this.#estate.job.id;
     const serverId = this.#serverId(server);
     const target = this.#target(position, vm);
-    const methods = this.#methods(target, server);
+    const methods = this.#methods(target, this.#plannedMethods(attempt));
     emit({ type: 'deployment.started', job, vm, server: serverId, role, load: this.load[server] ?? 0 });
     const task: GuestTask = { kind: 'deploy', runId, server: serverId, target, methods, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version }, timeouts };
     const outcome: TaskOutcome = methods.length === 0
@@ -256,7 +263,7 @@ export class JobRun {
       : await this.#dispatch.run(task, server, this.#settings.secrets.redactorFor(target.secret), (report) => this.#onReport(vm, serverId, report));
     const after = afterOutcome(outcome, {
       job, vm, server: serverId, role, mode: this.#mode, bundleVersion: bundle.version, cancelled: signal.aborted,
-      failover: () => this.#failoverFor(target, server),
+      failover: () => this.#failoverFor(target, attempt),
     });
     if (after.leftover !== undefined) {
       this.#leftovers.push({ target, server, serverId, methods: workedFirst(after.leftover.method, methods), location: after.leftover.location });
@@ -273,13 +280,13 @@ export class JobRun {
         this.#fail(position, vm, { server: serverId, step: next.step, cause: next.cause, failedOver: role === 'backup-server', method: next.method });
         return;
       case 'fail-over':
-        this.#queueDeploy({ ...attempt, server: this.#session.estate.backupServer, role: 'backup-server' });
+        this.#queueDeploy({ ...attempt, server: this.#estate.backupServer, role: 'backup-server' });
     }
   }
 
   #onReport(vm: string, server: string, report: TaskReport): void {
     const { emit } = this.#settings;
-    const job = this.#session.estate.job.id;
+    const job = this.#estate.job.id;
     switch (report.kind) {
       case 'step':
         emit({ type: 'deployment.step', job, vm, server, method: report.method, step: report.step });
@@ -299,7 +306,7 @@ export class JobRun {
 
   /** Ends a VM as failed: the job's onGuestProcessingFailure decides what that means (a cancelled run always fails it). */
   #fail(position: number, vm: string, failure: Failure): void {
-    const job = this.#session.estate.job;
+    const job = this.#estate.job;
     const { server, step, cause, failedOver } = failure;
     const cancelled = cause.code === ErrorCode.RunCancelled;
     // A cancelled run, and a VM no connector reaches, always fail it: neither is a guest's failure.
@@ -313,15 +320,15 @@ export class JobRun {
     const started = this.#settings.now();
     const { emit, cleanupSignal, runId, timeouts, dispatcher, perServer, total, secrets } = this.#settings;
     const { removed, failures } = await removeLeftovers(this.#leftovers, {
-      runId, dispatcher, timeouts, servers: this.#session.estate.servers.length, perServer, total, load: this.load, signal: cleanupSignal,
+      runId, dispatcher, timeouts, servers: this.#estate.servers.length, perServer, total, load: this.load, signal: cleanupSignal,
       redactorFor: (target) => secrets.redactorFor(target.secret),
     });
-    emit({ type: 'cleanup.completed', job: this.#session.estate.job.id, removed, failures, kept: this.#kept, stale: this.#stale, durationMs: round(this.#settings.now() - started) });
+    emit({ type: 'cleanup.completed', job: this.#estate.job.id, removed, failures, kept: this.#kept, stale: this.#stale, durationMs: round(this.#settings.now() - started) });
     return { removed, kept: this.#kept, stale: this.#stale, failures };
   }
 
   #complete(started: number, cleanup: RunResult['cleanup']): RunResult {
-    const { estate } = this.#session;
+    const estate = this.#estate;
     // A VM that never ended (a bug) is counted as failed rather than lost.
     const vms = this.#outcomes.map((outcome, position) => outcome ?? { vm: this.#vmAt(position), status: 'failed' as const, server: null, method: null, failedOver: false });
     const { counts, perServer } = summariseRun(vms, estate.servers);
@@ -333,13 +340,17 @@ export class JobRun {
   }
 
   #vmAt(position: number): string {
+    return this.#decisionAt(position).vm;
+  }
+
+  #decisionAt(position: number): Decision {
     const decision = this.#plan.decisions[position];
     if (decision === undefined) throw new RangeError(`no decision at ${position}`);
-    return decision.vm;
+    return decision;
   }
 
   #serverId(server: number): string {
-    const found = this.#session.estate.servers[server];
+    const found = this.#estate.servers[server];
     if (found === undefined) throw new RangeError(`no server at ${server}`);
     return found.id;
   }
