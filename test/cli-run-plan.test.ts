@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Decision, GipkitEvent, Plan } from '@gipkit/plugin-api';
 import { gipkit, ROOT, tempFiles } from './cli-harness.js';
+import { fencedBlocks, markdownSection, shellCommands } from './markdown-blocks.js';
 
 const INVENTORY = 'examples/lab/inventory.yaml';
 const JOB = 'examples/lab/nightly.job.yaml';
@@ -148,5 +149,18 @@ describe('gipkit run --plan: a reviewed plan runs as planned', () => {
     const rules = gipkit('run', '--simulate', '--plan', planFile(savedPlan()), '--rules', 'examples/lab/org-rules.yaml', ...INPUT, ...BUNDLE);
     expect(rules.code).toBe(2);
     expect(rules.stderr).toContain('--rules has no effect with --plan');
+  });
+
+  it('the commands of docs/reference/cli.md for --plan work as written: plan, review, run', () => {
+    const section = markdownSection(readFileSync(join(ROOT, 'docs/reference/cli.md'), 'utf8'), '`gipkit run`');
+    const commands = fencedBlocks(section.replace(/^  /gm, ''), 'sh').flatMap(shellCommands).filter((command) => command.includes('reviewed-plan.json'));
+    expect(commands).toHaveLength(2);
+    const [plan, run] = commands.map((command) => command.replace(/^gipkit /, '').split(/\s+/));
+    const planned = gipkit(...(plan ?? []).slice(0, -2));
+    expect(planned.code, planned.stderr).toBe(0);
+    const file = planFile(JSON.parse(planned.stdout));
+    const ran = gipkit(...(run ?? []).map((word) => (word === '/tmp/reviewed-plan.json' ? file : word)));
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('(saved; not planned again)');
   });
 });
