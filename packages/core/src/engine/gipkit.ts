@@ -379,7 +379,7 @@ export class Gipkit {
     if (!input.job.vms.includes(vm)) throw new GipkitError(ErrorCode.VmUnknown, `VM ${vm} is not in job ${input.job.id}`);
     const index = input.inventory.servers.findIndex((candidate) => candidate.id === server);
     if (index < 0) throw new GipkitError(ErrorCode.ServerUnknown, `server ${server} is not in the inventory`);
-    const frames = this.#session(input).fullFrames(vm, index);
+    const frames = this.#session(input).messages.fullFrames(vm, index);
     // Null prototype: fact names are keys here, never prototype members.
     const facts = Object.create(null) as Record<string, unknown>;
     for (const slot of this.#facts.slots) facts[slot.name] = frames[slot.scope][slot.index];

@@ -57,7 +57,7 @@ function rootCauseOf(session: PlanningSession, vm: string, considered: readonly 
     // candidates share none (one lacks PowerShell, another is too old), the commonest failure, with on how many
     // servers it holds; the grouped findings show the rest.
     const index = new Map(session.estate.servers.map((server, at) => [server.id, at]));
-    const perCandidate = considered.map((candidate) => session.methodFailures(session.readerFor(vm, index.get(candidate.server) ?? 0)));
+    const perCandidate = considered.map((candidate) => session.messages.methodFailures(session.messages.readerFor(vm, index.get(candidate.server) ?? 0)));
     const methods = perCandidate[0] ?? [];
     const failures = methods.map(({ method }, at) => {
       const lists = perCandidate.map((failuresOf) => failuresOf[at]?.parts ?? []);
@@ -87,7 +87,7 @@ export function explainVm(input: ExplainInput): Explanation {
   const decision = plan.decisions[position];
   if (decision === undefined) throw new RangeError(`no decision at ${position}`);
   const jobRule = session.jobOutcomeRule();
-  const jobFinding: RuleFinding | null = jobRule === undefined ? null : { rule: jobRule.name, message: session.jobMessage(jobRule) };
+  const jobFinding: RuleFinding | null = jobRule === undefined ? null : { rule: jobRule.name, message: session.messages.jobMessage(jobRule) };
   const { job } = estate;
   const preferred = job.proxy.mode === 'preferred' ? new Set(job.proxy.servers) : null;
   const vmClass = session.classOf(vm);

@@ -1,12 +1,11 @@
 import type { ConnectionMethod, Failover, RuleFinding, UnavailableReason } from '@gipkit/plugin-api';
 import type { CompiledRule } from '../rules/compile-rule.js';
-import type { FactTable, Frames } from '../rules/fact-table.js';
-import { describeFailedConditions, failedParts, isForAnotherPlatform } from '../rules/describe-failed-conditions.js';
-import { fillMessage, formatFactValue } from '../rules/message-template.js';
+import type { FactTable } from '../rules/fact-table.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import { combine, evaluateOutcome, framesOf, NO_OUTCOME, type Combined, type Outcome } from './candidate-outcome.js';
 import type { EstateIndex } from './estate-index.js';
 import { FactFrames } from './fact-frames.js';
+import { CONNECTION_METHOD_REQUIRED, FindingMessages, TIER_REQUIRED } from './finding-messages.js';
 import { leastLoaded } from './least-loaded.js';
 import { PairOutcomes, signatureOf } from './pair-outcomes.js';
 
@@ -44,9 +43,7 @@ export interface BestCandidates {
   readonly servers: Int32Array;
 }
 
-/** Findings of the planner itself (steps 5 and 6 of selection), not of a rule document. */
-export const CONNECTION_METHOD_REQUIRED = 'connection-method-required';
-export const TIER_REQUIRED = 'tier-required';
+export { CONNECTION_METHOD_REQUIRED, TIER_REQUIRED } from './finding-messages.js';
 
 /**
  * Everything one planning pass over one estate computes once: fact frames,
@@ -56,7 +53,6 @@ export class PlanningSession {
   readonly estate: EstateIndex;
   readonly rules: RuleSet;
   readonly loads: Int32Array;
-  readonly #facts: FactTable;
   readonly #frames: FactFrames;
   readonly #compiled: readonly CompiledRule[];
   readonly #jobFrame: readonly unknown[];
@@ -73,15 +69,15 @@ export class PlanningSession {
   readonly #classes = new Map<string, VmClass>();
   readonly #classOfVm = new Map<string, VmClass>();
   readonly #methodRank: ReadonlyMap<number, number>;
-  #fullJob: readonly unknown[] | undefined;
-  readonly #fullServers: (readonly unknown[] | undefined)[] = [];
+  /** The sentences of findings, with actual values: for unassigned VMs and explanations. */
+  readonly messages: FindingMessages;
 
   constructor(estate: EstateIndex, rules: RuleSet, facts: FactTable) {
     this.estate = estate;
     this.rules = rules;
-    this.#facts = facts;
     this.#compiled = rules.rules;
     this.#frames = new FactFrames(facts, estate);
+    this.messages = new FindingMessages(facts, this.#frames, rules);
     this.#methodRank = rules.methodRanks(estate.job.inverseProtocolOrder);
     this.#jobFrame = this.#frames.job(rules.needed.job);
     this.#jobOutcome = evaluateOutcome(this.#compiled, rules.candidateRules.job, framesOf({ job: this.#jobFrame }));
@@ -282,71 +278,27 @@ export class PlanningSession {
    */
   findings(vm: string, vmClass: VmClass, server: number, serverLabel?: string): RuleFinding[] {
     const outcomes = this.#outcomes(vmClass, server);
-    const read = this.#labelled(this.#reader(vm, server), serverLabel);
+    const read = this.messages.labelled(this.messages.reader(vm, server), serverLabel);
     const findings: RuleFinding[] = [];
     for (const index of outcomes.flatMap((outcome) => outcome.excluded).sort((a, b) => a - b)) {
       const rule = this.#compiled[index];
-      if (rule !== undefined) findings.push({ rule: rule.name, message: this.#message(rule.name, vm, read) });
+      if (rule !== undefined) findings.push({ rule: rule.name, message: this.messages.message(rule.name, vm, read) });
     }
     if (!outcomes.some((outcome) => outcome.methods.length > 0)) {
-      findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: this.#message(CONNECTION_METHOD_REQUIRED, vm, read) });
+      findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: this.messages.message(CONNECTION_METHOD_REQUIRED, vm, read) });
     }
-    if (combine(outcomes).tierRule === -1) findings.push({ rule: TIER_REQUIRED, message: this.#message(TIER_REQUIRED, vm, read) });
+    if (combine(outcomes).tierRule === -1) findings.push({ rule: TIER_REQUIRED, message: this.messages.message(TIER_REQUIRED, vm, read) });
     return findings;
-  }
-
-  #labelled(read: (fact: string) => unknown, serverLabel: string | undefined): (fact: string) => unknown {
-    return serverLabel === undefined ? read : (name) => (name === 'server.id' ? serverLabel : read(name));
-  }
-
-  /**
-   * Method rules that could apply to the VM: those for its own platform (a
-   * rule whose top-level \`vm.platform\` condition fails is for another one),
-   * or every method rule when none is for it.
-   */
-  #ownPlatformMethods(read: (fact: string) => unknown): CompiledRule[] {
-    const all = this.rules.methodRules.flatMap((index) => this.#compiled[index] ?? []);
-    const own = all.filter((rule) => !isForAnotherPlatform(rule.document.conditions, read, this.rules.operators));
-    return own.length === 0 ? all : own;
-  }
-
-  /** Why no method rule fired: each own-platform method with the conditions it failed on. */
-  methodFailures(read: (fact: string) => unknown): { readonly method: string; readonly parts: readonly string[] }[] {
-    return this.#ownPlatformMethods(read).map((rule) => {
-      const event = rule.document.event;
-      const method = event.type === 'method' ? event.params.method : rule.name;
-      return { method, parts: failedParts(rule.document.conditions, read, this.rules.operators) };
-    });
-  }
-
-  /** One finding's sentence, with the actual values. */
-  #message(rule: string, vm: string, read: (fact: string) => unknown): string {
-    if (rule === TIER_REQUIRED) {
-      const facts = [...new Set(this.#compiled.filter((compiled) => compiled.kind === 'tier').flatMap((compiled) => compiled.reads.map((slot) => slot.name)))];
-      const values = facts.map((name) => `${name} ${formatFactValue(read(name))}`).join(', ');
-      return `no tier rule applies to ${formatFactValue(read('server.id'))} for ${vm}${values === '' ? ' (there are no tier rules)' : ` (${values})`}`;
-    }
-    if (rule === CONNECTION_METHOD_REQUIRED) {
-      const details = this.#ownPlatformMethods(read).map((compiled) => {
-        const event = compiled.document.event;
-        const needs = event.type === 'method' && event.params.message !== undefined ? fillMessage(event.params.message, read) : compiled.name;
-        const failed = describeFailedConditions(compiled.document.conditions, read, this.rules.operators);
-        return failed === '' ? needs : `${needs}: ${failed}`;
-      });
-      return [`${formatFactValue(read('server.id'))} has no connection method to ${vm}`, ...details].join('; ');
-    }
-    const event = this.#compiled.find((compiled) => compiled.name === rule)?.document.event;
-    return event?.type === 'exclude' ? fillMessage(event.params.message, read) : rule;
   }
 
   /** Why no candidate could serve: a tally per rule, shared by the class, with an example message for this VM. */
   reasons(vm: string, vmClass: VmClass, candidates: readonly number[]): UnavailableReason[] {
     vmClass.tally ??= this.#tally(vmClass, candidates);
-    const vmFrame = this.#frames.vm(vm, this.#facts.inScope('vm'));
+    const vmFrame = this.messages.fullVmFrame(vm);
     return [...vmClass.tally].map(([rule, { count, first }]) => ({
       rule,
       candidates: count,
-      example: { server: this.estate.servers[first]?.id ?? '', message: this.#message(rule, vm, this.#reader(vm, first, vmFrame)) },
+      example: { server: this.estate.servers[first]?.id ?? '', message: this.messages.message(rule, vm, this.messages.reader(vm, first, vmFrame)) },
     }));
   }
 
@@ -370,48 +322,5 @@ export class PlanningSession {
     return new Map([...tally].sort(([, a], [, b]) => b.count - a.count));
   }
 
-  /** Reads any fact of the VM and the server (by inventory index), in full: for explanations. */
-  readerFor(vm: string, server: number): (name: string) => unknown {
-    return this.#reader(vm, server);
-  }
 
-  /** Reads any fact, in full, for messages: computed lazily, never for planning. */
-  #reader(vm: string, server: number, fullVmFrame?: readonly unknown[]): (name: string) => unknown {
-    let vmFrame = fullVmFrame;
-    const fullVm = (): readonly unknown[] => (vmFrame ??= this.#frames.vm(vm, this.#facts.inScope('vm')));
-    const fullServer = (): readonly unknown[] => (this.#fullServers[server] ??= this.#frames.server(server, this.#facts.inScope('server')));
-    const fullJob = (): readonly unknown[] => (this.#fullJob ??= this.#frames.job(this.#facts.inScope('job')));
-    return (name) => {
-      const slot = this.#facts.get(name);
-      if (slot === undefined) return undefined;
-      switch (slot.scope) {
-        case 'job':
-          return fullJob()[slot.index];
-        case 'server':
-          return fullServer()[slot.index];
-        case 'vm':
-          return fullVm()[slot.index];
-        case 'pair':
-          return this.#frames.pair(fullServer(), fullVm(), [slot])[slot.index];
-      }
-    };
-  }
-
-  /** Every fact of the job, a server and a VM: for explanations. */
-  fullFrames(vm: string, server: number): Frames {
-    const vmFrame = this.#frames.vm(vm, this.#facts.inScope('vm'));
-    const serverFrame = (this.#fullServers[server] ??= this.#frames.server(server, this.#facts.inScope('server')));
-    const job = (this.#fullJob ??= this.#frames.job(this.#facts.inScope('job')));
-    return { job, server: serverFrame, vm: vmFrame, pair: this.#frames.pair(serverFrame, vmFrame, this.#facts.inScope('pair')) };
-  }
-
-  jobMessage(rule: CompiledRule): string {
-    const event = rule.document.event;
-    const job = (this.#fullJob ??= this.#frames.job(this.#facts.inScope('job')));
-    const read = (name: string): unknown => {
-      const slot = this.#facts.get(name);
-      return slot?.scope === 'job' ? job[slot.index] : undefined;
-    };
-    return event.type === 'job-outcome' ? fillMessage(event.params.message, read) : rule.name;
-  }
 }
