@@ -9,15 +9,9 @@ export { DEFAULT_TIMEOUTS, DEFAULT_PER_SERVER, DEFAULT_TOTAL } from './run/run-j
 export { ofType } from './engine/of-type.js';
 export { loadInput, validateInput } from './input/load-input.js';
 export type { ValidInput, InputSources, LoadInputOptions } from './input/load-input.js';
-export { inventorySchema, jobSchema } from './input/schema.js';
 export { loadRuleChanges } from './rules/load-rule-changes.js';
 export { DEFAULT_FACTS } from './rules/default-facts.js';
 export { DEFAULT_OPERATORS, BUILT_IN_OPERATORS } from './rules/operators.js';
-export { compileRule } from './rules/compile-rule.js';
-export type { CompiledRule, RuleOrigin } from './rules/compile-rule.js';
-export { FactTable } from './rules/fact-table.js';
-export type { Frames, FactSlot } from './rules/fact-table.js';
-export { fillMessage } from './rules/message-template.js';
 export { toJsonSchema } from './input/json-schema.js';
 export type { SchemaKind } from './input/json-schema.js';
 export { readSourceDocument, parseSourceText } from './input/source-document.js';

@@ -1,11 +1,9 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import type { Plan } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from '../cli-io.js';
-import { formatRulesApplied } from '../format-rules-applied.js';
-import { formatTable } from '../format-table.js';
 import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
 import { oneOf } from '../parse-options.js';
-import { printableJson, printableLines } from '../terminal-text.js';
+import { printableJson } from '../terminal-text.js';
+import { formatPlanTable } from './format-plan.js';
 import { engineAndInput, withInputOptions, type InputValues } from './input-options.js';
 
 export const PLAN: CommandDescription = {
@@ -19,33 +17,6 @@ export const PLAN: CommandDescription = {
   ],
   notes: ['Exit codes: 0 plan made, 2 bad input, 3 unassigned VMs with --strict.'],
 };
-
-function dash(value: string | number | null): string {
-  return value === null ? '-' : String(value);
-}
-
-export function formatPlanTable(plan: Plan): string {
-  const rows = plan.decisions.map((d) => [d.vm, d.status, dash(d.proxy), dash(d.tier), dash(d.connection), dash(d.load)]);
-  const { summary } = plan;
-  const counts = [
-    `${summary.vms} VMs`,
-    `${summary.assigned} assigned`,
-    `${summary.fallback} fallback`,
-    `${summary.backupServer} backup-server`,
-    `${summary.notRequired} not-required`,
-    `${summary.unassigned} unassigned`,
-  ].join(', ');
-  const perProxy = Object.entries(summary.perProxy).map(([proxy, vms]) => `${proxy} ${vms}`).join(', ');
-  return printableLines([
-    `job ${plan.job}`,
-    ...formatTable(['VM', 'STATUS', 'PROXY', 'TIER', 'CONNECTION', 'LOAD'], rows).split('\n'),
-    '',
-    counts,
-    ...(perProxy === '' ? [] : [`per proxy: ${perProxy}`]),
-    ...(plan.rules === undefined ? [] : [formatRulesApplied(plan.rules)]),
-    ...(summary.unassigned > 0 ? ['unassigned VMs: gipkit explain with the same --inventory, --job and --rules and --vm ID shows every candidate\'s reasons'] : []),
-  ]);
-}
 
 export function planCommand(context: CommandContext): CommandUnknownOpts {
   return withInputOptions(defineCommand(PLAN, context))

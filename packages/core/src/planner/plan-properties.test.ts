@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Decision, FactDefinition, Inventory, Job, Network, OperatorFunction, Plan, Server, Vm } from '@gipkit/plugin-api';
-import { compileRule, createGipkit, FactTable, type Frames, type ValidInput } from '../index.js';
+import { createGipkit, type ValidInput } from '../index.js';
+import { compileRule } from '../rules/compile-rule.js';
+import { FactTable, type Frames } from '../rules/fact-table.js';
 import type { RuleOrigin } from '../rules/compile-rule.js';
 import { randomEstate, type RandomEstate } from './random-estate.fixture.js';
 

@@ -1,7 +1,8 @@
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import type { FactDefinition } from '@gipkit/plugin-api';
-import { compileRule, FactTable } from '../index.js';
+import { compileRule } from './compile-rule.js';
+import { FactTable } from './fact-table.js';
 
 // Paths follow json-rules-engine (jsonpath-plus): own properties only, strings have characters and length.
 

@@ -2,7 +2,9 @@ import { Engine } from 'json-rules-engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FactDefinition, FactScope, OperatorFunction } from '@gipkit/plugin-api';
-import { compileRule, createGipkit, DEFAULT_OPERATORS, FactTable, type Frames } from '../index.js';
+import { createGipkit, DEFAULT_OPERATORS } from '../index.js';
+import { compileRule } from './compile-rule.js';
+import { FactTable, type Frames } from './fact-table.js';
 import type { RuleOrigin } from './compile-rule.js';
 import { randomEstate } from '../planner/random-estate.fixture.js';
 
