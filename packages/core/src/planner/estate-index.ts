@@ -19,6 +19,13 @@ export class EstateIndex {
   /** Per-VM credentials by VM id (own keys only: an id such as `constructor` is data, not a prototype member). */
   readonly #vmCredentials: ReadonlyMap<string, Credentials>;
 
+  /** The id of the server at an inventory position; a position out of range is a bug, and throws. */
+  serverId(index: number): string {
+    const server = this.servers[index];
+    if (server === undefined) throw new RangeError(`no server at position ${index}`);
+    return server.id;
+  }
+
   constructor(inventory: Inventory, job: Job) {
     this.inventory = inventory;
     this.job = job;

@@ -143,7 +143,7 @@ export function explainVm(input: ExplainInput): Explanation {
         ? ''
         : job.proxy.fallback === 'fail'
           ? ' and the job does not fall back (fallback: fail)'
-          : `, and the backup server ${estate.servers[estate.backupServer]?.id ?? ''} cannot serve it either (fallback: backup-server)`;
+          : `, and the backup server ${estate.serverId(estate.backupServer)} cannot serve it either (fallback: backup-server)`;
     because.push(`No ${preferred === null ? '' : 'preferred '}server can serve ${vm}${how}.`);
   } else if (decision.status === 'backup-server') {
     because.push(`The backup server ${decision.proxy} performs guest interaction for every VM of this job.`);

@@ -54,9 +54,8 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
   const observer = hooks.observer;
   observer.emit({ type: 'plan.started', job: job.id, vms: job.vms.length, servers: servers.length });
 
-  const all = servers.map((_, index) => index);
   const preferred = job.proxy.mode === 'preferred' ? new Set(job.proxy.servers) : null;
-  const candidates = preferred === null ? all : all.filter((index) => preferred.has(servers[index]?.id ?? ''));
+  const candidates = servers.flatMap((server, index) => (preferred === null || preferred.has(server.id) ? [index] : []));
   const fallbackAllowed = job.proxy.mode === 'preferred' && job.proxy.fallback === 'backup-server';
   const jobRule = session.jobOutcomeRule();
   const jobStatus = jobRule?.document.event.type === 'job-outcome' ? jobRule.document.event.params.status : undefined;
@@ -71,7 +70,7 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
     const verdict = known === undefined ? session.verdict(vmClass, server) : { eligible: true, tier: known };
     const load = loads[server] ?? 0;
     loads[server] = load + 1;
-    const proxy = servers[server]?.id ?? '';
+    const proxy = estate.serverId(server);
     const tier = verdict.eligible ? verdict.tier : null;
     const methods = verdict.eligible ? session.methods(vmClass, server) : NO_METHODS;
     const connection = methods[0] ?? null;

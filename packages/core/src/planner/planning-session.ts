@@ -298,7 +298,7 @@ export class PlanningSession {
     return [...vmClass.tally].map(([rule, { count, first }]) => ({
       rule,
       candidates: count,
-      example: { server: this.estate.servers[first]?.id ?? '', message: this.messages.message(rule, vm, this.messages.reader(vm, first, vmFrame)) },
+      example: { server: this.estate.serverId(first), message: this.messages.message(rule, vm, this.messages.reader(vm, first, vmFrame)) },
     }));
   }
 
