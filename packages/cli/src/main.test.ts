@@ -50,7 +50,7 @@ describe('the CLI on commander (issue #8)', () => {
     const flags = optionEntries(stdout).map((entry) => entry.split(' ')[0]);
     expect(flags).toEqual([
       '--inventory', '--job', '--rules', '--max-input-bytes', '--bundle', '--simulate', '--lab', '--concurrency', '--per-proxy',
-      '--step-timeout', '--known-hosts', '--trust-on-first-use', '--events', '--when-no-connector', '--log-level', '--log-file', '-h,',
+      '--step-timeout', '--known-hosts', '--trust-on-first-use', '--events', '--when-no-connector', '--log-level', '--log-file', '--plan', '--replan', '-h,',
     ]);
     expect(stdout).toMatch(/--concurrency <n> +tasks at once in the whole run \(default: 64\)/);
     expect(stdout).toMatch(/--per-proxy <n> +tasks at once on one server \(default: 4\)/);
