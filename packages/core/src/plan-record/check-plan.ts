@@ -1,8 +1,9 @@
 import type {
-  ConnectionMethod, Decision, DecisionStatus, Diagnostic, Failover, InputDigest, Plan, PlanMadeFrom, PlanSummary, UnavailableReason,
+  ConnectionMethod, Decision, DecisionStatus, Diagnostic, Failover, InputDigest, Plan, PlanMadeFrom, UnavailableReason,
 } from '@gipkit/plugin-api';
 import type { DocumentPath } from '../input/document-path.js';
 import type { EstateIndex } from '../planner/estate-index.js';
+import { summarise } from '../planner/plan-job.js';
 import { NO_METHODS } from '../planner/planning-session.js';
 
 /** Where a problem lies in the plan, with the value found there. */
@@ -52,7 +53,7 @@ export function checkPlan(data: unknown, estate: EstateIndex, at: PlanProblemAt)
   const madeFrom = checkMadeFrom(own(root, 'madeFrom'), report);
   const durationMs = own(record(own(root, 'summary')) ?? {}, 'durationMs');
   if (problems.length > 0) return { problems };
-  const summary = summaryOf(decisions, estate, typeof durationMs === 'number' && Number.isFinite(durationMs) ? durationMs : 0);
+  const summary = summarise(decisions, typeof durationMs === 'number' && Number.isFinite(durationMs) ? durationMs : 0, estate.servers.map((server) => server.id));
   return { plan: { job: job.id, decisions, summary, ...(madeFrom === undefined ? {} : { madeFrom }) } };
 }
 
@@ -242,24 +243,6 @@ function readRules(rules: Record<string, unknown>): PlanMadeFrom['rules'] | unde
   });
   if (read.some((rule) => rule === undefined)) return undefined;
   return { packs, files, rules: read as { rule: string; origin: string }[], sha256 };
-}
-
-function summaryOf(decisions: readonly Decision[], estate: EstateIndex, durationMs: number): PlanSummary {
-  const counts: Record<DecisionStatus, number> = { assigned: 0, fallback: 0, 'backup-server': 0, 'not-required': 0, unassigned: 0 };
-  const perProxyCount = new Map<string, number>();
-  for (const decision of decisions) {
-    counts[decision.status]++;
-    if (decision.proxy !== null) perProxyCount.set(decision.proxy, (perProxyCount.get(decision.proxy) ?? 0) + 1);
-  }
-  const perProxy = Object.create(null) as Record<string, number>;
-  for (const server of estate.servers) {
-    const count = perProxyCount.get(server.id);
-    if (count !== undefined) perProxy[server.id] = count;
-  }
-  return {
-    vms: decisions.length, assigned: counts.assigned, fallback: counts.fallback, backupServer: counts['backup-server'],
-    notRequired: counts['not-required'], unassigned: counts.unassigned, perProxy, durationMs,
-  };
 }
 
 /** Unknown keys of a record, each reported; false when there were any. */

@@ -16,7 +16,8 @@ export interface PlanHooks {
   readonly before?: (position: number, loads: Int32Array) => void;
 }
 
-function summarise(decisions: readonly Decision[], durationMs: number, serverOrder: readonly string[]): PlanSummary {
+/** Counts per status and VMs per proxy (servers in `serverOrder`, only those with VMs; a null-prototype record). */
+export function summarise(decisions: readonly Decision[], durationMs: number, serverOrder: readonly string[]): PlanSummary {
   const counts: Record<DecisionStatus, number> = { assigned: 0, fallback: 0, 'backup-server': 0, 'not-required': 0, unassigned: 0 };
   const perProxyCount = new Map<string, number>();
   for (const decision of decisions) {
