@@ -163,4 +163,17 @@ describe('gipkit run --plan: a reviewed plan runs as planned', () => {
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stdout).toContain('(saved; not planned again)');
   });
+
+  it('reasons in a crafted plan cannot drive the terminal or fake a line: control characters are shown escaped', () => {
+    const plan = savedPlan();
+    const evil = { ...plan, decisions: plan.decisions.map((decision) => (decision.reasons === undefined ? decision : {
+      ...decision, reasons: decision.reasons.map((reason) => ({ ...reason, rule: 'r\u001b[31m', example: { ...reason.example, message: '\u001b[2J\u001b]0;pwned\u0007\nFAKE LINE' } })),
+    })) };
+    const result = gipkit('run', '--simulate', '--plan', planFile(evil), ...INPUT, ...BUNDLE);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('\u001b');
+    expect(result.stdout).not.toMatch(/^FAKE LINE/m);
+    expect(result.stdout).toContain('\\u{1b}[2J');
+  });
 });
+
