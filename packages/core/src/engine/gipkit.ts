@@ -330,9 +330,12 @@ export class Gipkit {
     const servers = input.inventory.servers.map((server) => server.id);
     const indexOf = new Map(servers.map((server, index) => [server, index]));
     const load: ServerLoad = {
-      get: (server) => run.load[indexOf.get(server) ?? -1] ?? 0,
+      get: (server) => {
+        const position = indexOf.get(server);
+        return position === undefined ? 0 : run.load.at(position);
+      },
       // Null prototype, as summary.perProxy: a server id is an own key, never a prototype member.
-      snapshot: () => Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(servers.map((server, index) => [server, run.load[index] ?? 0]).filter(([, count]) => count !== 0))),
+      snapshot: () => Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(servers.map((server, index) => [server, run.load.at(index)]).filter(([, count]) => count !== 0))),
     };
     const result = (async () => {
       // Every secret the run needs, read once before any connection: one that cannot be read refuses the run.
@@ -453,6 +456,7 @@ function checkUnique(names: readonly string[], what: string): void {
 
 /** Each server's live task count in a run. */
 export interface ServerLoad {
+  /** The tasks running on a server now; 0 for an id that is not in the inventory. */
   get(server: string): number;
   /** Servers with tasks running now, by id. */
   snapshot(): Record<string, number>;

@@ -59,7 +59,14 @@ function isScalar(value: unknown): boolean {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
 }
 
-function parseShape<T>(document: SourceDocument, schema: z.ZodType, fast: (data: unknown) => T | undefined, problems: Diagnostic[]): T | undefined {
+/**
+ * What a schema's parse gives, as gipkit's types write it: zod types an optional property as `key?: T | undefined`,
+ * but zod 4 never adds an absent optional key, so under `exactOptionalPropertyTypes` the output is `key?: T`.
+ * Callers assign the result to plugin-api's types, so a schema that drifts from them fails to compile.
+ */
+type Parsed<T> = T extends readonly (infer E)[] ? readonly Parsed<E>[] : T extends object ? { readonly [K in keyof T]: Parsed<Exclude<T[K], undefined>> } : T;
+
+function parseShape<S extends z.ZodType>(document: SourceDocument, schema: S, fast: (data: unknown) => Parsed<z.output<S>> | undefined, problems: Diagnostic[]): Parsed<z.output<S>> | undefined {
   if (document.problems.length > 0) {
     for (const problem of document.problems) problems.push(problem);
     return undefined;
@@ -67,7 +74,7 @@ function parseShape<T>(document: SourceDocument, schema: z.ZodType, fast: (data:
   const quick = fast(document.data);
   if (quick !== undefined) return quick;
   const result = schema.safeParse(document.data, { reportInput: true, error: shapeMessage });
-  if (result.success) return result.data as T;
+  if (result.success) return result.data as Parsed<z.output<S>>;
   // A loop, not push(...): one problem per VM of a large crafted inventory would overflow the call stack.
   for (const problem of shapeProblems(document, result.error.issues, schema)) problems.push(problem);
   return undefined;
@@ -84,7 +91,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  */
 function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | undefined {
   const before = problems.length;
-  const job = parseShape<Job>(document, jobSchema, fastJob, problems);
+  const job: Job | undefined = parseShape(document, jobSchema, fastJob, problems);
   // The fast path builds a null-prototype object itself.
   if (document.problems.length > 0 || (job !== undefined && Object.getPrototypeOf(job.vmCredentials) === null)) return job;
   const raw = isRecord(document.data) && isRecord(document.data.vmCredentials) ? document.data.vmCredentials : {};
@@ -92,7 +99,7 @@ function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | 
   let protoCredentials: Credentials | undefined;
   if (own !== undefined) {
     const result = credentialsSchema.safeParse(own.value, { reportInput: true, error: shapeMessage });
-    if (result.success) protoCredentials = result.data as Credentials;
+    if (result.success) protoCredentials = result.data as Parsed<typeof result.data> satisfies Credentials;
     else for (const problem of shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] })), jobSchema)) problems.push(problem);
   }
   if (job === undefined || problems.length > before) return undefined;

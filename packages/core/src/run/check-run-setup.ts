@@ -31,7 +31,7 @@ export interface RunSetup {
  */
 export function checkRunSetup(setup: RunSetup): void {
   const problems: string[] = [];
-  const { inventory, job } = setup.input;
+  const { job } = setup.input;
   const { bundle } = setup;
   if (!BUNDLE_NAME.test(bundle.name)) problems.push(`bundle name ${JSON.stringify(bundle.name)} must match ${BUNDLE_NAME.source}`);
   if (bundle.version === '') problems.push('bundle version is empty');
@@ -51,14 +51,12 @@ export function checkRunSetup(setup: RunSetup): void {
     const more = (checked.problems?.length ?? 0) - PLAN_PROBLEMS_LISTED;
     if (more > 0) problems.push(`and ${more} more problems in the plan: plan this input again`);
   }
-  const inJob = new Set(job.vms);
   const families = new Set<OsFamily>();
   const platforms = new Set<string>();
-  const hosts = new Map(inventory.hosts.map((host) => [host.id, host.platform]));
-  for (const vm of inventory.vms) {
-    if (!inJob.has(vm.id)) continue;
+  for (const id of new Set(job.vms)) {
+    const vm = setup.estate.vm(id);
     families.add(vm.guest.family);
-    platforms.add(hosts.get(vm.host) ?? '');
+    platforms.add(setup.estate.host(vm.host).platform);
   }
   for (const family of [...families].sort()) {
     if (!setup.deployers.some((deployer) => deployer.family === family)) problems.push(`no deployer is registered for ${family} guests`);

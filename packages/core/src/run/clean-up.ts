@@ -4,6 +4,7 @@ import {
 import type { Redact } from './error-summary.js';
 import { TaskDispatch } from './dispatch-task.js';
 import { TaskSignals } from './task-signals.js';
+import type { ServerLoads } from './server-loads.js';
 import { TaskSlots } from './task-slots.js';
 
 /** A deployment to remove at job end: where it is and who reached it. */
@@ -21,11 +22,10 @@ export interface CleanupSettings {
   readonly runId: string;
   readonly dispatcher: Dispatcher;
   readonly timeouts: StepTimeouts;
-  readonly servers: number;
   readonly perServer: number;
   readonly total: number;
   /** The run's live load per server: cleanup shares it, so limits hold across deployment and cleanup. */
-  readonly load: Int32Array;
+  readonly load: ServerLoads;
   /** Stops the cleanup (a second Ctrl-C): what was not removed is reported. */
   readonly signal: AbortSignal;
   readonly redactorFor: (target: GuestTarget) => Redact;
@@ -37,7 +37,7 @@ export interface CleanupSettings {
  * its cause, sorted by VM.
  */
 export async function removeLeftovers(leftovers: readonly Leftover[], settings: CleanupSettings): Promise<{ removed: number; failures: CleanupFailure[] }> {
-  const slots = new TaskSlots(settings.servers, settings.perServer, settings.total, settings.load);
+  const slots = new TaskSlots(settings.perServer, settings.total, settings.load);
   const dispatch = new TaskDispatch(settings.dispatcher, new TaskSignals(settings.signal));
   const stop = (): void => slots.close();
   settings.signal.addEventListener('abort', stop, { once: true });

@@ -13,6 +13,7 @@ import { summariseError } from './error-summary.js';
 import type { RunSecrets } from './run-secrets.js';
 import { summariseRun, type VmRunOutcome } from './run-summary.js';
 import { TaskSignals } from './task-signals.js';
+import { ServerLoads } from './server-loads.js';
 import { TaskSlots } from './task-slots.js';
 
 export type { VmRunOutcome } from './run-summary.js';
@@ -88,7 +89,7 @@ const NOT_ASSIGNED = 'the plan gave this VM no proxy';
  */
 export class JobRun {
   /** Each server's live task count in this run (by inventory index). */
-  readonly load: Int32Array;
+  readonly load: ServerLoads;
   readonly #estate: EstateIndex;
   readonly #plan: Plan;
   readonly #settings: RunSettings;
@@ -108,8 +109,8 @@ export class JobRun {
     this.#estate = estate;
     this.#plan = plan;
     this.#settings = settings;
-    this.#slots = new TaskSlots(estate.servers.length, settings.perServer, settings.total);
-    this.load = this.#slots.active;
+    this.load = new ServerLoads(estate.servers.length);
+    this.#slots = new TaskSlots(settings.perServer, settings.total, this.load);
     this.#dispatch = new TaskDispatch(settings.dispatcher, new TaskSignals(settings.signal));
     this.#outcomes = new Array<VmRunOutcome | undefined>(plan.decisions.length);
     this.#mode = estate.job.runtimeComponents;
@@ -256,7 +257,7 @@ export class JobRun {
     const serverId = this.#serverId(server);
     const target = this.#target(position, vm);
     const methods = this.#methods(target, this.#plannedMethods(attempt));
-    emit({ type: 'deployment.started', job, vm, server: serverId, role, load: this.load[server] ?? 0 });
+    emit({ type: 'deployment.started', job, vm, server: serverId, role, load: this.load.at(server) });
     const task: GuestTask = { kind: 'deploy', runId, server: serverId, target, methods, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version }, timeouts };
     const outcome: TaskOutcome = methods.length === 0
       ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
@@ -320,7 +321,7 @@ export class JobRun {
     const started = this.#settings.now();
     const { emit, cleanupSignal, runId, timeouts, dispatcher, perServer, total, secrets } = this.#settings;
     const { removed, failures } = await removeLeftovers(this.#leftovers, {
-      runId, dispatcher, timeouts, servers: this.#estate.servers.length, perServer, total, load: this.load, signal: cleanupSignal,
+      runId, dispatcher, timeouts, perServer, total, load: this.load, signal: cleanupSignal,
       redactorFor: (target) => secrets.redactorFor(target.secret),
     });
     emit({ type: 'cleanup.completed', job: this.#estate.job.id, removed, failures, kept: this.#kept, stale: this.#stale, durationMs: round(this.#settings.now() - started) });

@@ -1,3 +1,5 @@
+import type { ServerLoads } from './server-loads.js';
+
 /** Where a task joins its server's queue: failovers go to the `front`, before the server's waiting work. */
 export type QueuePlace = 'front' | 'back';
 
@@ -7,6 +9,13 @@ export interface QueuedTask {
   cancel(): void;
 }
 
+/** One server's waiting tasks: `tasks[head]` runs next; `ready` while it is in the turn order. */
+interface Lane {
+  tasks: (QueuedTask | undefined)[];
+  head: number;
+  ready: boolean;
+}
+
 /**
  * Runs tasks under two limits: at most `perServer` at once on each server, and
  * at most `total` at once overall. Servers with waiting work take turns, so
@@ -14,27 +23,24 @@ export interface QueuedTask {
  * load, which rises as a task starts and falls as it ends.
  */
 export class TaskSlots {
-  readonly active: Int32Array;
+  readonly active: ServerLoads;
   readonly #perServer: number;
   readonly #total: number;
-  readonly #queues: QueuedTask[][];
-  readonly #heads: Int32Array;
+  readonly #lanes: Lane[];
+  /** Servers with waiting work and a free slot, in turn order: `#ready[#readyHead]` goes next. */
   readonly #ready: number[] = [];
   #readyHead = 0;
-  readonly #inReady: Uint8Array;
   #running = 0;
   #outstanding = 0;
   #closed = false;
   #idle: (() => void) | undefined;
 
   /** `active` may be shared with another TaskSlots (cleanup after deployment), so that one load counts both. */
-  constructor(servers: number, perServer: number, total: number, active: Int32Array = new Int32Array(servers)) {
+  constructor(perServer: number, total: number, active: ServerLoads) {
     this.active = active;
     this.#perServer = perServer;
     this.#total = total;
-    this.#queues = Array.from({ length: servers }, () => []);
-    this.#heads = new Int32Array(servers);
-    this.#inReady = new Uint8Array(servers);
+    this.#lanes = Array.from({ length: active.servers }, () => ({ tasks: [], head: 0, ready: false }));
   }
 
   /** Queues a task on a server, at the back of its queue or (failovers) at the front. */
@@ -43,13 +49,10 @@ export class TaskSlots {
       task.cancel();
       return;
     }
-    const queue = this.#queues[server] as QueuedTask[];
-    const head = this.#heads[server] ?? 0;
-    if (place === 'front' && head > 0) {
-      queue[head - 1] = task;
-      this.#heads[server] = head - 1;
-    } else if (place === 'front') queue.unshift(task);
-    else queue.push(task);
+    const lane = this.#lane(server);
+    if (place === 'front' && lane.head > 0) lane.tasks[--lane.head] = task;
+    else if (place === 'front') lane.tasks.unshift(task);
+    else lane.tasks.push(task);
     this.#outstanding++;
     this.#markReady(server);
     this.#pump();
@@ -59,16 +62,15 @@ export class TaskSlots {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queues.forEach((queue, server) => {
-      const head = this.#heads[server] ?? 0;
-      const waiting = queue.slice(head);
-      queue.length = 0;
-      this.#heads[server] = 0;
+    for (const lane of this.#lanes) {
+      const waiting = lane.tasks.slice(lane.head);
+      lane.tasks.length = 0;
+      lane.head = 0;
       for (const task of waiting) {
         this.#outstanding--;
-        task.cancel();
+        task?.cancel();
       }
-    });
+    }
     this.#settleIfIdle();
   }
 
@@ -80,28 +82,33 @@ export class TaskSlots {
     });
   }
 
+  #lane(server: number): Lane {
+    const lane = this.#lanes[server];
+    if (lane === undefined) throw new RangeError(`no server at position ${server} (the inventory has ${this.#lanes.length})`);
+    return lane;
+  }
+
   #markReady(server: number): void {
-    if (this.#inReady[server] === 1 || (this.active[server] ?? 0) >= this.#perServer) return;
-    if (((this.#queues[server]?.length ?? 0) - (this.#heads[server] ?? 0)) <= 0) return;
-    this.#inReady[server] = 1;
+    const lane = this.#lane(server);
+    if (lane.ready || lane.head >= lane.tasks.length || this.active.at(server) >= this.#perServer) return;
+    lane.ready = true;
     this.#ready.push(server);
   }
 
   #pump(): void {
     while (this.#running < this.#total && this.#readyHead < this.#ready.length) {
-      const server = this.#ready[this.#readyHead++] as number;
-      this.#inReady[server] = 0;
-      const queue = this.#queues[server] as QueuedTask[];
-      const head = this.#heads[server] ?? 0;
-      if (head >= queue.length || (this.active[server] ?? 0) >= this.#perServer) continue;
-      const task = queue[head] as QueuedTask;
-      queue[head] = undefined as unknown as QueuedTask;
-      this.#heads[server] = head + 1;
-      if (head + 1 === queue.length) {
-        queue.length = 0;
-        this.#heads[server] = 0;
+      const server = this.#ready[this.#readyHead++];
+      if (server === undefined) break;
+      const lane = this.#lane(server);
+      lane.ready = false;
+      const task = lane.tasks[lane.head];
+      if (task === undefined || this.active.at(server) >= this.#perServer) continue;
+      lane.tasks[lane.head++] = undefined;
+      if (lane.head === lane.tasks.length) {
+        lane.tasks.length = 0;
+        lane.head = 0;
       }
-      this.active[server] = (this.active[server] ?? 0) + 1;
+      this.active.add(server, 1);
       this.#running++;
       this.#markReady(server);
       // `start` handles its own failures (they become events); a rejection here would be a bug, kept from stopping the run.
@@ -115,7 +122,7 @@ export class TaskSlots {
   }
 
   #finish(server: number): void {
-    this.active[server] = (this.active[server] ?? 0) - 1;
+    this.active.add(server, -1);
     this.#running--;
     this.#outstanding--;
     this.#markReady(server);
