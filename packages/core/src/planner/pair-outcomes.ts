@@ -27,72 +27,144 @@ export class KeyIds {
  */
 export function signatureOf(frame: readonly unknown[], slots: readonly FactSlot[]): string {
   let key = '';
-  for (const slot of slots) {
-    const value = frame[slot.index];
-    if (typeof value === 'string') key += `s${value}\u0000`;
-    else if (value === null || typeof value !== 'object') key += `${typeof value}${String(value)}\u0000`;
-    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) key += `a${value.length}\u0000${value.join('\u0000')}\u0000`;
-    else key += `j${JSON.stringify(value)}\u0000`;
+  for (let i = 0; i < slots.length; i++) {
+    const value = frame[(slots[i] as FactSlot).index];
+    if (typeof value === 'string') key += 's' + value + '\u0000';
+    else if (value === null || typeof value !== 'object') key += typeof value + String(value) + '\u0000';
+    else key += Array.isArray(value) ? listKey(value) : 'j' + JSON.stringify(value) + '\u0000';
   }
   return key;
 }
+
+function listKey(list: readonly unknown[]): string {
+  let key = 'a' + String(list.length) + '\u0000';
+  for (const item of list) {
+    if (typeof item !== 'string') return 'j' + JSON.stringify(list) + '\u0000';
+    key += item + '\u0000';
+  }
+  return key;
+}
+
+/** One pair rule: its reads, the ids of the values it reads, its truth table, and its rows interned. */
+interface PairRule {
+  readonly index: number;
+  readonly rule: CompiledRule;
+  readonly reads: RuleReads;
+  readonly vmIds: KeyIds;
+  readonly serverIds: KeyIds;
+  /** A server frame for each server key: what the rule reads of it. */
+  readonly serverFrames: (readonly unknown[])[];
+  /** Rows by VM key, one column per server key: -1 not evaluated yet, 0 false, 1 true. */
+  readonly table: (Int8Array | undefined)[];
+  /** The id of each VM key's full row: VM keys with equal rows decide the same for every server. */
+  readonly rowOfVmKey: number[];
+  readonly rowIds: KeyIds;
+}
+
+function ruleAt(rules: readonly CompiledRule[], index: number): CompiledRule {
+  const rule = rules[index];
+  if (rule === undefined) throw new RangeError(`no rule at position ${index}`);
+  return rule;
+}
+
+/** Builds the frames a pair rule is evaluated on, for one server frame and one VM frame. */
+export type PairFrames = (server: readonly unknown[], vm: readonly unknown[]) => Frames;
 
 /**
  * Pair rules memoised per rule: a rule's truth depends only on the few VM and
  * server facts it reads, so it is evaluated once per distinct pair of those
  * values (a handful for most rules), not once per (VM class, server class).
+ *
+ * A VM's row for a rule is the rule's truth for every distinct server value it
+ * reads. VMs whose rows are equal for every pair rule get the same pair
+ * outcome from every server, whatever their other facts: `rowKey` is what
+ * VMs are grouped by for selection.
  */
 export class PairOutcomes {
   readonly #rules: readonly CompiledRule[];
-  readonly #indices: readonly number[];
-  readonly #reads: readonly RuleReads[];
-  readonly #vmIds: KeyIds[];
-  readonly #serverIds: KeyIds[];
-  /** Per rule: rows by VM id, columns by server id; -1 unknown, 0 false, 1 true. */
-  readonly #tables: (Int8Array | undefined)[][];
+  readonly #pair: readonly PairRule[];
+  readonly #frames: PairFrames;
   readonly #byFired = new Map<number | string, Outcome>();
 
-  constructor(rules: readonly CompiledRule[], indices: readonly number[], reads: readonly RuleReads[]) {
+  constructor(rules: readonly CompiledRule[], indices: readonly number[], reads: readonly RuleReads[], frames: PairFrames) {
     this.#rules = rules;
-    this.#indices = indices;
-    this.#reads = reads;
-    this.#vmIds = indices.map(() => new KeyIds());
-    this.#serverIds = indices.map(() => new KeyIds());
-    this.#tables = indices.map(() => []);
+    this.#frames = frames;
+    this.#pair = indices.map((index, rule) => ({
+      index,
+      rule: ruleAt(rules, index),
+      reads: reads[rule] ?? { vm: [], server: [] },
+      vmIds: new KeyIds(),
+      serverIds: new KeyIds(),
+      serverFrames: [],
+      table: [],
+      rowOfVmKey: [],
+      rowIds: new KeyIds(),
+    }));
   }
 
   /** Per-rule ids of a VM class's facts. */
   vmKeys(frame: readonly unknown[]): Int32Array {
-    return Int32Array.from(this.#reads, (reads, rule) => this.#vmIds[rule]?.idOf(signatureOf(frame, reads.vm)) ?? 0);
+    const keys = new Int32Array(this.#pair.length);
+    for (let rule = 0; rule < keys.length; rule++) {
+      const pair = this.#pair[rule] as PairRule;
+      keys[rule] = pair.vmIds.idOf(signatureOf(frame, pair.reads.vm));
+    }
+    return keys;
   }
 
-  /** Per-rule ids of a server class's facts. */
+  /** Per-rule ids of a server class's facts; every server class is given before any row is asked for. */
   serverKeys(frame: readonly unknown[]): Int32Array {
-    return Int32Array.from(this.#reads, (reads, rule) => this.#serverIds[rule]?.idOf(signatureOf(frame, reads.server)) ?? 0);
+    const keys = new Int32Array(this.#pair.length);
+    for (let rule = 0; rule < keys.length; rule++) {
+      const pair = this.#pair[rule] as PairRule;
+      const key = pair.serverIds.idOf(signatureOf(frame, pair.reads.server));
+      if (key === pair.serverFrames.length) pair.serverFrames.push(frame);
+      keys[rule] = key;
+    }
+    return keys;
+  }
+
+  /**
+   * What VMs with these keys are grouped by: for each pair rule, the id of the
+   * row of its truths over every server value. Evaluates the rows not known yet.
+   */
+  rowKey(vmKeys: Int32Array, vmFrame: readonly unknown[]): string {
+    let key = '';
+    for (let rule = 0; rule < this.#pair.length; rule++) {
+      const pair = this.#pair[rule] as PairRule;
+      const vmKey = vmKeys[rule] as number;
+      let row = pair.rowOfVmKey[vmKey];
+      if (row === undefined) {
+        const truths = this.#row(pair, vmKey);
+        let text = '';
+        for (let serverKey = 0; serverKey < pair.serverFrames.length; serverKey++) {
+          if (truths[serverKey] === -1) truths[serverKey] = this.#test(pair, this.#frames(pair.serverFrames[serverKey] as readonly unknown[], vmFrame));
+          text += truths[serverKey] === 1 ? '1' : '0';
+        }
+        row = pair.rowIds.idOf(text);
+        pair.rowOfVmKey[vmKey] = row;
+      }
+      key += String(row) + ',';
+    }
+    return key;
   }
 
   /** The outcome of every pair rule for one VM class and one server class; `frames` is built only when needed. */
   outcome(vmKeys: Int32Array, serverKeys: Int32Array, frames: () => Frames): Outcome {
-    if (this.#indices.length === 0) return NO_OUTCOME;
+    if (this.#pair.length === 0) return NO_OUTCOME;
     let built: Frames | undefined;
     // Which rules fired: a bitmask while it fits, a list beyond 30 rules.
-    const wide = this.#indices.length > 30;
+    const wide = this.#pair.length > 30;
     let mask = 0;
     let list = '';
-    for (let rule = 0; rule < this.#indices.length; rule++) {
-      const tables = this.#tables[rule] as (Int8Array | undefined)[];
-      const vmKey = vmKeys[rule] as number;
+    for (let rule = 0; rule < this.#pair.length; rule++) {
+      const pair = this.#pair[rule] as PairRule;
       const serverKey = serverKeys[rule] as number;
-      let row = tables[vmKey];
-      if (row === undefined || row.length <= serverKey) {
-        const grown = new Int8Array(Math.max(this.#serverIds[rule]?.size ?? 0, serverKey + 1)).fill(-1);
-        if (row !== undefined) grown.set(row);
-        tables[vmKey] = row = grown;
-      }
+      const row = this.#row(pair, vmKeys[rule] as number);
       let truth = row[serverKey] as number;
       if (truth === -1) {
         built ??= frames();
-        truth = this.#rules[this.#indices[rule] as number]?.test(built) === true ? 1 : 0;
+        truth = this.#test(pair, built);
         row[serverKey] = truth;
       }
       if (truth === 1) {
@@ -103,10 +175,25 @@ export class PairOutcomes {
     const key = wide ? list : mask;
     let outcome = this.#byFired.get(key);
     if (outcome === undefined) {
-      const fired = this.#indices.filter((_, rule) => (wide ? list.split(',').includes(String(rule)) : (mask & (1 << rule)) !== 0));
+      const fired = this.#pair.flatMap((pair, rule) => ((wide ? list.split(',').includes(String(rule)) : (mask & (1 << rule)) !== 0) ? [pair.index] : []));
       outcome = outcomeOf(this.#rules, fired);
       this.#byFired.set(key, outcome);
     }
     return outcome;
+  }
+
+  /** The row of a VM key: one entry per server key known now, -1 where not evaluated yet. */
+  #row(pair: PairRule, vmKey: number): Int8Array {
+    let row = pair.table[vmKey];
+    if (row === undefined || row.length < pair.serverFrames.length) {
+      const grown = new Int8Array(pair.serverFrames.length).fill(-1);
+      if (row !== undefined) grown.set(row);
+      pair.table[vmKey] = row = grown;
+    }
+    return row;
+  }
+
+  #test(pair: PairRule, frames: Frames): 0 | 1 {
+    return pair.rule.test(frames) ? 1 : 0;
   }
 }

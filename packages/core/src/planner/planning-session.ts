@@ -2,21 +2,26 @@ import type { ConnectionMethod, Failover, RuleFinding, UnavailableReason } from 
 import type { CompiledRule } from '../rules/compile-rule.js';
 import type { FactTable } from '../rules/fact-table.js';
 import type { RuleSet } from '../rules/rule-set.js';
-import { combine, evaluateOutcome, framesOf, NO_OUTCOME, type Combined, type Outcome } from './candidate-outcome.js';
+import { combine, evaluateOutcome, framesOf, type Combined, type Outcome } from './candidate-outcome.js';
 import type { EstateIndex } from './estate-index.js';
 import { FactFrames } from './fact-frames.js';
 import { CONNECTION_METHOD_REQUIRED, FindingMessages, TIER_REQUIRED } from './finding-messages.js';
 import { leastLoaded } from './least-loaded.js';
 import { PairOutcomes, signatureOf } from './pair-outcomes.js';
 
-/** VMs whose rule-relevant facts are identical share every rule outcome. */
+/**
+ * VMs that every server decides the same for: the same outcome of the VM rules
+ * and, for each pair rule, the same row of truths over the server values it
+ * reads. They share every verdict, tier, method list, failover and tally.
+ */
 export interface VmClass {
   readonly id: number;
+  /** The facts of the first VM of the class (its other VMs may differ where no rule tells them apart). */
   readonly frame: readonly unknown[];
   readonly outcome: Outcome;
   /** Pair outcomes by server class, computed on first use. */
   readonly pairs: (Outcome | undefined)[];
-  /** Ids of its facts for each pair rule (see PairOutcomes). */
+  /** Ids of the first VM's facts for each pair rule (see PairOutcomes): they stand for the class's. */
   readonly pairKeys: Int32Array;
   /** Connection methods by server group (servers that share every outcome), in the order they are tried. */
   readonly methods: (readonly ConnectionMethod[] | undefined)[];
@@ -29,6 +34,15 @@ export interface VmClass {
 
 /** No connection method: shared by every decision without one. */
 export const NO_METHODS: readonly ConnectionMethod[] = Object.freeze([]);
+
+/** What the planner knows of one server: its server-rule outcome, its class (pair rules) and its group. */
+interface ServerEntry {
+  readonly outcome: Outcome;
+  /** Servers equal on every fact a pair rule reads share a class. */
+  readonly serverClass: number;
+  /** Servers of one class with the same server-rule outcome share a group: the same verdict for any VM. */
+  readonly group: number;
+}
 
 interface ServerGroup {
   readonly serverClass: number;
@@ -45,9 +59,19 @@ export interface BestCandidates {
 
 export { CONNECTION_METHOD_REQUIRED, TIER_REQUIRED } from './finding-messages.js';
 
+/** A key equal for equal outcomes (the rules that fired decide the rest). */
+function outcomeKey(outcome: Outcome): string {
+  return `${outcome.excluded.join(',')}|${outcome.methods.join(',')}|${outcome.tierRule}`;
+}
+
 /**
  * Everything one planning pass over one estate computes once: fact frames,
  * per-server and per-class outcomes, and the load of every server.
+ *
+ * VMs are grouped twice. First by the values of the facts rules read (a
+ * signature string, one map look-up per VM); each new set of values is then
+ * judged once — the VM rules, and each pair rule's row — and joins the class
+ * of VMs that every server decides the same for. Selection works per class.
  */
 export class PlanningSession {
   readonly estate: EstateIndex;
@@ -57,17 +81,15 @@ export class PlanningSession {
   readonly #compiled: readonly CompiledRule[];
   readonly #jobFrame: readonly unknown[];
   readonly #jobOutcome: Outcome;
-  readonly #serverFrames: readonly (readonly unknown[])[];
-  readonly #serverOutcomes: readonly Outcome[];
-  readonly #serverClass: Int32Array;
+  readonly #servers: readonly ServerEntry[];
   readonly #serverClassFrames: readonly (readonly unknown[])[];
   readonly #serverClassKeys: readonly Int32Array[];
   readonly #pairOutcomes: PairOutcomes;
   #groups: { readonly candidates: readonly number[]; readonly groups: readonly ServerGroup[] } | undefined;
-  /** Group id of each server: same server class and same server-rule outcome. */
-  readonly #serverGroup: Int32Array;
-  readonly #classes = new Map<string, VmClass>();
-  readonly #classOfVm = new Map<string, VmClass>();
+  /** Classes by the values of the facts rules read, and by what every server decides for them. */
+  readonly #byFacts = new Map<string, VmClass>();
+  readonly #byDecision = new Map<string, VmClass>();
+  readonly #outcomes = new Map<string, Outcome>();
   readonly #methodRank: ReadonlyMap<number, number>;
   /** The sentences of findings, with actual values: for unassigned VMs and explanations. */
   readonly messages: FindingMessages;
@@ -83,32 +105,40 @@ export class PlanningSession {
     this.#jobOutcome = evaluateOutcome(this.#compiled, rules.candidateRules.job, framesOf({ job: this.#jobFrame }));
     const servers = estate.servers;
     this.loads = Int32Array.from(servers, (server) => server.runningTasks);
-    this.#serverFrames = servers.map((_, index) => this.#frames.server(index, rules.needed.server));
-    this.#serverOutcomes = this.#serverFrames.map((frame) =>
-      evaluateOutcome(this.#compiled, rules.candidateRules.server, framesOf({ job: this.#jobFrame, server: frame })),
-    );
+    this.#pairOutcomes = new PairOutcomes(this.#compiled, rules.candidateRules.pair, rules.pairReads, (server, vm) => ({
+      job: this.#jobFrame,
+      server,
+      vm,
+      pair: this.#frames.pair(server, vm, rules.needed.pair),
+    }));
     const serverClasses = new Map<string, number>();
     const classFrames: (readonly unknown[])[] = [];
-    this.#serverClass = Int32Array.from(this.#serverFrames, (frame) => {
+    const classKeys: Int32Array[] = [];
+    const groupIds = new Map<string, number>();
+    this.#servers = servers.map((_, index) => {
+      const frame = this.#frames.server(index, rules.needed.server);
+      const outcome = evaluateOutcome(this.#compiled, rules.candidateRules.server, framesOf({ job: this.#jobFrame, server: frame }));
       const key = signatureOf(frame, rules.serverSignature);
-      let id = serverClasses.get(key);
-      if (id === undefined) {
-        id = classFrames.length;
-        serverClasses.set(key, id);
+      let serverClass = serverClasses.get(key);
+      if (serverClass === undefined) {
+        serverClass = classFrames.length;
+        serverClasses.set(key, serverClass);
         classFrames.push(frame);
+        classKeys.push(this.#pairOutcomes.serverKeys(frame));
       }
-      return id;
+      const groupKey = `${serverClass}|${outcomeKey(outcome)}`;
+      let group = groupIds.get(groupKey);
+      if (group === undefined) groupIds.set(groupKey, (group = groupIds.size));
+      return { outcome, serverClass, group };
     });
     this.#serverClassFrames = classFrames;
-    this.#pairOutcomes = new PairOutcomes(this.#compiled, rules.candidateRules.pair, rules.pairReads);
-    this.#serverClassKeys = classFrames.map((frame) => this.#pairOutcomes.serverKeys(frame));
-    const groupIds = new Map<string, number>();
-    this.#serverGroup = Int32Array.from(servers, (_, server) => {
-      const key = this.#groupKey(server);
-      let id = groupIds.get(key);
-      if (id === undefined) groupIds.set(key, (id = groupIds.size));
-      return id;
-    });
+    this.#serverClassKeys = classKeys;
+  }
+
+  #server(position: number): ServerEntry {
+    const server = this.#servers[position];
+    if (server === undefined) throw new RangeError(`no server at position ${position}`);
+    return server;
   }
 
   /** The first job-outcome rule that fires, if any. */
@@ -118,34 +148,53 @@ export class PlanningSession {
   }
 
   classOf(vm: string): VmClass {
-    const known = this.#classOfVm.get(vm);
-    if (known !== undefined) return known;
     const frame = this.#frames.vm(vm, this.rules.needed.vm);
     const key = signatureOf(frame, this.rules.vmSignature);
-    let vmClass = this.#classes.get(key);
+    let vmClass = this.#byFacts.get(key);
     if (vmClass === undefined) {
-      const outcome = evaluateOutcome(this.#compiled, this.rules.candidateRules.vm, framesOf({ job: this.#jobFrame, vm: frame }));
-      vmClass = { id: this.#classes.size, frame, outcome, pairs: [], pairKeys: this.#pairOutcomes.vmKeys(frame), methods: [] };
-      this.#classes.set(key, vmClass);
+      vmClass = this.#decisionClassOf(frame);
+      this.#byFacts.set(key, vmClass);
     }
-    this.#classOfVm.set(vm, vmClass);
     return vmClass;
   }
 
-  /** How many classes of VMs this plan found (VMs whose rule-relevant facts are identical). */
+  /** The class of VMs with these facts: judged by the VM rules and each pair rule's row over every server value. */
+  #decisionClassOf(frame: readonly unknown[]): VmClass {
+    const evaluated = evaluateOutcome(this.#compiled, this.rules.candidateRules.vm, framesOf({ job: this.#jobFrame, vm: frame }));
+    const outcomeId = outcomeKey(evaluated);
+    let outcome = this.#outcomes.get(outcomeId);
+    if (outcome === undefined) this.#outcomes.set(outcomeId, (outcome = evaluated));
+    const pairKeys = this.#pairOutcomes.vmKeys(frame);
+    const key = `${outcomeId}#${this.#pairOutcomes.rowKey(pairKeys, frame)}`;
+    let vmClass = this.#byDecision.get(key);
+    if (vmClass === undefined) {
+      vmClass = { id: this.#byDecision.size, frame, outcome, pairs: [], pairKeys, methods: [] };
+      this.#byDecision.set(key, vmClass);
+    }
+    return vmClass;
+  }
+
+  /** How many classes of VMs this plan found (VMs that every server decides the same for). */
   get classCount(): number {
-    return this.#classes.size;
+    return this.#byDecision.size;
+  }
+
+  /** How many distinct sets of the facts rules read this plan met (the first grouping). */
+  get factClassCount(): number {
+    return this.#byFacts.size;
   }
 
   #pairOutcome(vmClass: VmClass, server: number): Outcome {
-    return this.#pairOutcomeOf(vmClass, this.#serverClass[server] ?? 0);
+    return this.#pairOutcomeOf(vmClass, this.#server(server).serverClass);
   }
 
   #pairOutcomeOf(vmClass: VmClass, serverClass: number): Outcome {
     let outcome = vmClass.pairs[serverClass];
     if (outcome === undefined) {
-      const serverFrame = this.#serverClassFrames[serverClass] ?? [];
-      outcome = this.#pairOutcomes.outcome(vmClass.pairKeys, this.#serverClassKeys[serverClass] ?? new Int32Array(0), () => ({
+      const serverFrame = this.#serverClassFrames[serverClass];
+      const serverKeys = this.#serverClassKeys[serverClass];
+      if (serverFrame === undefined || serverKeys === undefined) throw new RangeError(`no server class ${serverClass}`);
+      outcome = this.#pairOutcomes.outcome(vmClass.pairKeys, serverKeys, () => ({
         job: this.#jobFrame,
         server: serverFrame,
         vm: vmClass.frame,
@@ -156,13 +205,14 @@ export class PlanningSession {
     return outcome;
   }
 
-  #outcomes(vmClass: VmClass, server: number): Outcome[] {
-    return [this.#jobOutcome, this.#serverOutcomes[server] ?? NO_OUTCOME, vmClass.outcome, this.#pairOutcome(vmClass, server)];
+  #outcomesOf(vmClass: VmClass, server: number): Outcome[] {
+    return [this.#jobOutcome, this.#server(server).outcome, vmClass.outcome, this.#pairOutcome(vmClass, server)];
   }
 
   /** Eligibility and tier of a server for a class; allocation-free, it runs for every class and server. */
   verdict(vmClass: VmClass, server: number): Combined {
-    return this.#verdict(vmClass, this.#serverOutcomes[server] ?? NO_OUTCOME, this.#serverClass[server] ?? 0);
+    const entry = this.#server(server);
+    return this.#verdict(vmClass, entry.outcome, entry.serverClass);
   }
 
   #verdict(vmClass: VmClass, serverOutcome: Outcome, serverClass: number): Combined {
@@ -192,7 +242,8 @@ export class PlanningSession {
       }
       groups.push(group);
     }
-    const servers = groups.length === 1 ? (groups[0]?.servers ?? new Int32Array(0)) : new Int32Array(groups.flatMap((group) => [...group.servers])).sort();
+    const [only] = groups;
+    const servers = groups.length === 1 && only !== undefined ? only.servers : new Int32Array(groups.flatMap((group) => [...group.servers])).sort();
     vmClass.best = { tier, servers };
     return vmClass.best;
   }
@@ -206,23 +257,16 @@ export class PlanningSession {
     return this.#allGroupsOf(candidates).filter((group) => group.outcome.excluded.length === 0);
   }
 
-  #groupKey(server: number): string {
-    const outcome = this.#serverOutcomes[server] ?? NO_OUTCOME;
-    return `${this.#serverClass[server] ?? 0}|${outcome.excluded.join(',')}|${outcome.methods.join(',')}|${outcome.tierRule}`;
-  }
-
   #allGroupsOf(candidates: readonly number[]): readonly ServerGroup[] {
     if (this.#groups?.candidates === candidates) return this.#groups.groups;
-    const byKey = new Map<string, { serverClass: number; outcome: Outcome; servers: number[] }>();
+    const byGroup = new Map<number, { serverClass: number; outcome: Outcome; servers: number[] }>();
     for (const server of candidates) {
-      const outcome = this.#serverOutcomes[server] ?? NO_OUTCOME;
-      const serverClass = this.#serverClass[server] ?? 0;
-      const key = this.#groupKey(server);
-      const group = byKey.get(key);
-      if (group === undefined) byKey.set(key, { serverClass, outcome, servers: [server] });
+      const { outcome, serverClass, group: id } = this.#server(server);
+      const group = byGroup.get(id);
+      if (group === undefined) byGroup.set(id, { serverClass, outcome, servers: [server] });
       else group.servers.push(server);
     }
-    const groups = [...byKey.values()].map((group) => ({ ...group, servers: Int32Array.from(group.servers) }));
+    const groups = [...byGroup.values()].map((group) => ({ ...group, servers: Int32Array.from(group.servers) }));
     this.#groups = { candidates, groups };
     return groups;
   }
@@ -237,7 +281,7 @@ export class PlanningSession {
    * frozen and cached per class and server group (decisions share them).
    */
   methods(vmClass: VmClass, server: number): readonly ConnectionMethod[] {
-    const group = this.#serverGroup[server] ?? 0;
+    const { group } = this.#server(server);
     let methods = vmClass.methods[group];
     if (methods === undefined) {
       methods = Object.freeze(this.#methods(vmClass, server));
@@ -256,13 +300,12 @@ export class PlanningSession {
     if (vmClass.failover !== undefined) return vmClass.failover;
     const backup = this.estate.backupServer;
     const methods = this.allowedMethods(vmClass, backup);
-    const server = this.estate.servers[backup];
-    vmClass.failover = methods.length === 0 || server === undefined ? null : Object.freeze({ server: server.id, methods });
+    vmClass.failover = methods.length === 0 ? null : Object.freeze({ server: this.estate.serverId(backup), methods });
     return vmClass.failover;
   }
 
   #methods(vmClass: VmClass, server: number): ConnectionMethod[] {
-    const fired = new Set(this.#outcomes(vmClass, server).flatMap((outcome) => outcome.methods));
+    const fired = new Set(this.#outcomesOf(vmClass, server).flatMap((outcome) => outcome.methods));
     return [...fired]
       .sort((a, b) => (this.#methodRank.get(a) ?? 0) - (this.#methodRank.get(b) ?? 0))
       .map((index) => {
@@ -277,7 +320,7 @@ export class PlanningSession {
    * (`the server`), so that findings which differ only by the id are equal.
    */
   findings(vm: string, vmClass: VmClass, server: number, serverLabel?: string): RuleFinding[] {
-    const outcomes = this.#outcomes(vmClass, server);
+    const outcomes = this.#outcomesOf(vmClass, server);
     const read = this.messages.labelled(this.messages.reader(vm, server), serverLabel);
     const findings: RuleFinding[] = [];
     for (const index of outcomes.flatMap((outcome) => outcome.excluded).sort((a, b) => a - b)) {
