@@ -1,6 +1,8 @@
 import type { Credentials, Host, Inventory, Job, Network, Server, Vm } from '@gipkit/plugin-api';
 import { cidrContains, mappedIpv4, mappedIpv4Cidr, parseAddress, parseCidr, type ParsedCidr } from '../input/ip-address.js';
 
+const NO_NETWORKS: readonly Network[] = Object.freeze([]);
+
 /**
  * Look-ups over a validated inventory and job: network membership (addresses
  * falling in CIDRs, plus networks named), hosts, and each VM's credentials.
@@ -14,6 +16,10 @@ export class EstateIndex {
   readonly #ipv4: readonly { readonly mask: number; readonly bases: ReadonlyMap<number, readonly Network[]> }[];
   readonly #ipv6: readonly { readonly cidr: ParsedCidr; readonly network: Network }[];
   readonly #networks: ReadonlyMap<string, Network>;
+  /** Each network's position, its list of itself alone, and the lists of several networks met so far, by positions. */
+  readonly #positionOf: ReadonlyMap<Network, number>;
+  readonly #alone: ReadonlyMap<Network, readonly Network[]>;
+  readonly #sets = new Map<string, readonly Network[]>();
   readonly #hosts: ReadonlyMap<string, Host>;
   readonly #vms: ReadonlyMap<string, Vm>;
   /** Per-VM credentials by VM id (own keys only: an id such as `constructor` is data, not a prototype member). */
@@ -32,6 +38,8 @@ export class EstateIndex {
     this.servers = inventory.servers;
     this.backupServer = inventory.servers.findIndex((server) => server.id === inventory.backupServer);
     this.#networks = new Map(inventory.networks.map((network) => [network.id, network]));
+    this.#positionOf = new Map(inventory.networks.map((network, position) => [network, position]));
+    this.#alone = new Map(inventory.networks.map((network) => [network, Object.freeze([network])]));
     const byMask = new Map<number, Map<number, Network[]>>();
     const ipv6: { cidr: ParsedCidr; network: Network }[] = [];
     for (const network of inventory.networks) {
@@ -56,9 +64,17 @@ export class EstateIndex {
     this.#vmCredentials = new Map(Object.entries(job.vmCredentials));
   }
 
-  /** Networks whose CIDRs contain one of the addresses, plus those named; inventory order, no repeats. */
-  networksOf(addresses: readonly string[], named: readonly string[]): Network[] {
-    const found = new Set<Network>();
+  /**
+   * Networks whose CIDRs contain one of the addresses, plus those named; inventory order, no repeats.
+   * The list is frozen and shared by every VM and server in the same networks (most VMs are in one).
+   */
+  networksOf(addresses: readonly string[], named: readonly string[]): readonly Network[] {
+    let only: Network | undefined;
+    let found: Set<Network> | undefined;
+    const add = (network: Network): void => {
+      if (only === undefined) only = network;
+      else if (network !== only) (found ??= new Set([only])).add(network);
+    };
     for (const text of addresses) {
       const address = parseAddress(text);
       if (address === null) continue;
@@ -66,19 +82,27 @@ export class EstateIndex {
       const ipv4 = address.version === 4 ? address.value : mappedIpv4(address);
       if (ipv4 !== null) {
         for (const { mask, bases } of this.#ipv4) {
-          for (const network of bases.get((ipv4 & mask) >>> 0) ?? []) found.add(network);
+          for (const network of bases.get((ipv4 & mask) >>> 0) ?? []) add(network);
         }
       }
       if (address.version === 6) {
-        for (const { cidr, network } of this.#ipv6) if (cidrContains(cidr, address)) found.add(network);
+        for (const { cidr, network } of this.#ipv6) if (cidrContains(cidr, address)) add(network);
       }
     }
     for (const id of named) {
       const network = this.#networks.get(id);
-      if (network !== undefined) found.add(network);
+      if (network !== undefined) add(network);
     }
-    if (found.size < 2) return [...found];
-    return this.inventory.networks.filter((network) => found.has(network));
+    if (only === undefined) return NO_NETWORKS;
+    if (found === undefined) return this.#alone.get(only) ?? NO_NETWORKS;
+    const positions = [...found].map((network) => this.#positionOf.get(network) ?? -1).sort((a, b) => a - b);
+    const key = positions.join(',');
+    let list = this.#sets.get(key);
+    if (list === undefined) {
+      list = Object.freeze(positions.flatMap((position) => this.inventory.networks[position] ?? []));
+      this.#sets.set(key, list);
+    }
+    return list;
   }
 
   vm(id: string): Vm {
@@ -94,6 +118,6 @@ export class EstateIndex {
   }
 
   credentialsOf(vm: string): Credentials {
-    return this.#vmCredentials.get(vm) ?? this.job.credentials;
+    return this.#vmCredentials.size === 0 ? this.job.credentials : (this.#vmCredentials.get(vm) ?? this.job.credentials);
   }
 }

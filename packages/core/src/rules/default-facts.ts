@@ -1,15 +1,31 @@
 import type { FactDefinition, Network } from '@gipkit/plugin-api';
 
-const ids = (networks: readonly Network[]): string[] => networks.map((network) => network.id);
-const sites = (networks: readonly Network[]): string[] => {
+/**
+ * Facts of a list of networks, computed once per list: the estate index hands every VM and server in the
+ * same networks the same frozen list, so 100,000 VMs in 80 networks make 80 lists of ids, not 100,000.
+ * The values are frozen, as every fact value shared between VMs must be.
+ */
+function perList<T>(compute: (networks: readonly Network[]) => T): (networks: readonly Network[]) => T {
+  const known = new WeakMap<readonly Network[], T>();
+  return (networks) => {
+    let value = known.get(networks);
+    if (value === undefined) {
+      value = compute(networks);
+      if (Object.isFrozen(networks)) known.set(networks, value);
+    }
+    return value;
+  };
+}
+
+const ids = perList((networks): readonly string[] => Object.freeze(networks.map((network) => network.id)));
+const sites = perList((networks): readonly string[] => {
   const found: string[] = [];
   for (const network of networks) if (network.site !== undefined && !found.includes(network.site)) found.push(network.site);
-  return found;
-};
-const vmSites = (networks: readonly Network[], hostSite: string | undefined): string[] => {
+  return Object.freeze(found);
+});
+const vmSites = (networks: readonly Network[], hostSite: string | undefined): readonly string[] => {
   const found = sites(networks);
-  if (hostSite !== undefined && !found.includes(hostSite)) found.push(hostSite);
-  return found;
+  return hostSite === undefined || found.includes(hostSite) ? found : Object.freeze([...found, hostSite]);
 };
 /** A side is isolated when it is in at least one network and every one of them is isolated. */
 const isolated = (networks: readonly Network[]): boolean => networks.length > 0 && networks.every((network) => network.isolated);
