@@ -24,10 +24,10 @@ export function explainCommand(context: CommandContext): CommandUnknownOpts {
     .action((options) => act(EXPLAIN, context, () => explain(options, context.io)));
 }
 
-function explain(options: InputValues & { readonly vm?: string | undefined; readonly format?: string | undefined }, io: CliIo): ExitCode {
+async function explain(options: InputValues & { readonly vm?: string | undefined; readonly format?: string | undefined }, io: CliIo): Promise<ExitCode> {
   const format = oneOf('format', options.format, ['text', 'json'], 'text');
   required(options, 'inventory', 'job', 'vm');
-  const { gipkit, input } = engineAndInput(options);
+  const { gipkit, input } = await engineAndInput(options);
   const explanation = gipkit.explain(input, options.vm ?? '');
   io.stdout(format === 'json' ? `${printableJson(explanation, 2)}\n` : `${formatExplanation(explanation)}\n`);
   return ExitCode.Ok;

@@ -1,5 +1,5 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { createGipkit, type Gipkit, type ValidInput } from '@gipkit/core';
+import type { Gipkit, ValidInput } from '@gipkit/core';
 import { InputError, RuleError, type Diagnostic } from '@gipkit/plugin-api';
 import { UsageError, repeatable, required } from '../parse-options.js';
 
@@ -34,10 +34,12 @@ export function maxInputBytes(values: InputValues): { maxInputBytes?: number } {
  * Builds the engine (rules files included) and loads the input: every problem
  * fails here, before planning. The problems of every file are reported at once:
  * when a rules file is wrong, the inventory and the job are still checked.
+ * Core is loaded here, not when the command line is built: `gipkit --help` never loads it.
  */
-export function engineAndInput(values: InputValues): { gipkit: Gipkit; input: ValidInput } {
+export async function engineAndInput(values: InputValues): Promise<{ gipkit: Gipkit; input: ValidInput }> {
   required(values, 'inventory', 'job');
   const limit = maxInputBytes(values);
+  const { createGipkit } = await import('@gipkit/core');
   const files = { inventory: values.inventory ?? '', job: values.job ?? '' };
   let gipkit: Gipkit;
   try {

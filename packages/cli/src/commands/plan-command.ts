@@ -25,9 +25,9 @@ export function planCommand(context: CommandContext): CommandUnknownOpts {
     .action((options) => act(PLAN, context, () => plan(options, context.io)));
 }
 
-function plan(options: InputValues & { readonly format?: string | undefined; readonly strict?: true | undefined }, io: CliIo): ExitCode {
+async function plan(options: InputValues & { readonly format?: string | undefined; readonly strict?: true | undefined }, io: CliIo): Promise<ExitCode> {
   const format = oneOf('format', options.format, ['table', 'json'], 'table');
-  const { gipkit, input } = engineAndInput(options);
+  const { gipkit, input } = await engineAndInput(options);
   const plan = gipkit.plan(input);
   io.stdout(format === 'json' ? `${printableJson(plan)}\n` : `${formatPlanTable(plan)}\n`);
   return options.strict === true && plan.summary.unassigned > 0 ? ExitCode.Unassigned : ExitCode.Ok;

@@ -1,5 +1,4 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { toJsonSchema } from '@gipkit/core';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
 import { UsageError } from '../parse-options.js';
@@ -24,8 +23,9 @@ export function schemaCommand(context: CommandContext): CommandUnknownOpts {
     .action((kind) => act(SCHEMA, context, () => schema(kind, context.io)));
 }
 
-function schema(kind: string | undefined, io: CliIo): ExitCode {
+async function schema(kind: string | undefined, io: CliIo): Promise<ExitCode> {
   if (kind !== undefined && !isKind(kind)) throw new UsageError(`unknown schema '${kind}'; expected inventory, job or rules`);
+  const { toJsonSchema } = await import('@gipkit/core');
   const schema =
     kind === undefined
       ? {

@@ -17,8 +17,8 @@ export function validateCommand(context: CommandContext): CommandUnknownOpts {
   return withInputOptions(defineCommand(VALIDATE, context)).action((options) => act(VALIDATE, context, () => validate(options, context.io)));
 }
 
-function validate(options: InputValues, io: CliIo): ExitCode {
-  const { gipkit, input } = engineAndInput(options);
+async function validate(options: InputValues, io: CliIo): Promise<ExitCode> {
+  const { gipkit, input } = await engineAndInput(options);
   const { inventory, job } = input;
   io.stdout(
     `${printable(`valid: ${inventory.servers.length} servers, ${inventory.vms.length} VMs, job ${job.id} with ${job.vms.length} VMs, ${gipkit.rules.length} rules`)}\n`,

@@ -1,26 +1,41 @@
-import { Subject, type Observable } from 'rxjs';
+import type { Observable, Subject } from 'rxjs';
 import type { Clock, GipkitEvent } from '@gipkit/plugin-api';
 import type { EventDraft } from '../event-draft.js';
 import type { PlanObserver } from '../planner/plan-job.js';
+import { rxjs } from './rxjs.js';
 
 /**
  * The one Subject core owns. Events are stamped, frozen and pushed; the
  * subject never errors or completes until the engine is disposed. rxjs
  * isolates subscribers: one that throws does not stop the others or the
  * planner (rxjs reports the error asynchronously, see `config.onUnhandledError`).
+ *
+ * The subject is made when the stream is first asked for: until then nobody
+ * can listen, every event is dropped unbuilt, and rxjs is not loaded.
  */
 export class EventBus {
-  readonly #subject = new Subject<GipkitEvent>();
+  #subject: Subject<GipkitEvent> | undefined;
+  #events$: Observable<GipkitEvent> | undefined;
+  #completed = false;
   readonly #clock: Clock;
-  readonly events$: Observable<GipkitEvent> = this.#subject.asObservable();
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
+  get events$(): Observable<GipkitEvent> {
+    if (this.#events$ === undefined) {
+      const subject = new (rxjs().Subject)<GipkitEvent>();
+      if (this.#completed) subject.complete();
+      this.#subject = subject;
+      this.#events$ = subject.asObservable();
+    }
+    return this.#events$;
+  }
+
   /** True when someone listens: the planner skips building per-VM events otherwise. */
   get observed(): boolean {
-    return this.#subject.observed;
+    return this.#subject?.observed === true;
   }
 
   observer(runId: string): PlanObserver {
@@ -32,14 +47,16 @@ export class EventBus {
 
   /** Stamps the draft in place (each draft is a fresh object, made for this call) and freezes it. */
   emit(runId: string, draft: EventDraft): void {
-    if (!this.#subject.observed) return;
+    const subject = this.#subject;
+    if (subject?.observed !== true) return;
     const event = draft as EventDraft & { runId: string; at: string };
     event.runId = runId;
     event.at = this.#clock.isoNow();
-    this.#subject.next(Object.freeze(event) as GipkitEvent);
+    subject.next(Object.freeze(event) as GipkitEvent);
   }
 
   complete(): void {
-    this.#subject.complete();
+    this.#completed = true;
+    this.#subject?.complete();
   }
 }

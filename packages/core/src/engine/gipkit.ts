@@ -97,7 +97,11 @@ export const systemClock: Clock = {
  * that cannot be served: it is `unassigned`, with reasons.
  */
 export class Gipkit {
-  readonly events$: Observable<GipkitEvent>;
+  /** Every event of this engine, as it happens: plans, runs, deployments, failovers. rxjs is loaded on first use. */
+  get events$(): Observable<GipkitEvent> {
+    return this.#bus.events$;
+  }
+
   /** The effective rule documents, in evaluation order. */
   readonly rules: readonly RuleDocument[];
   /** Where the rules came from: packs, organisation rules files, the rules those files added or replaced. */
@@ -205,7 +209,6 @@ export class Gipkit {
     this.effectiveRules = effectiveRulesOf(compiled, this.rulesApplied);
     this.platforms = new Set([...BUILT_IN_PLATFORMS, ...registrations.platforms.map((platform) => platform.name)]);
     this.#bus = new EventBus(this.#clock);
-    this.events$ = this.#bus.events$;
     this.#disposers = registrations.disposers;
   }
 

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fastInventory, fastJob } from './fast-shape.js';
-import { inventorySchema, jobSchema } from './schema.js';
+import { inputSchemas } from './schema.js';
+
+const { inventorySchema, jobSchema } = inputSchemas();
 
 // The fast path must accept exactly what the zod schema accepts, and build the same value.
 

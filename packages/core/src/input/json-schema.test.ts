@@ -74,17 +74,17 @@ describe('gipkit schema rules: the JSON Schema of organisation rules files', () 
   it('accepts every rule of the default pack and of the example rules file (an editor never flags a file gipkit accepts)', () => {
     const pack = JSON.parse(readFileSync(join(PACKAGE, 'rules/default.rules.json'), 'utf8')) as { rules: unknown[] };
     expect(pack.rules.length).toBeGreaterThan(10);
-    expect(rulesFileSchema.safeParse({ add: pack.rules }).error?.issues ?? []).toEqual([]);
+    expect(rulesFileSchema().safeParse({ add: pack.rules }).error?.issues ?? []).toEqual([]);
     const example: unknown = parse(readFileSync(join(ROOT, 'examples/lab/org-rules.yaml'), 'utf8'));
-    expect(rulesFileSchema.safeParse(example).error?.issues ?? []).toEqual([]);
+    expect(rulesFileSchema().safeParse(example).error?.issues ?? []).toEqual([]);
   });
 
   it('flags what the loader refuses: an unknown key, a rule without conditions, an unknown event type', () => {
-    expect(rulesFileSchema.safeParse({ ad: [] }).success).toBe(false);
+    expect(rulesFileSchema().safeParse({ ad: [] }).success).toBe(false);
     const rule = { name: 'r', description: 'A rule.', conditions: { all: [] }, event: { type: 'exclude', params: { message: 'm' } } };
-    expect(rulesFileSchema.safeParse({ add: [rule] }).success).toBe(true);
-    expect(rulesFileSchema.safeParse({ add: [{ ...rule, conditions: undefined }] }).success).toBe(false);
-    expect(rulesFileSchema.safeParse({ add: [{ ...rule, event: { type: 'prefer', params: {} } }] }).success).toBe(false);
-    expect(rulesFileSchema.safeParse({ add: [{ ...rule, name: 'Not Kebab' }] }).success).toBe(false);
+    expect(rulesFileSchema().safeParse({ add: [rule] }).success).toBe(true);
+    expect(rulesFileSchema().safeParse({ add: [{ ...rule, conditions: undefined }] }).success).toBe(false);
+    expect(rulesFileSchema().safeParse({ add: [{ ...rule, event: { type: 'prefer', params: {} } }] }).success).toBe(false);
+    expect(rulesFileSchema().safeParse({ add: [{ ...rule, name: 'Not Kebab' }] }).success).toBe(false);
   });
 });

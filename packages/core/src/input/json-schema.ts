@@ -1,15 +1,16 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { RULES_DEFINITION_NAMES, rulesFileSchema } from '../rules/rules-file-schema.js';
-import { inventorySchema, jobSchema } from './schema.js';
+import { inputSchemas } from './schema.js';
+import { zod } from './zod.js';
 
 export type SchemaKind = 'inventory' | 'job' | 'rules';
 
 /** The kinds `toJsonSchema` knows, in the order `gipkit schema` lists them. */
 export const SCHEMA_KINDS: readonly SchemaKind[] = ['inventory', 'job', 'rules'];
 
-const SCHEMAS = new Map<SchemaKind, z.ZodType>([
-  ['inventory', inventorySchema],
-  ['job', jobSchema],
+const SCHEMAS = new Map<SchemaKind, () => z.ZodType>([
+  ['inventory', () => inputSchemas().inventorySchema],
+  ['job', () => inputSchemas().jobSchema],
   ['rules', rulesFileSchema],
 ]);
 
@@ -18,9 +19,9 @@ const SCHEMAS = new Map<SchemaKind, z.ZodType>([
  * rules file, as written (defaults optional). Every property has a description.
  */
 export function toJsonSchema(kind: SchemaKind): Record<string, unknown> {
-  const schema = SCHEMAS.get(kind);
-  if (schema === undefined) throw new TypeError(`unknown schema kind: ${String(kind)}; expected ${SCHEMA_KINDS.join(', ')}`);
-  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schemaOf = SCHEMAS.get(kind);
+  if (schemaOf === undefined) throw new TypeError(`unknown schema kind: ${String(kind)}; expected ${SCHEMA_KINDS.join(', ')}`);
+  const json = zod().z.toJSONSchema(schemaOf(), { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
   return {
     $id: `https://gipkit.dev/schema/${kind}.json`,
     title: `gipkit ${kind === 'rules' ? 'rules file' : kind}`,

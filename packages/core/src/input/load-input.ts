@@ -4,7 +4,7 @@ import { checkReferences } from './check-references.js';
 import { fastInventory, fastJob } from './fast-shape.js';
 import { lenientInventory, lenientJob } from './lenient-view.js';
 import { didYouMean } from './closest-name.js';
-import { credentialsSchema, inventorySchema, jobSchema } from './schema.js';
+import { inputSchemas } from './schema.js';
 import { keysAt, shapeMessage } from './shape-message.js';
 import { maxInputBytesOf, type ReadInputOptions } from './read-input-file.js';
 import { jsonDocument, readSourceDocument, type SourceDocument } from './source-document.js';
@@ -66,13 +66,14 @@ function isScalar(value: unknown): boolean {
  */
 type Parsed<T> = T extends readonly (infer E)[] ? readonly Parsed<E>[] : T extends object ? { readonly [K in keyof T]: Parsed<Exclude<T[K], undefined>> } : T;
 
-function parseShape<S extends z.ZodType>(document: SourceDocument, schema: S, fast: (data: unknown) => Parsed<z.output<S>> | undefined, problems: Diagnostic[]): Parsed<z.output<S>> | undefined {
+function parseShape<S extends z.ZodType>(document: SourceDocument, schemaOf: () => S, fast: (data: unknown) => Parsed<z.output<S>> | undefined, problems: Diagnostic[]): Parsed<z.output<S>> | undefined {
   if (document.problems.length > 0) {
     for (const problem of document.problems) problems.push(problem);
     return undefined;
   }
   const quick = fast(document.data);
   if (quick !== undefined) return quick;
+  const schema = schemaOf();
   const result = schema.safeParse(document.data, { reportInput: true, error: shapeMessage });
   if (result.success) return result.data as Parsed<z.output<S>>;
   // A loop, not push(...): one problem per VM of a large crafted inventory would overflow the call stack.
@@ -91,16 +92,16 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  */
 function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | undefined {
   const before = problems.length;
-  const job: Job | undefined = parseShape(document, jobSchema, fastJob, problems);
+  const job: Job | undefined = parseShape(document, () => inputSchemas().jobSchema, fastJob, problems);
   // The fast path builds a null-prototype object itself.
   if (document.problems.length > 0 || (job !== undefined && Object.getPrototypeOf(job.vmCredentials) === null)) return job;
   const raw = isRecord(document.data) && isRecord(document.data.vmCredentials) ? document.data.vmCredentials : {};
   const own = Object.getOwnPropertyDescriptor(raw, PROTO);
   let protoCredentials: Credentials | undefined;
   if (own !== undefined) {
-    const result = credentialsSchema.safeParse(own.value, { reportInput: true, error: shapeMessage });
+    const result = inputSchemas().credentialsSchema.safeParse(own.value, { reportInput: true, error: shapeMessage });
     if (result.success) protoCredentials = result.data as Parsed<typeof result.data> satisfies Credentials;
-    else for (const problem of shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] })), jobSchema)) problems.push(problem);
+    else for (const problem of shapeProblems(document, result.error.issues.map((issue) => ({ ...issue, path: ['vmCredentials', PROTO, ...issue.path] })), inputSchemas().jobSchema)) problems.push(problem);
   }
   if (job === undefined || problems.length > before) return undefined;
   const vmCredentials = Object.create(null) as Record<string, Credentials>;
@@ -115,7 +116,7 @@ function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | 
  */
 export function validateDocuments(inventoryDocument: SourceDocument, jobDocument: SourceDocument, platforms: ReadonlySet<string>, secretKinds?: ReadonlySet<string>): ValidInput {
   const problems: Diagnostic[] = [];
-  const inventory: Inventory | undefined = parseShape(inventoryDocument, inventorySchema, fastInventory, problems);
+  const inventory: Inventory | undefined = parseShape(inventoryDocument, () => inputSchemas().inventorySchema, fastInventory, problems);
   const job: Job | undefined = parseJobShape(jobDocument, problems);
   if (inventoryDocument.problems.length === 0 && jobDocument.problems.length === 0) {
     problems.push(

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { zod } from './zod.js';
 
 /**
  * gipkit's words for zod's issues, in the style of the schema's own messages
@@ -82,7 +83,7 @@ function alternatives(node: unknown): Record<string, unknown>[] {
 export function keysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
   let root = schemaKeys.get(schema);
   if (root === undefined) {
-    root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    root = zod().z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     schemaKeys.set(schema, root);
   }
   let nodes = alternatives(root);

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, tempFiles } from './cli-harness.js';
+
+// Issue #10: a command loads what it needs when it needs it. Every module a CLI call loads (ES modules through a
+// load hook, CommonJS ones through the loader's compile step) is recorded, and the packages behind them are checked.
+
+const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+
+/** The packages (`zod`, `@gipkit/core`, …) whose modules a `gipkit` call loaded. */
+function packagesLoaded(...args: string[]): Set<string> {
+  const files = tempFiles({
+    'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(process.env.GIPKIT_LOADED, url + '\\n'); return next(url, context); }\n",
+    'register.mjs': "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n",
+    'cjs.cjs': "const Module = require('node:module'); const fs = require('node:fs'); const compile = Module.prototype._compile;\nModule.prototype._compile = function (content, filename) { fs.appendFileSync(process.env.GIPKIT_LOADED, 'file://' + filename + '\\n'); return compile.call(this, content, filename); };\n",
+    'loaded.txt': '',
+  });
+  const result = spawnSync(process.execPath, ['-r', files['cjs.cjs'] ?? '', '--import', files['register.mjs'] ?? '', BIN, ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, GIPKIT_LOADED: files['loaded.txt'] },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  const packages = new Set<string>();
+  for (const url of readFileSync(files['loaded.txt'] ?? '', 'utf8').split('\n')) {
+    const dependency = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    const workspace = /\/packages\/([^/]+)\/(?:dist|bin)\//.exec(url);
+    if (dependency?.[1] !== undefined) packages.add(dependency[1]);
+    else if (workspace?.[1] !== undefined) packages.add(`@gipkit/${workspace[1]}`);
+  }
+  return packages;
+}
+
+describe('what a command loads', () => {
+  it('gipkit --help loads the command line only: not core, zod, rxjs, yaml or the deployment stack', () => {
+    const loaded = packagesLoaded('--help');
+    expect(loaded.has('@gipkit/cli')).toBe(true);
+    for (const heavy of ['@gipkit/core', 'zod', 'rxjs', 'yaml', 'tsyringe', 'ssh2', '@gipkit/transport-ssh']) expect(loaded, heavy).not.toContain(heavy);
+  });
+
+  it('gipkit validate and plan of valid JSON files load neither zod (the slow path of validation) nor rxjs (no subscriber) nor yaml', () => {
+    const inventory = join(ROOT, 'test/fixtures/startup/inventory.json');
+    const job = join(ROOT, 'test/fixtures/startup/job.json');
+    for (const command of ['validate', 'plan']) {
+      const loaded = packagesLoaded(command, '--inventory', inventory, '--job', job);
+      expect(loaded, command).toContain('@gipkit/core');
+      for (const lazy of ['zod', 'rxjs', 'yaml', 'pino', 'ssh2']) expect(loaded, `${command}: ${lazy}`).not.toContain(lazy);
+    }
+  });
+
+  it('an invalid file still takes the slow path: every problem reported, named by its place', () => {
+    const files = tempFiles({ 'inventory.json': '{"backupServer": "vbr", "servers": [], "hosts": [], "vms": [], "extra": 1}', 'job.json': '{"id": "j", "vms": [], "credentials": {"kind": "standard", "account": "root"}}' });
+    const result = spawnSync(process.execPath, [BIN, 'validate', '--inventory', files['inventory.json'] ?? '', '--job', files['job.json'] ?? ''], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('extra');
+    expect(result.stderr).toContain('servers');
+  });
+});
