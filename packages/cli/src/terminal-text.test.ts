@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTable } from './format-table.js';
-import { printableJson, printableLines } from './terminal-text.js';
+import { printableJson, printableLines, writePrintableJson } from './terminal-text.js';
 
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
@@ -28,5 +28,19 @@ describe('terminal text', () => {
     expect(JSON.parse(json)).toEqual(value);
     expect(printableJson(value, 2)).not.toMatch(RAW_CONTROL);
     expect(JSON.parse(printableJson(value, 2))).toEqual(value);
+  });
+
+  it('a plan written in pieces is the same text, byte for byte, as one JSON.stringify of it, and each piece is escaped', () => {
+    const decisions = Array.from({ length: 10_000 }, (_, i) => ({ vm: i === 9_000 ? 'vm\u202e\u2028x' : `vm-${i}`, methods: ['lan'], failover: null, skipped: undefined }));
+    const plan = { job: 'j\u0085', decisions, summary: { vms: 10_000 }, nothing: undefined, rules: { packs: ['default'] } };
+    const pieces: string[] = [];
+    writePrintableJson(plan, 'decisions', (text) => void pieces.push(text));
+    expect(pieces.length).toBeGreaterThan(3);
+    expect(pieces.join('')).toBe(`${printableJson(plan)}\n`);
+    expect(pieces.join('')).not.toMatch(RAW_CONTROL);
+    expect(JSON.parse(pieces.join(''))).toEqual(JSON.parse(JSON.stringify(plan)));
+    const empty: string[] = [];
+    writePrintableJson({ decisions: [], job: 'j' }, 'decisions', (text) => void empty.push(text));
+    expect(empty.join('')).toBe('{"decisions":[],"job":"j"}\n');
   });
 });

@@ -2,7 +2,7 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ExitCode, type CliIo } from '../cli-io.js';
 import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
 import { oneOf } from '../parse-options.js';
-import { printableJson } from '../terminal-text.js';
+import { writePrintableJson } from '../terminal-text.js';
 import { formatPlanTable } from './format-plan.js';
 import { engineAndInput, withInputOptions, type InputValues } from './input-options.js';
 
@@ -29,6 +29,7 @@ async function plan(options: InputValues & { readonly format?: string | undefine
   const format = oneOf('format', options.format, ['table', 'json'], 'table');
   const { gipkit, input } = await engineAndInput(options);
   const plan = gipkit.plan(input);
-  io.stdout(format === 'json' ? `${printableJson(plan)}\n` : `${formatPlanTable(plan)}\n`);
+  if (format === 'json') writePrintableJson(plan, 'decisions', io.stdout);
+  else io.stdout(`${formatPlanTable(plan)}\n`);
   return options.strict === true && plan.summary.unassigned > 0 ? ExitCode.Unassigned : ExitCode.Ok;
 }
