@@ -114,6 +114,30 @@ describe('fast shape path', () => {
     );
   });
 
+  it('agrees with the inventory schema when it checks parsed data in place, and a doubt leaves data zod reads the same', () => {
+    fc.assert(
+      fc.property(inventory, (data) => {
+        const reference = inventorySchema.safeParse(data);
+        const parsed: unknown = structuredClone(data);
+        expect(fastInventory(parsed, true)).toEqual(reference.success ? reference.data : undefined);
+        const again = inventorySchema.safeParse(parsed);
+        expect(again.success ? again.data : again.error.issues).toEqual(reference.success ? reference.data : reference.error.issues);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('leaves data it does not own as it was', () => {
+    fc.assert(
+      fc.property(inventory, (data) => {
+        const before = JSON.stringify(data);
+        fastInventory(data);
+        expect(JSON.stringify(data)).toBe(before);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('agrees with the job schema', () => {
     fc.assert(
       fc.property(job, (data) => {

@@ -1,4 +1,4 @@
-import type { Credentials, Inventory, Job, SecretSource } from '@gipkit/plugin-api';
+import type { Credentials, Inventory, Job, SecretSource, Vm } from '@gipkit/plugin-api';
 import { SECRET_KIND } from './secret-kind.js';
 
 /**
@@ -77,11 +77,64 @@ function license(value: unknown): Inventory['license'] {
   return doubt();
 }
 
+/** Shared by every VM that lists no addresses or networks: the inventory is read-only once validated. */
+const NONE: readonly string[] = Object.freeze([]);
+
+/** Every item is a string; the list itself is kept (no copy). */
+function stringsInPlace(value: unknown, item: (value: unknown) => boolean): readonly string[] {
+  if (value === undefined) return NONE;
+  if (!Array.isArray(value)) return doubt();
+  for (const entry of value) if (!item(entry)) doubt();
+  return value as string[];
+}
+const isString = (value: unknown): boolean => typeof value === 'string';
+
+/**
+ * The VMs, checked where they lie: defaults are filled into the parsed objects
+ * and nothing is copied (100,000 VMs were 22 MB of copies). Only values the
+ * schema would give are written, so a doubt half-way leaves data that zod
+ * reads exactly as it would have read the file.
+ */
+function vmsInPlace(vms: unknown[]): Vm[] {
+  for (const item of vms) {
+    const vm = object(item, VM);
+    if (!isId(vm.id) || !isId(vm.host)) doubt();
+    const guest = object(vm.guest, GUEST);
+    family(guest.family);
+    if (guest.version !== undefined && !isId(guest.version)) doubt();
+    vm.addresses = stringsInPlace(vm.addresses, isString);
+    vm.networks = stringsInPlace(vm.networks, isId);
+    vm.tools = flag(vm.tools, true);
+    if (vm.sshPort !== undefined) port(vm.sshPort);
+  }
+  return vms as Vm[];
+}
+
 function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : doubt();
 }
 
-export function fastInventory(data: unknown): Inventory | undefined {
+/** A VM built anew from data that is not ours to change (in-memory data of an embedder). */
+function copiedVm(item: unknown): Vm {
+  const vm = object(item, VM);
+  const guest = object(vm.guest, GUEST);
+  return {
+    id: isId(vm.id) ? vm.id : doubt(),
+    host: isId(vm.host) ? vm.host : doubt(),
+    guest: { family: family(guest.family), ...optionalId('version', guest.version) },
+    addresses: strings(vm.addresses),
+    networks: ids(vm.networks),
+    tools: flag(vm.tools, true),
+    ...(vm.sshPort === undefined ? {} : { sshPort: port(vm.sshPort) }),
+  };
+}
+
+/**
+ * The inventory, or undefined at the first doubt. With `inPlace` (data parsed
+ * from a file, nobody else's) the VMs are checked where they lie; otherwise
+ * every value is copied, and the caller's data is left as it was.
+ */
+export function fastInventory(data: unknown, inPlace = false): Inventory | undefined {
   try {
     const root = object(data, ROOT);
     if (!isId(root.backupServer)) doubt();
@@ -126,19 +179,7 @@ export function fastInventory(data: unknown): Inventory | undefined {
           runningTasks: runningTasks as number,
         };
       }),
-      vms: list(root.vms).map((item) => {
-        const vm = object(item, VM);
-        const guest = object(vm.guest, GUEST);
-        return {
-          id: isId(vm.id) ? vm.id : doubt(),
-          host: isId(vm.host) ? vm.host : doubt(),
-          guest: { family: family(guest.family), ...optionalId('version', guest.version) },
-          addresses: strings(vm.addresses),
-          networks: ids(vm.networks),
-          tools: flag(vm.tools, true),
-          ...(vm.sshPort === undefined ? {} : { sshPort: port(vm.sshPort) }),
-        };
-      }),
+      vms: inPlace ? vmsInPlace(list(root.vms)) : list(root.vms).map(copiedVm),
     };
   } catch (error) {
     if (error instanceof Doubt) return undefined;

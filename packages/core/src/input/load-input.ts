@@ -114,9 +114,16 @@ function parseJobShape(document: SourceDocument, problems: Diagnostic[]): Job | 
  * Validates an inventory and a job already read into source documents: shape,
  * then references. Throws one InputError that lists every problem in both.
  */
-export function validateDocuments(inventoryDocument: SourceDocument, jobDocument: SourceDocument, platforms: ReadonlySet<string>, secretKinds?: ReadonlySet<string>): ValidInput {
+export function validateDocuments(
+  inventoryDocument: SourceDocument,
+  jobDocument: SourceDocument,
+  platforms: ReadonlySet<string>,
+  secretKinds?: ReadonlySet<string>,
+  /** The documents' data was parsed here, from files: the fast path may fill defaults into it rather than copy it. */
+  ownsData = false,
+): ValidInput {
   const problems: Diagnostic[] = [];
-  const inventory: Inventory | undefined = parseShape(inventoryDocument, () => inputSchemas().inventorySchema, fastInventory, problems);
+  const inventory: Inventory | undefined = parseShape(inventoryDocument, () => inputSchemas().inventorySchema, (data) => fastInventory(data, ownsData), problems);
   const job: Job | undefined = parseJobShape(jobDocument, problems);
   if (inventoryDocument.problems.length === 0 && jobDocument.problems.length === 0) {
     problems.push(
@@ -153,7 +160,7 @@ export interface LoadInputOptions extends ReadInputOptions {
  */
 export function loadInput(options: LoadInputOptions): ValidInput {
   const read = { maxInputBytes: maxInputBytesOf(options) };
-  return validateDocuments(readSourceDocument(options.inventory, read), readSourceDocument(options.job, read), options.platforms, options.secretKinds);
+  return validateDocuments(readSourceDocument(options.inventory, read), readSourceDocument(options.job, read), options.platforms, options.secretKinds, true);
 }
 
 /** Validates in-memory data (for embedding products); `names` label the diagnostics. */
