@@ -1,5 +1,6 @@
 import { hasUnprintable, type Diagnostic, type Inventory, type Job, type Vm } from '@gipkit/plugin-api';
 import { parseAddress, parseCidr } from './ip-address.js';
+import type { VmPositions } from './vm-positions.js';
 import type { DocumentPath, SourceDocument } from './source-document.js';
 
 type Report = (path: DocumentPath, message: string, value?: unknown) => void;
@@ -69,8 +70,8 @@ export interface ReferenceCheck {
 
 const BUILT_IN_SECRET_KINDS: ReadonlySet<string> = new Set(['env', 'file']);
 
-/** Every cross-reference, address and platform problem of a shape-valid inventory and job. */
-export function checkReferences(check: ReferenceCheck): Diagnostic[] {
+/** Every cross-reference, address and platform problem of a shape-valid inventory and job, and where the VMs lie. */
+export function checkReferences(check: ReferenceCheck): { problems: Diagnostic[]; positions: VmPositions } {
   const problems: Diagnostic[] = [];
   const { inventory, job, platforms } = check;
   const inInventory = reporter(check.inventoryDocument, problems);
@@ -114,12 +115,14 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
   const noVms = inventory.vms.length === 0 && job.vms.length > 0;
   if (noVms) inInventory(['vms'], 'the inventory has no VMs');
   const firstInJob = new Int32Array(inventory.vms.length).fill(-1);
+  const ofJob = new Int32Array(job.vms.length).fill(-1);
   const unknownInJob = new Map<string, number>();
   for (let position = 0; position < job.vms.length; position++) {
     const vm = job.vms[position] ?? '';
     if (vm === '') continue;
     if (hasUnprintable(vm)) inJob(['vms', position], UNPRINTABLE_ID, vm);
     const index = vms.get(vm);
+    if (index !== undefined) ofJob[position] = index;
     const first = index === undefined ? unknownInJob.get(vm) : firstInJob[index];
     if (first !== undefined && first >= 0) inJob(['vms', position], `VM listed twice; first at vms[${first}]`, vm);
     else if (index !== undefined) firstInJob[index] = position;
@@ -149,5 +152,5 @@ export function checkReferences(check: ReferenceCheck): Diagnostic[] {
       checkId(server, () => ['proxy', 'servers', position], inJob);
     });
   }
-  return problems;
+  return { problems, positions: { byId: vms, ofJob } };
 }

@@ -1,6 +1,7 @@
 import { ErrorCode, InputError, type Credentials, type Diagnostic, type InputDigest, type Inventory, type Job } from '@gipkit/plugin-api';
 import type { z } from 'zod';
 import { checkReferences } from './check-references.js';
+import { rememberPositions, type VmPositions } from './vm-positions.js';
 import { fastInventory, fastJob } from './fast-shape.js';
 import { lenientInventory, lenientJob } from './lenient-view.js';
 import { didYouMean } from './closest-name.js';
@@ -125,22 +126,25 @@ export function validateDocuments(
   const problems: Diagnostic[] = [];
   const inventory: Inventory | undefined = parseShape(inventoryDocument, () => inputSchemas().inventorySchema, (data) => fastInventory(data, ownsData), problems);
   const job: Job | undefined = parseJobShape(jobDocument, problems);
+  let positions: VmPositions | undefined;
   if (inventoryDocument.problems.length === 0 && jobDocument.problems.length === 0) {
-    problems.push(
-      ...checkReferences({
-        inventory: inventory ?? lenientInventory(inventoryDocument.data),
-        job: job ?? lenientJob(jobDocument.data),
-        inventoryDocument,
-        jobDocument,
-        platforms,
-        ...(secretKinds === undefined ? {} : { secretKinds }),
-      }),
-    );
+    const checked = checkReferences({
+      inventory: inventory ?? lenientInventory(inventoryDocument.data),
+      job: job ?? lenientJob(jobDocument.data),
+      inventoryDocument,
+      jobDocument,
+      platforms,
+      ...(secretKinds === undefined ? {} : { secretKinds }),
+    });
+    // A loop, not push(...): a crafted inventory can have a problem per VM.
+    for (const problem of checked.problems) problems.push(problem);
+    positions = checked.positions;
   }
   if (problems.length > 0 || inventory === undefined || job === undefined) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     throw new InputError(ErrorCode.InputInvalid, `invalid input (${count}):`, jobDocument.place(inventoryDocument.place(problems)));
   }
+  if (positions !== undefined) rememberPositions(inventory, job, positions);
   const sources = inventoryDocument.digest !== undefined && jobDocument.digest !== undefined ? { inventory: inventoryDocument.digest, job: jobDocument.digest } : undefined;
   return sources === undefined ? { inventory, job } : { inventory, job, sources };
 }

@@ -42,4 +42,19 @@ describe('estate index', () => {
     expect(estate.networksOf(['::ffff:10.3.0.1', '10.98.0.1'], [])).toEqual([]);
     expect(gipkit.factsFor(input, 'mapped', 'lin')).toMatchObject({ 'vm.networks': ['dmz'], 'vm.isolated': true, 'server.networks': ['v6'] });
   });
+
+  it('finds the job\'s VMs where validation found them, and a list changed since is refused, not planned wrong', () => {
+    const gipkit = createGipkit();
+    const input = gipkit.validateInput(inputOf({ servers: [linuxServer('lin', '10.1.0.30')], vms: [linuxVm('a', '10.1.5.1'), linuxVm('b', '10.1.5.2')] }));
+    const estate = new EstateIndex(input.inventory, input.job);
+    expect([estate.jobVm(0).vm.id, estate.jobVm(1).vm.id]).toEqual(['a', 'b']);
+    expect(estate.jobVm(1).at).toBe(1);
+    // Input built by hand, without validation: the positions are found then.
+    const reordered = { ...input.inventory, vms: [...input.inventory.vms].reverse() };
+    expect(new EstateIndex(reordered, input.job).jobVm(0)).toEqual({ vm: input.inventory.vms[0], at: 1 });
+    // The validated list changed in place afterwards (a contract breach): refused by id, never another VM's decision.
+    (input.inventory.vms as unknown as unknown[]).reverse();
+    expect(() => gipkit.plan(input)).toThrow(/the job's VM at position 0 \(a\) is not in the inventory/);
+  });
 });
+

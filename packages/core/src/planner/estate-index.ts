@@ -1,4 +1,5 @@
 import type { Credentials, Host, Inventory, Job, Network, Server, Vm } from '@gipkit/plugin-api';
+import { vmPositionsOf, type VmPositions } from '../input/vm-positions.js';
 import { cidrContains, mappedIpv4, mappedIpv4Cidr, parseAddress, parseCidr, type ParsedCidr } from '../input/ip-address.js';
 
 const NO_NETWORKS: readonly Network[] = Object.freeze([]);
@@ -21,9 +22,9 @@ export class EstateIndex {
   readonly #alone: ReadonlyMap<Network, readonly Network[]>;
   readonly #sets = new Map<string, readonly Network[]>();
   readonly #hosts: ReadonlyMap<string, Host>;
-  readonly #vms: ReadonlyMap<string, Vm>;
-  /** Per-VM credentials by VM id (own keys only: an id such as `constructor` is data, not a prototype member). */
-  readonly #vmCredentials: ReadonlyMap<string, Credentials>;
+  readonly #positions: VmPositions;
+  /** Per-VM credentials by inventory position (own keys only: an id such as `constructor` is data, not a prototype member). */
+  readonly #vmCredentials: ReadonlyMap<number, Credentials>;
 
   /** The id of the server at an inventory position; a position out of range is a bug, and throws. */
   serverId(index: number): string {
@@ -60,8 +61,13 @@ export class EstateIndex {
     this.#ipv4 = [...byMask].map(([mask, bases]) => ({ mask, bases }));
     this.#ipv6 = ipv6;
     this.#hosts = new Map(inventory.hosts.map((host) => [host.id, host]));
-    this.#vms = new Map(inventory.vms.map((vm) => [vm.id, vm]));
-    this.#vmCredentials = new Map(Object.entries(job.vmCredentials));
+    this.#positions = vmPositionsOf(inventory, job);
+    const credentials = new Map<number, Credentials>();
+    for (const [id, given] of Object.entries(job.vmCredentials)) {
+      const position = this.#positions.byId.get(id);
+      if (position !== undefined) credentials.set(position, given);
+    }
+    this.#vmCredentials = credentials;
   }
 
   /**
@@ -106,9 +112,17 @@ export class EstateIndex {
   }
 
   vm(id: string): Vm {
-    const vm = this.#vms.get(id);
+    const vm = this.inventory.vms[this.#positions.byId.get(id) ?? -1];
     if (vm === undefined) throw new Error(`VM ${id} is not in the inventory`);
     return vm;
+  }
+
+  /** The VM at a position of the job, and its position in the inventory. */
+  jobVm(position: number): { readonly vm: Vm; readonly at: number } {
+    const at = this.#positions.ofJob[position] ?? -1;
+    const vm = this.inventory.vms[at];
+    if (vm === undefined || vm.id !== this.job.vms[position]) throw new Error(`the job's VM at position ${position} (${String(this.job.vms[position])}) is not in the inventory`);
+    return { vm, at };
   }
 
   host(id: string): Host {
@@ -118,6 +132,11 @@ export class EstateIndex {
   }
 
   credentialsOf(vm: string): Credentials {
-    return this.#vmCredentials.size === 0 ? this.job.credentials : (this.#vmCredentials.get(vm) ?? this.job.credentials);
+    return this.credentialsAt(this.#positions.byId.get(vm) ?? -1);
+  }
+
+  /** The credentials of the VM at an inventory position: its own, else the job's. */
+  credentialsAt(position: number): Credentials {
+    return this.#vmCredentials.size === 0 ? this.job.credentials : (this.#vmCredentials.get(position) ?? this.job.credentials);
   }
 }

@@ -1,4 +1,4 @@
-import type { FactDefinition, JobFactContext, PairFactContext, ServerFactContext, VmFactContext } from '@gipkit/plugin-api';
+import type { Credentials, FactDefinition, JobFactContext, PairFactContext, ServerFactContext, Vm, VmFactContext } from '@gipkit/plugin-api';
 import type { FactSlot, FactTable } from '../rules/fact-table.js';
 import type { EstateIndex } from './estate-index.js';
 
@@ -43,15 +43,24 @@ export class FactFrames {
   }
 
   vm(id: string, slots: readonly FactSlot[]): unknown[] {
+    return this.vmFrame(this.#estate.vm(id), this.#estate.credentialsOf(id), slots);
+  }
+
+  /** The frame of the VM at a position of the job: no look-up by id. */
+  jobVm(position: number, slots: readonly FactSlot[]): unknown[] {
+    const { vm, at } = this.#estate.jobVm(position);
+    return this.vmFrame(vm, this.#estate.credentialsAt(at), slots);
+  }
+
+  vmFrame(vm: Vm, credentials: Credentials, slots: readonly FactSlot[]): unknown[] {
     const estate = this.#estate;
-    const vm = estate.vm(id);
     const context: VmFactContext = {
       inventory: estate.inventory,
       job: estate.job,
       vm,
       host: estate.host(vm.host),
       networks: estate.networksOf(vm.addresses, vm.networks),
-      credentials: estate.credentialsOf(id),
+      credentials,
     };
     return fill(slots, this.#facts.inScope('vm').length, context);
   }

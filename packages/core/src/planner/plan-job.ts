@@ -63,7 +63,7 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
 
   const classes: VmClass[] = [];
   if (jobStatus !== 'not-required') {
-    for (const vm of job.vms) classes.push(session.classOf(vm));
+    for (let position = 0; position < job.vms.length; position++) classes.push(session.classAt(position));
   }
 
   const decisions: Decision[] = new Array<Decision>(job.vms.length);

@@ -148,7 +148,15 @@ export class PlanningSession {
   }
 
   classOf(vm: string): VmClass {
-    const frame = this.#frames.vm(vm, this.rules.needed.vm);
+    return this.#classOfFrame(this.#frames.vm(vm, this.rules.needed.vm));
+  }
+
+  /** The class of the VM at a position of the job. */
+  classAt(position: number): VmClass {
+    return this.#classOfFrame(this.#frames.jobVm(position, this.rules.needed.vm));
+  }
+
+  #classOfFrame(frame: readonly unknown[]): VmClass {
     const key = signatureOf(frame, this.rules.vmSignature);
     let vmClass = this.#byFacts.get(key);
     if (vmClass === undefined) {
