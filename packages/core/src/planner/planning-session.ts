@@ -5,6 +5,7 @@ import type { RuleSet } from '../rules/rule-set.js';
 import { combine, evaluateOutcome, framesOf, type Combined, type Outcome } from './candidate-outcome.js';
 import type { EstateIndex } from './estate-index.js';
 import { FactFrames } from './fact-frames.js';
+import { FrameTrie } from './frame-trie.js';
 import { CONNECTION_METHOD_REQUIRED, FindingMessages, TIER_REQUIRED } from './finding-messages.js';
 import { leastLoaded } from './least-loaded.js';
 import { PairOutcomes, signatureOf } from './pair-outcomes.js';
@@ -87,7 +88,7 @@ export class PlanningSession {
   readonly #pairOutcomes: PairOutcomes;
   #groups: { readonly candidates: readonly number[]; readonly groups: readonly ServerGroup[] } | undefined;
   /** Classes by the values of the facts rules read, and by what every server decides for them. */
-  readonly #byFacts = new Map<string, VmClass>();
+  readonly #byFacts: FrameTrie<VmClass>;
   readonly #byDecision = new Map<string, VmClass>();
   readonly #outcomes = new Map<string, Outcome>();
   readonly #methodRank: ReadonlyMap<number, number>;
@@ -101,6 +102,7 @@ export class PlanningSession {
     this.#frames = new FactFrames(facts, estate);
     this.messages = new FindingMessages(facts, this.#frames, rules);
     this.#methodRank = rules.methodRanks(estate.job.inverseProtocolOrder);
+    this.#byFacts = new FrameTrie(rules.vmSignature);
     this.#jobFrame = this.#frames.job(rules.needed.job);
     this.#jobOutcome = evaluateOutcome(this.#compiled, rules.candidateRules.job, framesOf({ job: this.#jobFrame }));
     const servers = estate.servers;
@@ -157,13 +159,7 @@ export class PlanningSession {
   }
 
   #classOfFrame(frame: readonly unknown[]): VmClass {
-    const key = signatureOf(frame, this.rules.vmSignature);
-    let vmClass = this.#byFacts.get(key);
-    if (vmClass === undefined) {
-      vmClass = this.#decisionClassOf(frame);
-      this.#byFacts.set(key, vmClass);
-    }
-    return vmClass;
+    return this.#byFacts.find(frame, () => this.#decisionClassOf(frame));
   }
 
   /** The class of VMs with these facts: judged by the VM rules and each pair rule's row over every server value. */
