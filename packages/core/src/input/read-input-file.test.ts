@@ -26,6 +26,13 @@ describe('readInputFile', () => {
     expect(readInputFile(file('big.yaml', text))).toEqual({ text, sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text) });
   });
 
+  it('reads ASCII and UTF-8 text alike: an all-ASCII file and one with a single é further on give their text', () => {
+    const ascii = `servers: [ "plain" ]\n${'x'.repeat(100_000)}\n`;
+    expect(readInputFile(file('ascii.yaml', ascii))).toMatchObject({ text: ascii, bytes: ascii.length });
+    const accented = `${ascii}# café\n`;
+    expect(readInputFile(file('accented.yaml', accented))).toMatchObject({ text: accented, bytes: Buffer.byteLength(accented) });
+  });
+
   it('reads a file of exactly the limit and refuses one byte more, naming both sizes', () => {
     const path = file('exact.yaml', 'abcd');
     expect(readInputFile(path, { maxInputBytes: 4 })).toEqual({ text: 'abcd', sha256: '88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589', bytes: 4 });

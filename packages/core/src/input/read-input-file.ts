@@ -1,4 +1,4 @@
-import { constants as bufferConstants } from 'node:buffer';
+import { constants as bufferConstants, isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
@@ -101,7 +101,8 @@ function readAtMost(fd: number, expected: number, limit: number): Buffer {
 function decode(bytes: Buffer, limit: number): InputText {
   if (bytes.length > limit) return { problem: tooLarge(`more than ${limit} bytes`, limit) };
   try {
-    return { text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+    // ASCII reads the same in Latin-1, which decodes by copying: most inventories are ASCII.
+    return { text: isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_STRING_TOO_LONG') throw error;
     const most = Math.floor(bufferConstants.MAX_STRING_LENGTH / 1024 ** 2);
