@@ -57,7 +57,10 @@ function rootCauseOf(session: PlanningSession, vm: string, considered: readonly 
     // candidates share none (one lacks PowerShell, another is too old), the commonest failure, with on how many
     // servers it holds; the grouped findings show the rest.
     const index = new Map(session.estate.servers.map((server, at) => [server.id, at]));
-    const perCandidate = considered.map((candidate) => session.messages.methodFailures(session.messages.readerFor(vm, index.get(candidate.server) ?? 0)));
+    const perCandidate = considered.flatMap((candidate) => {
+      const at = index.get(candidate.server);
+      return at === undefined ? [] : [session.messages.methodFailures(session.messages.readerFor(vm, at))];
+    });
     const methods = perCandidate[0] ?? [];
     const failures = methods.map(({ method }, at) => {
       const lists = perCandidate.map((failuresOf) => failuresOf[at]?.parts ?? []);
@@ -110,7 +113,7 @@ export function explainVm(input: ExplainInput): Explanation {
       failed,
       methods: session.methods(vmClass, index),
       tier: verdict.tierRule === -1 ? null : verdict.tier,
-      load: loads[index] ?? 0,
+      load: loads[index] ?? server.runningTasks,
       ...(verdict.tierRule === -1 ? {} : { tierRule: tierRuleName(verdict.tierRule) }),
     };
   });

@@ -69,8 +69,7 @@ export function planJob(session: PlanningSession, hooks: PlanHooks): Plan {
   const decisions: Decision[] = new Array<Decision>(job.vms.length);
   const assign = (position: number, vm: string, vmClass: VmClass, server: number, status: 'assigned' | 'fallback' | 'backup-server', known?: number): void => {
     const verdict = known === undefined ? session.verdict(vmClass, server) : { eligible: true, tier: known };
-    const load = loads[server] ?? 0;
-    loads[server] = load + 1;
+    const load = session.take(server);
     const proxy = estate.serverId(server);
     const tier = verdict.eligible ? verdict.tier : null;
     const methods = verdict.eligible ? session.methods(vmClass, server) : NO_METHODS;

@@ -275,6 +275,14 @@ export class PlanningSession {
     return groups;
   }
 
+  /** Gives the server one more VM of this plan; returns its load before. */
+  take(server: number): number {
+    const load = this.loads[server];
+    if (load === undefined) throw new RangeError(`no server at position ${server}`);
+    this.loads[server] = load + 1;
+    return load;
+  }
+
   /** Least loaded of a best list, first in the inventory among equals. */
   pick(best: BestCandidates): number {
     return leastLoaded(best.servers, this.loads);
@@ -311,11 +319,16 @@ export class PlanningSession {
   #methods(vmClass: VmClass, server: number): ConnectionMethod[] {
     const fired = new Set(this.#outcomesOf(vmClass, server).flatMap((outcome) => outcome.methods));
     return [...fired]
-      .sort((a, b) => (this.#methodRank.get(a) ?? 0) - (this.#methodRank.get(b) ?? 0))
-      .map((index) => {
-        const event = this.#compiled[index]?.document.event;
-        return event?.type === 'method' ? event.params.method : 'unknown';
-      });
+      .map((index) => ({ index, rank: this.#methodRank.get(index), event: this.#rule(index).document.event }))
+      .sort((a, b) => (a.rank ?? Number.POSITIVE_INFINITY) - (b.rank ?? Number.POSITIVE_INFINITY))
+      .flatMap(({ event }) => (event.type === 'method' ? [event.params.method] : []));
+  }
+
+  /** The compiled rule at an index an outcome holds: always one of this rule set's. */
+  #rule(index: number): CompiledRule {
+    const rule = this.#compiled[index];
+    if (rule === undefined) throw new RangeError(`no rule at position ${index}`);
+    return rule;
   }
 
   /**
@@ -328,8 +341,8 @@ export class PlanningSession {
     const read = this.messages.labelled(this.messages.reader(vm, server), serverLabel);
     const findings: RuleFinding[] = [];
     for (const index of outcomes.flatMap((outcome) => outcome.excluded).sort((a, b) => a - b)) {
-      const rule = this.#compiled[index];
-      if (rule !== undefined) findings.push({ rule: rule.name, message: this.messages.message(rule.name, vm, read) });
+      const { name } = this.#rule(index);
+      findings.push({ rule: name, message: this.messages.message(name, vm, read) });
     }
     if (!outcomes.some((outcome) => outcome.methods.length > 0)) {
       findings.push({ rule: CONNECTION_METHOD_REQUIRED, message: this.messages.message(CONNECTION_METHOD_REQUIRED, vm, read) });
@@ -353,7 +366,8 @@ export class PlanningSession {
     const tally = new Map<string, { count: number; first: number }>();
     const count = (rule: string, servers: Int32Array): void => {
       const entry = tally.get(rule);
-      const first = servers[0] ?? 0;
+      const [first] = servers;
+      if (first === undefined) return;
       if (entry === undefined) tally.set(rule, { count: servers.length, first });
       else {
         entry.count += servers.length;
@@ -362,7 +376,7 @@ export class PlanningSession {
     };
     for (const group of this.#allGroupsOf(candidates)) {
       const outcomes = [this.#jobOutcome, group.outcome, vmClass.outcome, this.#pairOutcomeOf(vmClass, group.serverClass)];
-      for (const index of outcomes.flatMap((outcome) => outcome.excluded)) count(this.#compiled[index]?.name ?? '', group.servers);
+      for (const index of outcomes.flatMap((outcome) => outcome.excluded)) count(this.#rule(index).name, group.servers);
       if (!outcomes.some((outcome) => outcome.methods.length > 0)) count(CONNECTION_METHOD_REQUIRED, group.servers);
       if (combine(outcomes).tierRule === -1) count(TIER_REQUIRED, group.servers);
     }
