@@ -41,7 +41,7 @@ function timed(args) {
   const scratch = mkdtempSync(join(os.tmpdir(), 'gipkit-anchor-'));
   const rssFile = join(scratch, 'rss');
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--import', RSS, ...args], { env: { ...process.env, GIPKIT_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 31 });
+  const result = spawnSync(process.execPath, ['--import', RSS, ...args], { env: { ...process.env, GIPKIT_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 2 ** 31 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
   const rssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;

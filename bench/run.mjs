@@ -107,7 +107,11 @@ if (process.argv.includes('--write-docs')) {
   writeFileSync(page, `${text.slice(0, start + START.length)}\n${report}\n${text.slice(end)}`);
 }
 
-// Second part: what a problem in a large input costs.
+// Side by side with the reference planner of ../shared/anchor-bench (issue #10), when it is there.
+const anchor = spawnSync(process.execPath, [join(root, 'bench/anchor.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+if (anchor.status !== 0) process.exit(anchor.status ?? 1);
+
+// Next: what a problem in a large input costs.
 const input = spawnSync(process.execPath, [join(root, 'bench/input-problems.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
 if (input.status !== 0) process.exit(input.status ?? 1);
 
