@@ -58,8 +58,10 @@ export function writePrintableJson<T extends object>(value: T, key: keyof T & st
     if (name === key) {
       write(escapeJson(`${text}${separator}${JSON.stringify(name)}:[`));
       for (let start = 0; start < list.length; start += ITEMS_PER_WRITE) {
-        const chunk = JSON.stringify(list.slice(start, start + ITEMS_PER_WRITE));
-        write(escapeJson(`${start === 0 ? '' : ','}${chunk.slice(1, -1)}`));
+        // Escaped while it is one flat string (escapes never touch the brackets), then written without them.
+        const chunk = escapeJson(JSON.stringify(list.slice(start, start + ITEMS_PER_WRITE)));
+        if (start > 0) write(',');
+        write(chunk.slice(1, -1));
       }
       text = ']';
     } else {
