@@ -50,6 +50,36 @@ const CONTROL_SCRIPT_HEADER = '# gipkit-control-script v1';
 const FOLDER_SCRIPT_HEADER = '# gipkit-folder-script v1';
 const MARKER_FILE = 'gipkit-service.run';
 const METADATA_LINE = /^# gipkit-([a-z-]+): (.*)$/;
+
+/**
+ * The `# gipkit-KEY: VALUE` lines right after a script's header line, which
+ * must be among its first `lastHeaderLine + 1` lines; undefined when it is not.
+ * Reads line by line up to the first other line: a script is read to its
+ * metadata only (a run reads thousands of them).
+ */
+function headerMetadata(source: string, header: string, lastHeaderLine: number): Map<string, string> | undefined {
+  let at = 0;
+  const next = (): string | undefined => {
+    if (at > source.length) return undefined;
+    const end = source.indexOf('\n', at);
+    const line = source.slice(at, end < 0 ? source.length : end);
+    at = end < 0 ? source.length + 1 : end + 1;
+    return line.endsWith('\r') ? line.slice(0, -1) : line;
+  };
+  let line = next();
+  for (let index = 0; line !== undefined && line.trimEnd() !== header; index++) {
+    if (index >= lastHeaderLine) return undefined;
+    line = next();
+  }
+  if (line === undefined) return undefined;
+  const metadata = new Map<string, string>();
+  for (line = next(); line !== undefined; line = next()) {
+    const match = METADATA_LINE.exec(line.trimEnd());
+    if (match === null) break;
+    metadata.set(match[1] ?? '', match[2] ?? '');
+  }
+  return metadata;
+}
 const PID_FILE = 'gipkit-service.pid';
 const LOG_FILE = 'gipkit-service.log';
 const MODE_FILE = 'gipkit-service.mode';
@@ -175,15 +205,7 @@ export class SimulatedGuest {
       const encoded = at < 0 ? undefined : command[at + 1];
       if (encoded !== undefined) source = Buffer.from(encoded, 'base64').toString('utf16le');
     }
-    const lines = source?.split(/\r?\n/) ?? [];
-    if (lines[0]?.trimEnd() !== FOLDER_SCRIPT_HEADER) return undefined;
-    const metadata = new Map<string, string>();
-    for (const line of lines.slice(1)) {
-      const match = METADATA_LINE.exec(line.trimEnd());
-      if (match === null) break;
-      metadata.set(match[1] ?? '', match[2] ?? '');
-    }
-    return metadata;
+    return source === undefined ? undefined : headerMetadata(source, FOLDER_SCRIPT_HEADER, 0);
   }
 
   /** What a folder script does (docs/reference/deployers.md, "Folder safety"), on the simulation's model of owners. */
@@ -270,15 +292,8 @@ export class SimulatedGuest {
 
   #parseControlScript(source: string | undefined): ControlScript | undefined {
     if (source === undefined) return undefined;
-    const lines = source.split(/\r?\n/);
-    const at = lines.findIndex((line) => line.trimEnd() === CONTROL_SCRIPT_HEADER);
-    if (at < 0 || at > 1) return undefined;
-    const metadata = new Map<string, string>();
-    for (const line of lines.slice(at + 1)) {
-      const match = METADATA_LINE.exec(line.trimEnd());
-      if (match === null) break;
-      metadata.set(match[1] ?? '', match[2] ?? '');
-    }
+    const metadata = headerMetadata(source, CONTROL_SCRIPT_HEADER, 1);
+    if (metadata === undefined) return undefined;
     const start = parseArgv(metadata.get('start'));
     const folder = metadata.get('folder');
     const name = metadata.get('name');
