@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-hex.js';
 import {
   ConnectorError, ErrorCode, GipkitError,
   type CallOptions, type CommandResult, type ComponentBundle, type DeployContext, type DeploymentMode, type DeploymentResult,
@@ -122,7 +122,7 @@ export class ControlScriptDeployer implements GuestDeployer {
     if (!BUNDLE_NAME.test(bundle.name)) checkBundle(bundle, this.family);
     return mode === 'persistent'
       ? this.#guest.join(this.#settings.installRoot, bundle.name)
-      : this.#guest.join(this.#settings.tempRoot, `gipkit-${folderSafe(runId)}-${bundle.name}-${randomBytes(16).toString('hex')}`);
+      : this.#guest.join(this.#settings.tempRoot, `gipkit-${folderSafe(runId)}-${bundle.name}-${randomHex(16)}`);
   }
 
   async deploy(session: GuestSession, bundle: ComponentBundle, mode: DeploymentMode, context: DeployContext): Promise<DeploymentResult> {
