@@ -4,7 +4,7 @@
 // decision. Then the scaling curve (VMs 10k → 1M, servers 100 → 10k, with a plot), start-up times and explain.
 // --quick: fewer runs and no curve. --write-docs: rewrites the anchor section of docs/benchmarks.md and the plot.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
