@@ -88,13 +88,14 @@ export interface JobFactContext {
 }
 export interface ServerFactContext extends JobFactContext {
   readonly server: Server;
-  /** Networks the server is in: those its addresses fall in, plus those it names. */
+  /** Networks the server is in: those its addresses fall in, plus those it names. Frozen and shared: copy it to sort it. */
   readonly networks: readonly Network[];
   readonly isBackupServer: boolean;
 }
 export interface VmFactContext extends JobFactContext {
   readonly vm: Vm;
   readonly host: Host;
+  /** Networks the VM is in, in inventory order. Frozen and shared by every VM in the same networks: copy it to sort it. */
   readonly networks: readonly Network[];
   readonly credentials: Credentials;
 }

@@ -55,6 +55,8 @@ describe('estate index', () => {
     // The validated list changed in place afterwards (a contract breach): refused by id, never another VM's decision.
     (input.inventory.vms as unknown as unknown[]).reverse();
     expect(() => gipkit.plan(input)).toThrow(/the job's VM at position 0 \(a\) is not in the inventory/);
+    // By id too (a run of a saved plan looks its VMs up so): never VM b's addresses and credentials for a.
+    expect(() => new EstateIndex(input.inventory, input.job).vm('a')).toThrow(/VM a is not in the inventory/);
   });
 });
 

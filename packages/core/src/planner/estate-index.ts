@@ -113,7 +113,8 @@ export class EstateIndex {
 
   vm(id: string): Vm {
     const vm = this.inventory.vms[this.#positions.byId.get(id) ?? -1];
-    if (vm === undefined) throw new Error(`VM ${id} is not in the inventory`);
+    // The id is checked too: a validated list changed since must never hand out another VM.
+    if (vm === undefined || vm.id !== id) throw new Error(`VM ${id} is not in the inventory`);
     return vm;
   }
 

@@ -22,26 +22,23 @@ export class KeyIds {
 }
 
 /**
- * A key equal for equal fact values. Each value is tagged with its type and
- * ends with NUL, so different value lists never give the same key.
+ * A key equal for equal fact values, and only for them: every string is
+ * written with its length (a value may hold NUL or look like the next one),
+ * a list with its length and each item so, other scalars with their type,
+ * and anything else as JSON (which escapes NUL).
  */
 export function signatureOf(frame: readonly unknown[], slots: readonly FactSlot[]): string {
   let key = '';
-  for (let i = 0; i < slots.length; i++) {
-    const value = frame[(slots[i] as FactSlot).index];
-    if (typeof value === 'string') key += 's' + value + '\u0000';
-    else if (value === null || typeof value !== 'object') key += typeof value + String(value) + '\u0000';
-    else key += Array.isArray(value) ? listKey(value) : 'j' + JSON.stringify(value) + '\u0000';
-  }
+  for (let i = 0; i < slots.length; i++) key += valueKey(frame[(slots[i] as FactSlot).index]);
   return key;
 }
 
-function listKey(list: readonly unknown[]): string {
-  let key = 'a' + String(list.length) + '\u0000';
-  for (const item of list) {
-    if (typeof item !== 'string') return 'j' + JSON.stringify(list) + '\u0000';
-    key += item + '\u0000';
-  }
+function valueKey(value: unknown): string {
+  if (typeof value === 'string') return 's' + String(value.length) + ':' + value;
+  if (value === null || typeof value !== 'object') return typeof value + String(value) + '\u0000';
+  if (!Array.isArray(value)) return 'j' + JSON.stringify(value) + '\u0000';
+  let key = 'a' + String(value.length) + ':';
+  for (const item of value) key += typeof item === 'string' ? 's' + String(item.length) + ':' + item : valueKey(item);
   return key;
 }
 

@@ -31,4 +31,17 @@ describe('classes of VMs', () => {
     const plan = planOf({ servers: [], vms });
     expect(plan.decisions.map((decision) => [decision.vm, decision.status, decision.connection])).toEqual([['new', 'assigned', 'powershell-direct'], ['old', 'unassigned', null]]);
   });
+
+  it('hardening: crafted versions that would join into one key never give one VM another VM\'s decision', () => {
+    // Host and guest versions may hold NUL; written without their lengths, these two pairs read the same.
+    const hosts = [{ id: 'hv-a', platform: 'hyperv', version: '2019' }, { id: 'hv-b', platform: 'hyperv', version: '2019\u0000swindows\u0000s1' }];
+    const a = windowsVm('a', null, { host: 'hv-a', guest: { family: 'windows', version: '1\u0000swindows\u0000s2019' } });
+    const b = windowsVm('b', null, { host: 'hv-b', guest: { family: 'windows', version: '2019' } });
+    const alone = (vm: Record<string, unknown>) => planOf({ servers: [], vms: [vm], inventory: { hosts } }).decisions[0];
+    const [first, second] = [alone(a), alone(b)];
+    expect([first?.status, second?.status]).not.toEqual([second?.status, second?.status]);
+    expect(planOf({ servers: [], vms: [a, b], inventory: { hosts } }).decisions).toEqual([first, second]);
+    expect(planOf({ servers: [], vms: [b, a], inventory: { hosts } }).decisions).toEqual([second, first]);
+  });
 });
+

@@ -18,7 +18,7 @@ function task(name: string, log: string[]): QueuedTask & { release(): void } {
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('TaskSlots', () => {
-  it('holds each server to its limit and the run to its total, and counts the live load', async () => {
+  it('holds each server to its limit and counts the live load', async () => {
     const log: string[] = [];
     const loads = new ServerLoads(2);
     const slots = new TaskSlots(1, 2, loads);
@@ -35,6 +35,38 @@ describe('TaskSlots', () => {
     b1.release();
     await slots.idle();
     expect([loads.at(0), loads.at(1)]).toEqual([0, 0]);
+  });
+
+  it('holds the run to its total: with room on every server, one task at a time when the total is 1', async () => {
+    const log: string[] = [];
+    const slots = new TaskSlots(4, 1, new ServerLoads(2));
+    const [a, b] = [task('a', log), task('b', log)];
+    slots.submit(0, a);
+    slots.submit(1, b);
+    expect(log).toEqual(['start a']);
+    a.release();
+    await settle();
+    expect(log).toEqual(['start a', 'start b']);
+    b.release();
+    await slots.idle();
+  });
+
+  it('a failover joins the front of a queue whose head has moved on', async () => {
+    const log: string[] = [];
+    const slots = new TaskSlots(1, 1, new ServerLoads(1));
+    const [first, second] = [task('first', log), task('second', log)];
+    slots.submit(0, first);
+    slots.submit(0, second);
+    slots.submit(0, task('third', log));
+    first.release();
+    await settle();
+    // `second` was taken from the head of the queue: the failover goes into the freed place before `third`.
+    slots.submit(0, task('failover', log), 'front');
+    second.release();
+    await settle();
+    expect(log).toEqual(['start first', 'start second', 'start failover']);
+    slots.close();
+    expect(log.at(-1)).toBe('cancel third');
   });
 
   it('puts a failover at the front of its server queue, before the waiting work', async () => {
