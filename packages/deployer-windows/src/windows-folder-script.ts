@@ -4,28 +4,8 @@ import { POWERSHELL, powerShellQuote, WINDOWS_CONTROL_SCRIPT } from './windows-c
 /** The first line of every folder script; the metadata lines after it are what the simulated guest reads. */
 export const FOLDER_SCRIPT_HEADER = '# gipkit-folder-script v1';
 
-/**
- * The Windows PowerShell 5.1 script that checks, prepares, removes or lists a
- * component's folder for the deploying account (docs/reference/deployers.md,
- * "Folder safety"). Exit codes: 0 done, 1 the component could not be stopped,
- * 3 refused (why on stderr), 4 failed.
- *
- * A non-persistent folder is created with an explicit protected ACL (owner:
- * the account; full control for the account and SYSTEM only, nothing
- * inherited) and is the account's own only while it stays so. A persistent
- * one may be used when it is not a reparse point, its owner is the account,
- * SYSTEM, Administrators or TrustedInstaller, and no other identity may write
- * to it. Nothing runs from a folder before it passed.
- */
-export function windowsFolderScript(request: FolderRequest): string {
-  return `${FOLDER_SCRIPT_HEADER}
-# gipkit-verb: ${request.verb}
-# gipkit-mode: ${request.mode}
-# gipkit-root: ${request.root}
-# gipkit-folder: ${request.folder}
-$ErrorActionPreference = 'Stop'
-$Verb = ${powerShellQuote(request.verb)}; $Mode = ${powerShellQuote(request.mode)}; $Root = ${powerShellQuote(request.root)}; $Folder = ${powerShellQuote(request.folder)}
-$Control = ${powerShellQuote(WINDOWS_CONTROL_SCRIPT)}; $Marker = ${powerShellQuote(MARKER_FILE)}
+/** What every folder script says after its head: the same for every call, so its encoding is made once. */
+const BODY = `$Control = ${powerShellQuote(WINDOWS_CONTROL_SCRIPT)}; $Marker = ${powerShellQuote(MARKER_FILE)}
 $Me = [Security.Principal.WindowsIdentity]::GetCurrent().User.Value
 $Private = @($Me, 'S-1-5-18')
 $Keepers = @($Me, 'S-1-5-18', 'S-1-5-32-544', 'S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464')
@@ -94,9 +74,45 @@ try {
 } catch { [Console]::Error.WriteLine($_.ToString()); exit 4 }
 exit 0
 `;
+
+/**
+ * The lines that differ between calls: the metadata and the request's values.
+ * Padded with spaces to a multiple of three characters (six bytes of UTF-16LE),
+ * so that the base64 of the whole script is the base64 of this head followed by
+ * the base64 of the body, which is computed once.
+ */
+function head(request: FolderRequest): string {
+  const line = `${FOLDER_SCRIPT_HEADER}
+# gipkit-verb: ${request.verb}
+# gipkit-mode: ${request.mode}
+# gipkit-root: ${request.root}
+# gipkit-folder: ${request.folder}
+$ErrorActionPreference = 'Stop'
+$Verb = ${powerShellQuote(request.verb)}; $Mode = ${powerShellQuote(request.mode)}; $Root = ${powerShellQuote(request.root)}; $Folder = ${powerShellQuote(request.folder)}`;
+  return `${line}${' '.repeat((3 - ((line.length + 1) % 3)) % 3)}\n`;
+}
+
+/**
+ * The Windows PowerShell 5.1 script that checks, prepares, removes or lists a
+ * component's folder for the deploying account (docs/reference/deployers.md,
+ * "Folder safety"). Exit codes: 0 done, 1 the component could not be stopped,
+ * 3 refused (why on stderr), 4 failed.
+ *
+ * A non-persistent folder is created with an explicit protected ACL (owner:
+ * the account; full control for the account and SYSTEM only, nothing
+ * inherited) and is the account's own only while it stays so. A persistent
+ * one may be used when it is not a reparse point, its owner is the account,
+ * SYSTEM, Administrators or TrustedInstaller, and no other identity may write
+ * to it. Nothing runs from a folder before it passed.
+ */
+export function windowsFolderScript(request: FolderRequest): string {
+  return head(request) + BODY;
 }
 
 /** How the deployer runs a folder script: PowerShell's `-EncodedCommand` (base64 of UTF-16LE), so that no quoting reaches the guest's command line. */
 export function windowsFolderCommand(request: FolderRequest): readonly string[] {
-  return [...POWERSHELL, '-EncodedCommand', Buffer.from(windowsFolderScript(request), 'utf16le').toString('base64')];
+  return [...POWERSHELL, '-EncodedCommand', encode(head(request)) + (bodyBase64 ??= encode(BODY))];
 }
+
+let bodyBase64: string | undefined;
+const encode = (text: string): string => Buffer.from(text, 'utf16le').toString('base64');
