@@ -130,4 +130,15 @@ describe('SimulatedGuest: the control-script protocol', () => {
     expect(guest.running.size).toBe(0);
     expect(guest.listing()).toEqual([]);
   });
+
+  it('reads an encoded folder script\'s metadata, short or running past the first part it decodes', () => {
+    const guest = new SimulatedGuest('sql-1', 'windows');
+    const encode = (script: string): string[] => ['powershell.exe', '-NoProfile', '-EncodedCommand', Buffer.from(script, 'utf16le').toString('base64')];
+    const script = (folder: string): string => `# gipkit-folder-script v1\r\n# gipkit-verb: check\r\n# gipkit-folder: ${folder}\r\n$ErrorActionPreference = 'Stop'\r\n${'# body\r\n'.repeat(400)}`;
+    expect(guest.folderScriptOf(encode(script('C:\\Temp\\gipkit-a')))).toEqual(new Map([['verb', 'check'], ['folder', 'C:\\Temp\\gipkit-a']]));
+    const long = `C:\\Temp\\${'d'.repeat(3000)}`;
+    expect(guest.folderScriptOf(encode(script(long)))?.get('folder')).toBe(long);
+    expect(guest.folderScriptOf(encode(`not a folder script\n${'x'.repeat(5000)}`))).toBeUndefined();
+  });
 });
+

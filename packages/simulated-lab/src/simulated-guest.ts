@@ -57,10 +57,10 @@ const METADATA_LINE = /^# gipkit-([a-z-]+): (.*)$/;
  * Reads line by line up to the first other line: a script is read to its
  * metadata only (a run reads thousands of them).
  */
-function headerMetadata(source: string, header: string, lastHeaderLine: number): Map<string, string> | undefined {
+function headerMetadata(source: string, header: string, lastHeaderLine: number, mustEnd = false): Map<string, string> | undefined {
   let at = 0;
   const next = (): string | undefined => {
-    if (at > source.length) return undefined;
+    if (at >= source.length) return undefined;
     const end = source.indexOf('\n', at);
     const line = source.slice(at, end < 0 ? source.length : end);
     at = end < 0 ? source.length + 1 : end + 1;
@@ -75,11 +75,15 @@ function headerMetadata(source: string, header: string, lastHeaderLine: number):
   const metadata = new Map<string, string>();
   for (line = next(); line !== undefined; line = next()) {
     const match = METADATA_LINE.exec(line.trimEnd());
-    if (match === null) break;
+    if (match === null) return metadata;
     metadata.set(match[1] ?? '', match[2] ?? '');
   }
-  return metadata;
+  // With `mustEnd`, `source` is only the start of a script: metadata that runs to its end may go on further.
+  return mustEnd ? undefined : metadata;
 }
+
+/** Base64 characters of an encoded command decoded first: 1,536 bytes, whole UTF-16 characters. */
+const ENCODED_HEAD = 2048;
 const PID_FILE = 'gipkit-service.pid';
 const LOG_FILE = 'gipkit-service.log';
 const MODE_FILE = 'gipkit-service.mode';
@@ -203,7 +207,14 @@ export class SimulatedGuest {
     else if (program !== undefined && POWERSHELL.test(program)) {
       const at = command.findIndex((word) => word.toLowerCase() === '-encodedcommand');
       const encoded = at < 0 ? undefined : command[at + 1];
-      if (encoded !== undefined) source = Buffer.from(encoded, 'base64').toString('utf16le');
+      if (encoded !== undefined) {
+        // The metadata is at the top: the first 2,048 characters are decoded, and the whole only when it runs on past them.
+        const head = Buffer.from(encoded.slice(0, ENCODED_HEAD), 'base64').toString('utf16le');
+        const complete = head.slice(0, head.lastIndexOf('\n') + 1);
+        const metadata = encoded.length > ENCODED_HEAD ? headerMetadata(complete, FOLDER_SCRIPT_HEADER, 0, true) : undefined;
+        if (metadata !== undefined) return metadata;
+        source = Buffer.from(encoded, 'base64').toString('utf16le');
+      }
     }
     return source === undefined ? undefined : headerMetadata(source, FOLDER_SCRIPT_HEADER, 0);
   }
