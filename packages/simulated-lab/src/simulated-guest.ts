@@ -82,6 +82,9 @@ function headerMetadata(source: string, header: string, lastHeaderLine: number, 
   return mustEnd ? undefined : metadata;
 }
 
+/** A PowerShell flag, in any case; the length first, so that a long argument (an encoded script) is never lower-cased. */
+const isFlag = (word: string, flag: string): boolean => word.length === flag.length && word.toLowerCase() === flag;
+
 /** Base64 characters of an encoded command decoded first: 1,536 bytes, whole UTF-16 characters. */
 const ENCODED_HEAD = 2048;
 const PID_FILE = 'gipkit-service.pid';
@@ -205,7 +208,7 @@ export class SimulatedGuest {
     let source: string | undefined;
     if (program !== undefined && SHELLS.has(program) && command[1] === '-c') source = command[2];
     else if (program !== undefined && POWERSHELL.test(program)) {
-      const at = command.findIndex((word) => word.toLowerCase() === '-encodedcommand');
+      const at = command.findIndex((word) => isFlag(word, '-encodedcommand'));
       const encoded = at < 0 ? undefined : command[at + 1];
       if (encoded !== undefined) {
         // The metadata is at the top: the first 2,048 characters are decoded, and the whole only when it runs on past them.
@@ -289,7 +292,7 @@ export class SimulatedGuest {
     if (SHELLS.has(program)) {
       [, path, verb] = command;
     } else if (POWERSHELL.test(program)) {
-      const at = command.findIndex((word) => word.toLowerCase() === '-file');
+      const at = command.findIndex((word) => isFlag(word, '-file'));
       if (at < 0) return undefined;
       path = command[at + 1];
       verb = command[at + 2];
