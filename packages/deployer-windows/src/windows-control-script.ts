@@ -19,6 +19,11 @@ const array = (words: readonly string[]): string => `@(${words.map(powerShellQuo
  * control-script protocol: `# gipkit-control-script v1`, then `# gipkit-<key>: <value>`.
  */
 export function windowsControlScript(spec: ControlScriptSpec): string {
+  return controlScriptHead(spec) + CONTROL_SCRIPT_BODY;
+}
+
+/** The lines of the control script that hold the component's values. */
+export function controlScriptHead(spec: ControlScriptSpec): string {
   return `# gipkit-control-script v1
 # gipkit-family: windows
 # gipkit-name: ${spec.name}
@@ -44,7 +49,11 @@ $ModeFile = [System.IO.Path]::Combine($Folder, 'gipkit-service.mode')
 $HealthAttempts = ${spec.healthAttempts}
 $HealthIntervalMilliseconds = ${Math.round(spec.healthIntervalSeconds * 1000)}
 
-function Write-Out([string] $Text) { [Console]::Out.WriteLine($Text) }
+`;
+}
+
+/** The rest of the control script: the same for every component, so a deployer may encode it once. */
+export const CONTROL_SCRIPT_BODY = `function Write-Out([string] $Text) { [Console]::Out.WriteLine($Text) }
 function Write-Err([string] $Text) { [Console]::Error.WriteLine($Text) }
 
 # A program of the folder by its full path; anything else as given (found on PATH).
@@ -200,4 +209,3 @@ switch ($Verb) {
   default { Write-Err 'usage: gipkit-service.ps1 start|stop|status|health|install|uninstall|version'; exit 2 }
 }
 `;
-}

@@ -90,6 +90,11 @@ describe('WindowsDeployer', () => {
     const script = calls.find((call) => call.target.endsWith('gipkit-service.ps1'))?.contents ?? '';
     expect(script.startsWith('\uFEFF# gipkit-control-script v1\r\n# gipkit-family: windows\r\n')).toBe(true);
     expect(script.replaceAll('\r\n', '')).not.toContain('\n');
+    // The whole script, byte for byte (its unchanging body is encoded once and joined to each component's head).
+    const folder = /^# gipkit-folder: (.*)\r$/m.exec(script)?.[1] ?? '';
+    const healthAttempts = Number(/^\$HealthAttempts = (\d+)\r$/m.exec(script)?.[1]);
+    const healthIntervalSeconds = Number(/^\$HealthIntervalMilliseconds = (\d+)\r$/m.exec(script)?.[1]) / 1000;
+    expect(script).toBe(`\uFEFF${windowsControlScript({ name: bundle.name, version: bundle.version, mode: 'non-persistent', folder, start: [...(bundle.start.windows ?? [])], health: [...(bundle.health.windows ?? [])], healthAttempts, healthIntervalSeconds }).replaceAll('\n', '\r\n')}`);
   });
 
   it('quotes every value of the script for PowerShell: single quotes (also typographic ones) are doubled', () => {

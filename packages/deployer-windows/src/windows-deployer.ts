@@ -1,7 +1,7 @@
 import {
   checkFolderOptions, checkHealthOptions, ControlScriptDeployer, type ControlScriptFamily, type FolderRules, type HealthCheckOptions,
 } from '@gipkit/deployer-kit';
-import { POWERSHELL, WINDOWS_CONTROL_SCRIPT, windowsControlScript } from './windows-control-script.js';
+import { CONTROL_SCRIPT_BODY, controlScriptHead, POWERSHELL, WINDOWS_CONTROL_SCRIPT } from './windows-control-script.js';
 import { windowsFolderCommand } from './windows-folder-script.js';
 
 export interface WindowsDeployerOptions extends HealthCheckOptions {
@@ -14,6 +14,9 @@ export interface WindowsDeployerOptions extends HealthCheckOptions {
 const PLUGIN_NAME = '@gipkit/deployer-windows';
 /** UTF-8 byte order mark: Windows PowerShell 5.1 reads a script without one in the ANSI code page. */
 const BOM = '\uFEFF';
+
+const UTF8 = new TextEncoder();
+let bodyBytes: Uint8Array | undefined;
 
 /** Absolute Windows folders with backslashes (`C:\Folder`), kept without a trailing `\` (a drive root as `C:`). */
 const FOLDERS: FolderRules = {
@@ -31,7 +34,15 @@ const WINDOWS: ControlScriptFamily = {
   newline: '\r\n',
   join: (folder, relative) => `${folder}\\${relative.replaceAll('/', '\\')}`,
   command: (script, verb) => [...POWERSHELL, '-File', script, verb],
-  script: (spec) => new TextEncoder().encode(`${BOM}${windowsControlScript(spec).replaceAll('\n', '\r\n')}`),
+  script: (spec) => {
+    // The same bytes as encoding the whole script: its unchanging body is encoded once.
+    const head = UTF8.encode(`${BOM}${controlScriptHead(spec).replaceAll('\n', '\r\n')}`);
+    bodyBytes ??= UTF8.encode(CONTROL_SCRIPT_BODY.replaceAll('\n', '\r\n'));
+    const bytes = new Uint8Array(head.length + bodyBytes.length);
+    bytes.set(head);
+    bytes.set(bodyBytes, head.length);
+    return bytes;
+  },
   folderCommand: windowsFolderCommand,
   // The folder script creates it with its protected ACL: a folder made by an upload would inherit the root's.
   createsFolderByUpload: false,
