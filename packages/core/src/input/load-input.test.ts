@@ -348,6 +348,31 @@ describe('secrets in the job file', () => {
 });
 
 describe('hardening', () => {
+  it('an inventory read in place: YAML aliases share VMs and lists, a __proto__ key is refused, nothing reaches Object.prototype', () => {
+    const inventory = [
+      'backupServer: vbr',
+      'networks: [{ id: lan, cidrs: [10.0.0.0/8] }]',
+      'hosts: [{ id: esx, platform: vmware, version: "8.0" }]',
+      'servers: [{ id: vbr, os: { family: windows }, addresses: [10.0.0.2] }]',
+      'vms:',
+      '  - &a { id: a, host: esx, guest: { family: windows }, addresses: &addr [10.0.0.5] }',
+      '  - *a',
+      '  - { id: b, host: esx, guest: &g { family: linux }, addresses: *addr }',
+      '  - { id: c, host: esx, guest: *g, __proto__: { tools: false } }',
+    ].join('\n');
+    const job = 'id: j\nvms: [a, b]\nguestProcessing: { applicationAware: true }\ncredentials: { kind: standard, account: root }\n';
+    expect(problems(files(inventory, job))).toEqual(expect.arrayContaining([
+      expect.stringMatching(/vms\[3\]\.__proto__: unknown key/),
+      expect.stringMatching(/vms\[1\]\.id: duplicate VM id; first defined at vms\[0\]/),
+    ]));
+    expect(Object.hasOwn(Object.prototype, 'tools')).toBe(false);
+    // Without the alias of a VM and the __proto__ key, the shared lists plan as any others.
+    const fixed = inventory.split('\n').filter((line) => line.trim() !== '- *a' && !line.includes('__proto__')).join('\n');
+    const gipkit = createGipkit();
+    const plan = gipkit.plan(gipkit.loadInput(files(fixed, job)));
+    expect(plan.decisions.map((decision) => [decision.vm, decision.proxy, decision.connection])).toEqual([['a', 'vbr', 'lan'], ['b', 'vbr', 'lan']]);
+  });
+
   const JSON_INVENTORY = JSON.stringify({
     backupServer: 'vbr',
     hosts: [{ id: 'esx', platform: 'vmware', version: '8.0' }],
