@@ -127,6 +127,13 @@ describe('fast shape path', () => {
     );
   });
 
+  it('null is a wrong type in a VM\'s lists too, copied or in place', () => {
+    const inventory = (): unknown => ({ backupServer: 'a', hosts: [], servers: [{ id: 'a', os: { family: 'linux' } }], vms: [{ id: 'v', host: 'h', guest: { family: 'linux' }, addresses: null }] });
+    expect(inventorySchema.safeParse(inventory()).success).toBe(false);
+    expect(fastInventory(inventory())).toBeUndefined();
+    expect(fastInventory(inventory(), true)).toBeUndefined();
+  });
+
   it('leaves data it does not own as it was', () => {
     fc.assert(
       fc.property(inventory, (data) => {

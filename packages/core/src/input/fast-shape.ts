@@ -114,19 +114,18 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : doubt();
 }
 
-/** A VM built anew from data that is not ours to change (in-memory data of an embedder). */
-function copiedVm(item: unknown): Vm {
-  const vm = object(item, VM);
-  const guest = object(vm.guest, GUEST);
-  return {
-    id: isId(vm.id) ? vm.id : doubt(),
-    host: isId(vm.host) ? vm.host : doubt(),
-    guest: { family: family(guest.family), ...optionalId('version', guest.version) },
-    addresses: strings(vm.addresses),
-    networks: ids(vm.networks),
-    tools: flag(vm.tools, true),
-    ...(vm.sshPort === undefined ? {} : { sshPort: port(vm.sshPort) }),
-  };
+/**
+ * A VM of data that is not ours to change (an embedder's), copied so that the
+ * in-place check fills the copy: the VM, its guest and its lists are new, and
+ * a list it does not give is a fresh empty one. Anything that is not a VM is
+ * left for the check to doubt.
+ */
+function copiedVm(item: unknown): unknown {
+  if (!isObject(item)) return item;
+  const copy: Obj = { ...item };
+  if (isObject(item.guest)) copy.guest = { ...item.guest };
+  for (const key of ['addresses', 'networks'] as const) copy[key] = Array.isArray(item[key]) ? [...(item[key] as unknown[])] : item[key] === undefined ? [] : item[key];
+  return copy;
 }
 
 /**
@@ -179,7 +178,7 @@ export function fastInventory(data: unknown, inPlace = false): Inventory | undef
           runningTasks: runningTasks as number,
         };
       }),
-      vms: inPlace ? vmsInPlace(list(root.vms)) : list(root.vms).map(copiedVm),
+      vms: vmsInPlace(inPlace ? list(root.vms) : list(root.vms).map(copiedVm)),
     };
   } catch (error) {
     if (error instanceof Doubt) return undefined;

@@ -146,24 +146,17 @@ export class PairOutcomes {
     return key;
   }
 
-  /** The outcome of every pair rule for one VM class and one server class; `frames` is built only when needed. */
-  outcome(vmKeys: Int32Array, serverKeys: Int32Array, frames: () => Frames): Outcome {
+  /** The outcome of every pair rule for one VM class and one server class, from the rows `rowKey` evaluated. */
+  outcome(vmKeys: Int32Array, serverKeys: Int32Array): Outcome {
     if (this.#pair.length === 0) return NO_OUTCOME;
-    let built: Frames | undefined;
     // Which rules fired: a bitmask while it fits, a list beyond 30 rules.
     const wide = this.#pair.length > 30;
     let mask = 0;
     let list = '';
     for (let rule = 0; rule < this.#pair.length; rule++) {
       const pair = this.#pair[rule] as PairRule;
-      const serverKey = serverKeys[rule] as number;
-      const row = this.#row(pair, vmKeys[rule] as number);
-      let truth = row[serverKey] as number;
-      if (truth === -1) {
-        built ??= frames();
-        truth = this.#test(pair, built);
-        row[serverKey] = truth;
-      }
+      const truth = pair.table[vmKeys[rule] as number]?.[serverKeys[rule] as number];
+      if (truth === undefined || truth === -1) throw new RangeError(`pair rule ${pair.rule.name} was not evaluated for these keys: rowKey comes first`);
       if (truth === 1) {
         if (wide) list += `${rule},`;
         else mask |= 1 << rule;
@@ -179,14 +172,10 @@ export class PairOutcomes {
     return outcome;
   }
 
-  /** The row of a VM key: one entry per server key known now, -1 where not evaluated yet. */
+  /** The row of a VM key: one entry per server key (all known before any row is made), -1 where not evaluated yet. */
   #row(pair: PairRule, vmKey: number): Int8Array {
     let row = pair.table[vmKey];
-    if (row === undefined || row.length < pair.serverFrames.length) {
-      const grown = new Int8Array(pair.serverFrames.length).fill(-1);
-      if (row !== undefined) grown.set(row);
-      pair.table[vmKey] = row = grown;
-    }
+    if (row === undefined) pair.table[vmKey] = row = new Int8Array(pair.serverFrames.length).fill(-1);
     return row;
   }
 

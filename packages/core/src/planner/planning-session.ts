@@ -17,8 +17,6 @@ import { PairOutcomes, signatureOf } from './pair-outcomes.js';
  */
 export interface VmClass {
   readonly id: number;
-  /** The facts of the first VM of the class (its other VMs may differ where no rule tells them apart). */
-  readonly frame: readonly unknown[];
   readonly outcome: Outcome;
   /** Pair outcomes by server class, computed on first use. */
   readonly pairs: (Outcome | undefined)[];
@@ -83,7 +81,6 @@ export class PlanningSession {
   readonly #jobFrame: readonly unknown[];
   readonly #jobOutcome: Outcome;
   readonly #servers: readonly ServerEntry[];
-  readonly #serverClassFrames: readonly (readonly unknown[])[];
   readonly #serverClassKeys: readonly Int32Array[];
   readonly #pairOutcomes: PairOutcomes;
   #groups: { readonly candidates: readonly number[]; readonly groups: readonly ServerGroup[] } | undefined;
@@ -114,7 +111,6 @@ export class PlanningSession {
       pair: this.#frames.pair(server, vm, rules.needed.pair),
     }));
     const serverClasses = new Map<string, number>();
-    const classFrames: (readonly unknown[])[] = [];
     const classKeys: Int32Array[] = [];
     const groupIds = new Map<string, number>();
     this.#servers = servers.map((_, index) => {
@@ -123,9 +119,8 @@ export class PlanningSession {
       const key = signatureOf(frame, rules.serverSignature);
       let serverClass = serverClasses.get(key);
       if (serverClass === undefined) {
-        serverClass = classFrames.length;
+        serverClass = classKeys.length;
         serverClasses.set(key, serverClass);
-        classFrames.push(frame);
         classKeys.push(this.#pairOutcomes.serverKeys(frame));
       }
       const groupKey = `${serverClass}|${outcomeKey(outcome)}`;
@@ -133,7 +128,6 @@ export class PlanningSession {
       if (group === undefined) groupIds.set(groupKey, (group = groupIds.size));
       return { outcome, serverClass, group };
     });
-    this.#serverClassFrames = classFrames;
     this.#serverClassKeys = classKeys;
   }
 
@@ -172,20 +166,10 @@ export class PlanningSession {
     const key = `${outcomeId}#${this.#pairOutcomes.rowKey(pairKeys, frame)}`;
     let vmClass = this.#byDecision.get(key);
     if (vmClass === undefined) {
-      vmClass = { id: this.#byDecision.size, frame, outcome, pairs: [], pairKeys, methods: [] };
+      vmClass = { id: this.#byDecision.size, outcome, pairs: [], pairKeys, methods: [] };
       this.#byDecision.set(key, vmClass);
     }
     return vmClass;
-  }
-
-  /** How many classes of VMs this plan found (VMs that every server decides the same for). */
-  get classCount(): number {
-    return this.#byDecision.size;
-  }
-
-  /** How many distinct sets of the facts rules read this plan met (the first grouping). */
-  get factClassCount(): number {
-    return this.#byFacts.size;
   }
 
   #pairOutcome(vmClass: VmClass, server: number): Outcome {
@@ -195,15 +179,9 @@ export class PlanningSession {
   #pairOutcomeOf(vmClass: VmClass, serverClass: number): Outcome {
     let outcome = vmClass.pairs[serverClass];
     if (outcome === undefined) {
-      const serverFrame = this.#serverClassFrames[serverClass];
       const serverKeys = this.#serverClassKeys[serverClass];
-      if (serverFrame === undefined || serverKeys === undefined) throw new RangeError(`no server class ${serverClass}`);
-      outcome = this.#pairOutcomes.outcome(vmClass.pairKeys, serverKeys, () => ({
-        job: this.#jobFrame,
-        server: serverFrame,
-        vm: vmClass.frame,
-        pair: this.#frames.pair(serverFrame, vmClass.frame, this.rules.needed.pair),
-      }));
+      if (serverKeys === undefined) throw new RangeError(`no server class ${serverClass}`);
+      outcome = this.#pairOutcomes.outcome(vmClass.pairKeys, serverKeys);
       vmClass.pairs[serverClass] = outcome;
     }
     return outcome;

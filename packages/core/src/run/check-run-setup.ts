@@ -53,8 +53,8 @@ export function checkRunSetup(setup: RunSetup): void {
   }
   const families = new Set<OsFamily>();
   const platforms = new Set<string>();
-  for (const id of new Set(job.vms)) {
-    const vm = setup.estate.vm(id);
+  for (let position = 0; position < job.vms.length; position++) {
+    const { vm } = setup.estate.jobVm(position);
     families.add(vm.guest.family);
     platforms.add(setup.estate.host(vm.host).platform);
   }
