@@ -256,12 +256,12 @@ function unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>,
   return ok;
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
+export function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** An own member only: a key the data does not hold reads as undefined, whatever Object.prototype has. */
-function own(value: Record<string, unknown>, key: string): unknown {
+export function own(value: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(value, key) ? value[key] : undefined;
 }
 

@@ -3,7 +3,7 @@ import type { ValidInput } from '../input/load-input.js';
 import type { ReadInputOptions } from '../input/read-input-file.js';
 import { readSourceDocument } from '../input/source-document.js';
 import type { EstateIndex } from '../planner/estate-index.js';
-import { checkPlan } from './check-plan.js';
+import { checkPlan, own, record } from './check-plan.js';
 import { changedInputs, type ChangedInput } from './made-from.js';
 
 /**
@@ -65,8 +65,10 @@ function recordedDigests(data: unknown): Pick<PlanMadeFrom, 'inventory' | 'job'>
   return { ...(inventory === undefined ? {} : { inventory }), ...(job === undefined ? {} : { job }) };
 }
 
+/** An own member of an object; undefined for anything else. */
 function member(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+  const object = record(value);
+  return object === undefined ? undefined : own(object, key);
 }
 
 function count(problems: number): string {
