@@ -219,6 +219,8 @@ export type GuestTask =
       readonly mode: DeploymentMode;
       readonly bundle: { readonly name: string; readonly version: string };
       readonly timeouts: StepTimeouts;
+      /** The backup server's attempt after the proxy could not connect: queued ahead of the server's waiting work. */
+      readonly failedOver?: boolean;
     }
   | {
       readonly kind: 'remove';
@@ -230,15 +232,21 @@ export type GuestTask =
       readonly timeouts: StepTimeouts;
     };
 
+/** Which agent did the work: set by a remote dispatcher (events carry it); absent in process. */
+export interface DoneBy {
+  readonly agent?: string;
+}
+
 /** Progress an agent reports while it works on a task. Serialisable. */
-export type TaskReport =
+export type TaskReport = DoneBy & (
   | { readonly kind: 'step'; readonly method: ConnectionMethod; readonly step: DeploymentStep }
   | { readonly kind: 'connection-failed'; readonly failure: ConnectionFailure }
   | { readonly kind: 'reconnecting'; readonly method: ConnectionMethod; readonly cause: ErrorSummary }
-  | { readonly kind: 'notice'; readonly notice: ConnectorNotice };
+  | { readonly kind: 'notice'; readonly notice: ConnectorNotice }
+);
 
 /** How a task ended. Serialisable. An agent never rejects for a guest's failure; it says so here. */
-export type TaskOutcome =
+export type TaskOutcome = DoneBy & (
   | { readonly status: 'succeeded'; readonly method: ConnectionMethod; readonly deployment?: DeploymentResult }
   /** No method connected: the orchestrator fails over. */
   | { readonly status: 'unreachable'; readonly failures: readonly ConnectionFailure[] }
@@ -249,7 +257,8 @@ export type TaskOutcome =
       readonly step: DeploymentStep | 'remove';
       readonly cause: ErrorSummary;
       readonly location?: string;
-    };
+    }
+);
 
 export interface DispatchOptions {
   readonly signal: AbortSignal;
@@ -259,6 +268,17 @@ export interface DispatchOptions {
 /** Hands a VM's work to the agent on its server. */
 export interface Dispatcher {
   dispatch(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome>;
+  /**
+   * Who limits the tasks at once on one server: `orchestrator` (default) runs
+   * at most the run's `concurrency.perServer` per server; `agents`: the
+   * agents' own concurrency does (remote agents), and the run limits only
+   * the total.
+   */
+  readonly serverLimits?: 'orchestrator' | 'agents';
+  /** Called once before the run's first task (connect, publish the bundle); a rejection ends the run before any work. */
+  open?(): Promise<void>;
+  /** Called once after the run's cleanup, also after a failure: release what `open` took. */
+  close?(): Promise<void>;
 }
 
 /** What the in-process agent offers a dispatcher: it runs a task here, with the registered connectors and deployers. */

@@ -34,6 +34,9 @@ export const ErrorCode = {
   NotAssigned: 'GIPKIT_RUN_NOT_ASSIGNED',
   PlanInvalid: 'GIPKIT_PLAN_INVALID',
   PlanStale: 'GIPKIT_PLAN_STALE',
+  AgentUnavailable: 'GIPKIT_AGENT_UNAVAILABLE',
+  AgentRejected: 'GIPKIT_AGENT_REJECTED',
+  QueueUnavailable: 'GIPKIT_QUEUE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

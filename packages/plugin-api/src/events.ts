@@ -58,6 +58,8 @@ export type DeploymentStepEvent = EventBase<'deployment.step'> & {
   readonly server: string;
   readonly method: ConnectionMethod;
   readonly step: DeploymentStep;
+  /** The agent that did the work, when a remote dispatcher's agent did it (absent in process). */
+  readonly agent?: string;
 };
 /** A connection attempt failed; `reconnect` says one reconnect attempt follows (the session dropped). */
 export type ConnectionFailedEvent = EventBase<'connection.failed'> & {
@@ -67,6 +69,8 @@ export type ConnectionFailedEvent = EventBase<'connection.failed'> & {
   readonly method: ConnectionMethod;
   readonly cause: ErrorSummary;
   readonly reconnect: boolean;
+  /** The agent that did the work, when a remote dispatcher's agent did it (absent in process). */
+  readonly agent?: string;
 };
 /** An SSH host key was trusted on first use (and recorded). */
 export type HostKeyTrustedEvent = EventBase<'connection.host-key-trusted'> & {
@@ -77,6 +81,8 @@ export type HostKeyTrustedEvent = EventBase<'connection.host-key-trusted'> & {
   readonly algorithm: string;
   readonly fingerprint: string;
   readonly knownHostsFile?: string;
+  /** The agent that did the work, when a remote dispatcher's agent did it (absent in process). */
+  readonly agent?: string;
 };
 /** The proxy could not connect with any allowed method; the backup server takes over for this VM. */
 export type FailoverStartedEvent = EventBase<'failover.started'> & {
@@ -91,12 +97,16 @@ export type FailoverSucceededEvent = EventBase<'failover.succeeded'> & {
   readonly vm: string;
   readonly server: string;
   readonly method: ConnectionMethod;
+  /** The agent that did the work, when a remote dispatcher's agent did it (absent in process). */
+  readonly agent?: string;
 };
 export type FailoverFailedEvent = EventBase<'failover.failed'> & {
   readonly job: string;
   readonly vm: string;
   readonly server: string;
   readonly cause: ErrorSummary;
+  /** The agent that did the work, when a remote dispatcher's agent did it (absent in process). */
+  readonly agent?: string;
 };
 /** Terminal: the runtime components run in the guest. */
 export type DeploymentSucceededEvent = EventBase<'deployment.succeeded'> & {
@@ -109,6 +119,8 @@ export type DeploymentSucceededEvent = EventBase<'deployment.succeeded'> & {
   readonly version: string;
   readonly reused: boolean;
   readonly failedOver: boolean;
+  /** The agent that did the work, when a remote dispatcher's agent did it (absent in process). */
+  readonly agent?: string;
 };
 /**
  * Terminal: guest processing failed. `outcome` is what the job's
@@ -123,6 +135,8 @@ export type DeploymentFailedEvent = EventBase<'deployment.failed'> & {
   readonly step: DeploymentStep | 'select' | 'queue';
   readonly outcome: 'failed' | 'crash-consistent';
   readonly cause: ErrorSummary;
+  /** The agent that did the work, when a remote dispatcher's agent did it (absent in process). */
+  readonly agent?: string;
 };
 /** Terminal: the job does no guest processing, so nothing is deployed into this VM. */
 export type DeploymentSkippedEvent = EventBase<'deployment.skipped'> & {

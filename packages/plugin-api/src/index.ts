@@ -27,7 +27,7 @@ export { API_VERSION, isProvider } from './plugin.js';
 export type { Token, Clock, Resolver, Provider, InjectableClass, ServiceOverride, InjectedParameter } from './tokens.js';
 export {
   createToken, inject, INJECT_METADATA, CLOCK, LOGGER, SECRET_RESOLVER, SSH_OPENER, WINDOWS_NETWORK_OPENER,
-  CONNECTOR, DEPLOYER, RUN_ID, RUN_SIGNAL, GUEST_AGENT,
+  CONNECTOR, DEPLOYER, RUN_ID, RUN_SIGNAL, RUN_BUNDLE, GUEST_AGENT,
 } from './tokens.js';
 export type { Logger, LogLevel, LogFields } from './logger.js';
 export { LOG_LEVELS, silentLogger } from './logger.js';
@@ -36,7 +36,7 @@ export { builtInSecretResolver, secretKindOf } from './secret-resolver.js';
 export type {
   CallOptions, CommandResult, UploadContents, UploadStream, SecretReference, GuestSession, ConnectorNotice, GuestTarget, ConnectRequest, SessionOpener, GuestConnector,
   BundleFile, ComponentBundle, DeploymentMode, DeploymentStep, StepTimeouts, DeploymentResult, DeployContext, GuestDeployer,
-  ErrorSummary, ConnectionFailure, GuestTask, TaskReport, TaskOutcome, DispatchOptions, Dispatcher, GuestAgent, DispatcherDefinition,
+  ErrorSummary, ConnectionFailure, GuestTask, DoneBy, TaskReport, TaskOutcome, DispatchOptions, Dispatcher, GuestAgent, DispatcherDefinition,
 } from './deployment.js';
 export { DEPLOYMENT_STEPS } from './deployment.js';
 export { escapeUnprintable, hasUnprintable } from './display-text.js';

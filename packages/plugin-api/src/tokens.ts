@@ -1,4 +1,4 @@
-import type { GuestAgent, GuestConnector, GuestDeployer, SessionOpener } from './deployment.js';
+import type { ComponentBundle, GuestAgent, GuestConnector, GuestDeployer, SessionOpener } from './deployment.js';
 import type { Logger } from './logger.js';
 import type { SecretResolver } from './secret-resolver.js';
 
@@ -102,6 +102,8 @@ export const DEPLOYER = createToken<GuestDeployer>('gipkit.deployer');
 // Run services: in each run's own child container, never shared between runs.
 /** The id of the run (as in its events). */
 export const RUN_ID = createToken<string>('gipkit.run-id');
+/** The bundle the run deploys (a remote dispatcher publishes it to its agents). */
+export const RUN_BUNDLE = createToken<ComponentBundle>('gipkit.run-bundle');
 /** Aborts when the run is cancelled. */
 export const RUN_SIGNAL = createToken<AbortSignal>('gipkit.run-signal');
 /** Performs a task here, with the registered connectors and deployers: what the in-process dispatcher hands work to. */

@@ -5,12 +5,13 @@ import { setMaxListeners } from 'node:events';
 import type { Observable } from 'rxjs';
 import {
   builtInSecretResolver, CLOCK, CONNECTOR, createToken, DEPLOYER, ErrorCode, GipkitError, GUEST_AGENT, inject, isProvider, LOGGER, PluginError,
-  RUN_ID, RUN_SIGNAL, RuleError, SECRET_RESOLVER, silentLogger,
+  RUN_BUNDLE, RUN_ID, RUN_SIGNAL, RuleError, SECRET_RESOLVER, silentLogger,
   type Clock, type Diagnostic, type Dispatcher, type DispatcherDefinition, type DispatchOptions, type Explanation, type FactDefinition, type GipkitEvent,
-  type GuestAgent, type GuestConnector, type GuestDeployer, type GuestTask, type Logger, type OperatorDefinition, type OperatorFunction, type Plan,
+  type ComponentBundle, type GuestAgent, type GuestConnector, type GuestDeployer, type GuestTask, type Logger, type OperatorDefinition, type OperatorFunction, type Plan,
   type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied, type EffectiveRules, type SecretResolver, type ServiceOverride, type TaskOutcome,
 } from '@gipkit/plugin-api';
 import { InProcessAgent } from '../run/in-process-agent.js';
+import { RemoteTaskAgent } from '../run/remote-task-agent.js';
 import { DEFAULT_PER_SERVER, DEFAULT_TIMEOUTS, DEFAULT_TOTAL, JobRun, type RunResult } from '../run/run-job.js';
 import type { RunOptions } from '../run/run-options.js';
 import { checkRunSetup } from '../run/check-run-setup.js';
@@ -266,6 +267,18 @@ export class Gipkit {
     return this.startRun(input, options).result;
   }
 
+  /**
+   * For an agent process on a proxy (`gipkit agent`): performs tasks a remote
+   * coordinator sent, with this engine's connectors and deployers and this
+   * bundle. Each task's secret is read here, by its reference, when a task
+   * first needs it.
+   */
+  guestAgent(bundle: ComponentBundle): GuestAgent {
+    this.#checkLive();
+    const secrets = new RunSecrets(this.#secretResolver);
+    return new RemoteTaskAgent(new InProcessAgent(this.connectors, this.deployers, bundle, secrets, this.#logger.child({ bundle: `${bundle.name}@${bundle.version}` })), secrets);
+  }
+
   /** `run`, with the live load of each server while it runs. Throws (synchronously) for a bad setup. */
   startRun(input: ValidInput, options: RunOptions): RunHandle {
     this.#checkLive();
@@ -297,6 +310,7 @@ export class Gipkit {
     const runServices = this.#services.child();
     runServices.provide(RUN_ID, { useValue: runId }, GIPKIT);
     runServices.provide(RUN_SIGNAL, { useValue: signal.signal }, GIPKIT);
+    runServices.provide(RUN_BUNDLE, { useValue: options.bundle }, GIPKIT);
     runServices.provide(GUEST_AGENT, { useValue: agent }, GIPKIT);
     runServices.provide(LOGGER, { useValue: logger }, GIPKIT);
     const chosen = definition ?? IN_PROCESS_DISPATCHER;
@@ -306,6 +320,11 @@ export class Gipkit {
       dispatcher = runServices.get(RUN_DISPATCHER);
       if (typeof dispatcher !== 'object' || dispatcher === null || typeof dispatcher.dispatch !== 'function') {
         throw new PluginError(ErrorCode.PluginInvalid, this.#dispatcherOwners.get(chosen.name) ?? GIPKIT, `dispatcher ${chosen.name} was built without a dispatch(task, options) method`);
+      }
+      for (const hook of ['open', 'close'] as const) {
+        if (dispatcher[hook] !== undefined && typeof dispatcher[hook] !== 'function') {
+          throw new PluginError(ErrorCode.PluginInvalid, this.#dispatcherOwners.get(chosen.name) ?? GIPKIT, `dispatcher ${chosen.name} has an ${hook} that is not a function`);
+        }
       }
     } catch (error) {
       signal.release();
@@ -346,7 +365,13 @@ export class Gipkit {
       if (problems.length > 0) {
         throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
       }
-      return run.run();
+      // A dispatcher that connects somewhere (a queue) does so now, and lets go after the cleanup whatever happened.
+      await dispatcher.open?.();
+      try {
+        return await run.run();
+      } finally {
+        await dispatcher.close?.().catch((error: unknown) => logger.warn('the dispatcher did not close cleanly', { error: error instanceof Error ? error.message : String(error) }));
+      }
     })().then((ended) => {
       logger.info('run ended', { accepted: ended.accepted, ...ended.counts });
       return ended;

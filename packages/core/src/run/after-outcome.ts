@@ -25,7 +25,7 @@ export interface OutcomeContext {
 /** What happens to the VM next. */
 export type NextStep =
   | { readonly kind: 'succeeded'; readonly method: ConnectionMethod }
-  | { readonly kind: 'failed'; readonly step: DeploymentStep; readonly cause: ErrorSummary; readonly method: ConnectionMethod | null }
+  | { readonly kind: 'failed'; readonly step: DeploymentStep; readonly cause: ErrorSummary; readonly method: ConnectionMethod | null; readonly agent?: string }
   | { readonly kind: 'fail-over'; readonly to: string };
 
 export interface AfterOutcome {
@@ -51,6 +51,8 @@ const CANCELLED = { code: ErrorCode.RunCancelled, message: 'the run was cancelle
 export function afterOutcome(outcome: TaskOutcome, context: OutcomeContext): AfterOutcome {
   const { job, vm, server, role, mode } = context;
   const failedOver = role === 'backup-server';
+  // The remote agent that did the work, carried into every event of the outcome.
+  const by = outcome.agent === undefined ? {} : { agent: outcome.agent };
   if (outcome.status === 'succeeded' && mode === 'non-persistent' && outcome.deployment === undefined) {
     // An agent that claims success without saying where: nothing could be removed later, so it did not succeed.
     return afterOutcome(
@@ -62,10 +64,10 @@ export function afterOutcome(outcome: TaskOutcome, context: OutcomeContext): Aft
     const deployment = outcome.deployment;
     const leftover = mode === 'non-persistent' && deployment !== undefined ? { method: outcome.method, location: deployment.location } : undefined;
     const events: EventDraft[] = [];
-    if (failedOver) events.push({ type: 'failover.succeeded', job, vm, server, method: outcome.method });
+    if (failedOver) events.push({ type: 'failover.succeeded', job, vm, server, method: outcome.method, ...by });
     events.push({
       type: 'deployment.succeeded', job, vm, server, method: outcome.method, mode,
-      location: deployment?.location ?? '', version: deployment?.version ?? context.bundleVersion, reused: deployment?.reused ?? false, failedOver,
+      location: deployment?.location ?? '', version: deployment?.version ?? context.bundleVersion, reused: deployment?.reused ?? false, failedOver, ...by,
     });
     return { events, next: { kind: 'succeeded', method: outcome.method }, ...(leftover === undefined ? {} : { leftover }), kept: leftover === undefined, stale: deployment?.stale ?? 0 };
   }
@@ -75,9 +77,9 @@ export function afterOutcome(outcome: TaskOutcome, context: OutcomeContext): Aft
       ? { code: ErrorCode.RunCancelled, message: `the run was cancelled: ${outcome.cause.message}` }
       : outcome.cause;
     return {
-      events: failedOver ? [{ type: 'failover.failed', job, vm, server, cause }] : [],
+      events: failedOver ? [{ type: 'failover.failed', job, vm, server, cause, ...by }] : [],
       // A failure while removing a partial deployment is reported at the step that failed before it.
-      next: { kind: 'failed', step: outcome.step === 'remove' ? 'connect' : outcome.step, cause, method: outcome.method },
+      next: { kind: 'failed', step: outcome.step === 'remove' ? 'connect' : outcome.step, cause, method: outcome.method, ...by },
       ...(leftover === undefined ? {} : { leftover }),
       kept: false,
       stale: 0,
@@ -86,9 +88,9 @@ export function afterOutcome(outcome: TaskOutcome, context: OutcomeContext): Aft
   // Unreachable: no method connected.
   const last = outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${vm}` };
   const ended = (cause: ErrorSummary, events: readonly EventDraft[] = []): AfterOutcome =>
-    ({ events, next: { kind: 'failed', step: 'connect', cause, method: null }, kept: false, stale: 0 });
-  if (isCancellation(last, context.cancelled)) return ended(CANCELLED, failedOver ? [{ type: 'failover.failed', job, vm, server, cause: CANCELLED }] : []);
-  if (failedOver) return ended(last, [{ type: 'failover.failed', job, vm, server, cause: last }]);
+    ({ events, next: { kind: 'failed', step: 'connect', cause, method: null, ...by }, kept: false, stale: 0 });
+  if (isCancellation(last, context.cancelled)) return ended(CANCELLED, failedOver ? [{ type: 'failover.failed', job, vm, server, cause: CANCELLED, ...by }] : []);
+  if (failedOver) return ended(last, [{ type: 'failover.failed', job, vm, server, cause: last, ...by }]);
   const choice = context.failover();
   if ('none' in choice) return ended({ ...last, message: `${last.message}${choice.none}` });
   return { events: [{ type: 'failover.started', job, vm, from: server, to: choice.to, cause: last }], next: { kind: 'fail-over', to: choice.to }, kept: false, stale: 0 };

@@ -19,12 +19,12 @@ function redactSummary(summary: ErrorSummary, redact: Redact): ErrorSummary {
 export function redactOutcome(outcome: TaskOutcome, redact: Redact): TaskOutcome {
   if (outcome.status === 'succeeded') return outcome;
   if (outcome.status === 'failed') return { ...outcome, cause: redactSummary(outcome.cause, redact) };
-  return { status: 'unreachable', failures: outcome.failures.map((failure) => ({ ...failure, cause: redactSummary(failure.cause, redact) })) };
+  return { ...outcome, failures: outcome.failures.map((failure) => ({ ...failure, cause: redactSummary(failure.cause, redact) })) };
 }
 
 /** The same for a progress report. */
 export function redactReport(report: TaskReport, redact: Redact): TaskReport {
-  if (report.kind === 'connection-failed') return { kind: report.kind, failure: { ...report.failure, cause: redactSummary(report.failure.cause, redact) } };
+  if (report.kind === 'connection-failed') return { ...report, failure: { ...report.failure, cause: redactSummary(report.failure.cause, redact) } };
   if (report.kind === 'reconnecting') return { ...report, cause: redactSummary(report.cause, redact) };
   return report;
 }

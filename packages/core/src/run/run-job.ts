@@ -77,6 +77,8 @@ interface Failure {
   readonly method?: ConnectionMethod | null;
   /** Fails the VM whatever the job's onGuestProcessingFailure says (no connector reaches it: not the guest's failure). */
   readonly notTheGuest?: boolean;
+  /** The remote agent that made the attempt. */
+  readonly agent?: string;
 }
 
 const NOT_ASSIGNED = 'the plan gave this VM no proxy';
@@ -100,6 +102,8 @@ export class JobRun {
   /** Built once per VM: the deployment, a failover and the cleanup share it. */
   readonly #targets: (GuestTarget | undefined)[] = [];
   readonly #mode: DeploymentMode;
+  /** Tasks at once on one server: the run's limit, or the total when the dispatcher's agents limit their servers. */
+  readonly #perServer: number;
   #kept = 0;
   #stale = 0;
   #cancelled = false;
@@ -110,7 +114,9 @@ export class JobRun {
     this.#plan = plan;
     this.#settings = settings;
     this.load = new ServerLoads(estate.servers.length);
-    this.#slots = new TaskSlots(settings.perServer, settings.total, this.load);
+    // Agents that limit their own servers' tasks: the run limits only the total.
+    this.#perServer = settings.dispatcher.serverLimits === 'agents' ? settings.total : settings.perServer;
+    this.#slots = new TaskSlots(this.#perServer, settings.total, this.load);
     this.#dispatch = new TaskDispatch(settings.dispatcher, new TaskSignals(settings.signal));
     this.#outcomes = new Array<VmRunOutcome | undefined>(plan.decisions.length);
     this.#mode = estate.job.runtimeComponents;
@@ -258,7 +264,10 @@ export class JobRun {
     const target = this.#target(position, vm);
     const methods = this.#methods(target, this.#plannedMethods(attempt));
     emit({ type: 'deployment.started', job, vm, server: serverId, role, load: this.load.at(server) });
-    const task: GuestTask = { kind: 'deploy', runId, server: serverId, target, methods, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version }, timeouts };
+    const task: GuestTask = {
+      kind: 'deploy', runId, server: serverId, target, methods, mode: this.#mode, bundle: { name: bundle.name, version: bundle.version }, timeouts,
+      ...(role === 'backup-server' ? { failedOver: true } : {}),
+    };
     const outcome: TaskOutcome = methods.length === 0
       ? { status: 'unreachable', failures: [{ server: serverId, method: 'none', cause: { code: ErrorCode.RunMisconfigured, message: `${serverId} has no connection method to ${vm}` } }] }
       : await this.#dispatch.run(task, server, this.#settings.secrets.redactorFor(target.secret), (report) => this.#onReport(vm, serverId, report));
@@ -278,7 +287,7 @@ export class JobRun {
         this.#outcomes[position] = { vm, status: 'succeeded', server: serverId, method: next.method, failedOver: role === 'backup-server' };
         return;
       case 'failed':
-        this.#fail(position, vm, { server: serverId, step: next.step, cause: next.cause, failedOver: role === 'backup-server', method: next.method });
+        this.#fail(position, vm, { server: serverId, step: next.step, cause: next.cause, failedOver: role === 'backup-server', method: next.method, ...(next.agent === undefined ? {} : { agent: next.agent }) });
         return;
       case 'fail-over':
         this.#queueDeploy({ ...attempt, server: this.#estate.backupServer, role: 'backup-server' });
@@ -288,19 +297,20 @@ export class JobRun {
   #onReport(vm: string, server: string, report: TaskReport): void {
     const { emit } = this.#settings;
     const job = this.#estate.job.id;
+    const by = report.agent === undefined ? {} : { agent: report.agent };
     switch (report.kind) {
       case 'step':
-        emit({ type: 'deployment.step', job, vm, server, method: report.method, step: report.step });
+        emit({ type: 'deployment.step', job, vm, server, method: report.method, step: report.step, ...by });
         return;
       case 'connection-failed':
-        emit({ type: 'connection.failed', job, vm, server, method: report.failure.method, cause: report.failure.cause, reconnect: false });
+        emit({ type: 'connection.failed', job, vm, server, method: report.failure.method, cause: report.failure.cause, reconnect: false, ...by });
         return;
       case 'reconnecting':
-        emit({ type: 'connection.failed', job, vm, server, method: report.method, cause: report.cause, reconnect: true });
+        emit({ type: 'connection.failed', job, vm, server, method: report.method, cause: report.cause, reconnect: true, ...by });
         return;
       case 'notice': {
         const { endpoint, algorithm, fingerprint, knownHostsFile } = report.notice;
-        emit({ type: 'connection.host-key-trusted', job, vm, server, endpoint, algorithm, fingerprint, ...(knownHostsFile === undefined ? {} : { knownHostsFile }) });
+        emit({ type: 'connection.host-key-trusted', job, vm, server, endpoint, algorithm, fingerprint, ...(knownHostsFile === undefined ? {} : { knownHostsFile }), ...by });
       }
     }
   }
@@ -312,16 +322,16 @@ export class JobRun {
     const cancelled = cause.code === ErrorCode.RunCancelled;
     // A cancelled run, and a VM no connector reaches, always fail it: neither is a guest's failure.
     const outcome = !cancelled && failure.notTheGuest !== true && job.onGuestProcessingFailure === 'continue-crash-consistent' ? 'crash-consistent' : 'failed';
-    this.#settings.emit({ type: 'deployment.failed', job: job.id, vm, server, step, outcome, cause });
+    this.#settings.emit({ type: 'deployment.failed', job: job.id, vm, server, step, outcome, cause, ...(failure.agent === undefined ? {} : { agent: failure.agent }) });
     this.#outcomes[position] = { vm, status: outcome, server, method: failure.method ?? null, failedOver, cause };
   }
 
   /** Removes every non-persistent deployment, whole or partial, on the server that made it; every failure is reported. */
   async #cleanUp(): Promise<RunResult['cleanup']> {
     const started = this.#settings.now();
-    const { emit, cleanupSignal, runId, timeouts, dispatcher, perServer, total, secrets } = this.#settings;
+    const { emit, cleanupSignal, runId, timeouts, dispatcher, total, secrets } = this.#settings;
     const { removed, failures } = await removeLeftovers(this.#leftovers, {
-      runId, dispatcher, timeouts, perServer, total, load: this.load, signal: cleanupSignal,
+      runId, dispatcher, timeouts, perServer: this.#perServer, total, load: this.load, signal: cleanupSignal,
       redactorFor: (target) => secrets.redactorFor(target.secret),
     });
     emit({ type: 'cleanup.completed', job: this.#estate.job.id, removed, failures, kept: this.#kept, stale: this.#stale, durationMs: round(this.#settings.now() - started) });

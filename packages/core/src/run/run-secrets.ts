@@ -65,6 +65,11 @@ export class RunSecrets {
     return (text) => redactWith(fragments, text);
   }
 
+  /** Whether `reference` was read (successfully) already. */
+  knows(reference: SecretReference): boolean {
+    return this.#fragments.has(keyOf(reference));
+  }
+
   /** Forgets the secrets (at the end of the run). */
   clear(): void {
     this.#fragments.clear();

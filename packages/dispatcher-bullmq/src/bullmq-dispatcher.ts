@@ -1,0 +1,382 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  ErrorCode, silentLogger,
+  type ComponentBundle, type DispatchOptions, type Dispatcher, type ErrorSummary, type GuestTask, type Logger, type TaskOutcome, type TaskReport,
+} from '@gipkit/plugin-api';
+import { listAgents, type LiveAgent } from './agent-directory.js';
+import { DEFAULT_MAX_BUNDLE_BYTES, packBundle, type PackedBundle } from './bundle-transfer.js';
+import { createRedis, describeConnection, type QueueConnection } from './queue-connection.js';
+import { AGENT_ID, QueueKeys } from './queue-keys.js';
+import { ShapeProblem } from './message-shape.js';
+import { readReportEntry, type TaskMessage } from './task-message.js';
+
+export interface BullmqDispatcherOptions {
+  readonly connection: QueueConnection;
+  /** An agent whose heartbeat is older than this is not live: its servers' tasks fail over (default 15 s). */
+  readonly agentTimeoutMs?: number;
+  /** How often the run beats and the agent directory is read (default 1 s). */
+  readonly heartbeatMs?: number;
+  /** Redis unreachable this long ends every waiting task with GIPKIT_QUEUE_UNAVAILABLE (default 30 s). */
+  readonly queueTimeoutMs?: number;
+  /** The largest bundle published to agents (default 64 MiB). */
+  readonly maxBundleBytes?: number;
+}
+
+export interface RunContext {
+  readonly runId: string;
+  readonly bundle: ComponentBundle;
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_AGENT_TIMEOUT_MS = 15_000;
+export const DEFAULT_HEARTBEAT_MS = 1_000;
+export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
+/** A published bundle outlives the last run that refreshed it by this long. */
+const BUNDLE_TTL_MS = 10 * 60 * 1000;
+
+/** One task handed to an agent, until its outcome arrives. */
+interface Pending {
+  readonly task: GuestTask;
+  readonly queue: Queue;
+  readonly report: (report: TaskReport) => void;
+  readonly settle: (outcome: TaskOutcome) => void;
+  /** The agent that took it, once it said so. */
+  agent?: string;
+  location?: string;
+}
+
+/**
+ * The coordinator's side of agents on the proxies: each task goes to its
+ * server's BullMQ queue, that server's agents perform it and write their
+ * steps and outcome to the run's report stream, read here in order. A server
+ * with no live agent gets no task: it is unreachable ("no agent for SERVER"),
+ * so the run fails over to the backup server exactly as when a proxy cannot
+ * connect. Per-server limits are the agents' (`serverLimits: 'agents'`).
+ */
+export class BullmqDispatcher implements Dispatcher {
+  readonly serverLimits = 'agents' as const;
+  readonly #keys: QueueKeys;
+  readonly #connection: QueueConnection;
+  readonly #run: RunContext;
+  readonly #logger: Logger;
+  readonly #agentTimeoutMs: number;
+  readonly #heartbeatMs: number;
+  readonly #queueTimeoutMs: number;
+  readonly #maxBundleBytes: number;
+  readonly #queues = new Map<string, Queue>();
+  readonly #pending = new Map<string, Pending>();
+  /** Server id → its live agents, from the last directory read. */
+  #live = new Map<string, LiveAgent[]>();
+  #client: Redis | undefined;
+  #reader: Redis | undefined;
+  #bundle: PackedBundle | undefined;
+  #sequence = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #reading: Promise<void> | undefined;
+  #closed = false;
+  /** Since when Redis has not answered (performance.now), or undefined while it does. */
+  #unreachableSince: number | undefined;
+  /** Set once Redis stayed unreachable past the limit: every task fails with it. */
+  #broken: ErrorSummary | undefined;
+
+  constructor(run: RunContext, options: BullmqDispatcherOptions) {
+    this.#run = run;
+    this.#connection = options.connection;
+    this.#keys = new QueueKeys(options.connection.prefix ?? 'gipkit');
+    this.#logger = (run.logger ?? silentLogger).child({ component: 'dispatcher-bullmq' });
+    this.#agentTimeoutMs = options.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS;
+    this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.#queueTimeoutMs = options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
+    this.#maxBundleBytes = options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
+  }
+
+  /** Connects, publishes the bundle once for the run, starts the run's heartbeat and the report reader. */
+  async open(): Promise<void> {
+    const client = createRedis(this.#connection, `gipkit-coordinator-${this.#run.runId}`);
+    const reader = client.duplicate({ connectionName: `gipkit-coordinator-reports-${this.#run.runId}` });
+    this.#client = client;
+    this.#reader = reader;
+    for (const redis of [client, reader]) {
+      redis.on('error', (error: Error) => this.#logger.debug('redis connection error', { error: error.message }));
+      redis.on('ready', () => void (this.#unreachableSince = undefined));
+      redis.on('close', () => void (this.#unreachableSince ??= performance.now()));
+    }
+    try {
+      await this.#withinQueueTimeout(Promise.all([client.connect(), reader.connect()]), 'connecting');
+      this.#bundle = await packBundle(this.#run.bundle, this.#maxBundleBytes, new AbortController().signal);
+      await this.#withinQueueTimeout(this.#publish(), 'publishing the bundle');
+      // The run's beat before its first task: agents drop tasks of runs that do not beat.
+      await this.#withinQueueTimeout(this.#beatRun(), 'starting the run\'s heartbeat');
+      await this.#withinQueueTimeout(this.#refresh(), 'reading the agent directory');
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.#timer = setInterval(() => void this.#tick(), this.#heartbeatMs);
+    this.#reading = this.#readReports();
+  }
+
+  async dispatch(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome> {
+    const client = this.#client;
+    if (client === undefined) throw new Error('the bullmq dispatcher was not opened');
+    if (this.#broken !== undefined) return failed(task, this.#broken);
+    if (!this.#hasLiveAgent(task.server)) return noAgent(task);
+    const taskId = `${this.#run.runId}.${++this.#sequence}`;
+    const message: TaskMessage = {
+      v: 1,
+      taskId,
+      task,
+      ...(task.kind === 'deploy' && this.#bundle !== undefined ? { bundle: { digest: this.#bundle.digest, size: this.#bundle.bytes.byteLength } } : {}),
+    };
+    const queue = this.#queueOf(task.server);
+    return new Promise<TaskOutcome>((resolve) => {
+      const onAbort = (): void => void this.#cancel(taskId);
+      const pending: Pending = {
+        task,
+        queue,
+        report: options.report,
+        settle: (outcome) => {
+          if (!this.#pending.delete(taskId)) return;
+          options.signal.removeEventListener('abort', onAbort);
+          resolve(outcome);
+        },
+      };
+      this.#pending.set(taskId, pending);
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      queue.add(task.kind, message, { jobId: taskId, lifo: task.kind === 'deploy' && task.failedOver === true, removeOnComplete: true, removeOnFail: true, attempts: 1 })
+        .then(() => {
+          if (options.signal.aborted) onAbort();
+        })
+        .catch((error: unknown) => pending.settle(failed(task, { code: ErrorCode.QueueUnavailable, message: `could not queue the task for ${task.server}: ${messageOf(error)}` })));
+    });
+  }
+
+  /** Ends the run's presence in Redis: its heartbeat and report stream go; its tasks still queued are removed. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const [taskId, pending] of this.#pending) {
+      await pending.queue.remove(taskId).catch(() => 0);
+      pending.settle(failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run ended before the task did' }));
+    }
+    const client = this.#client;
+    if (client !== undefined && client.status === 'ready') {
+      await client.del(this.#keys.runBeat(this.#run.runId), this.#keys.runReports(this.#run.runId)).catch(() => 0);
+    }
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close().catch(() => undefined)));
+    this.#reader?.disconnect();
+    await this.#reading?.catch(() => undefined);
+    if (client !== undefined) await client.quit().catch(() => client.disconnect());
+  }
+
+  #queueOf(server: string): Queue {
+    let queue = this.#queues.get(server);
+    if (queue === undefined) {
+      // BullMQ's own event stream per queue stays short: gipkit reads its run's report stream, not these.
+      queue = new Queue(this.#keys.queueOf(server), { connection: this.#client as Redis, prefix: this.#keys.prefix, skipVersionCheck: true, streams: { events: { maxLen: 100 } } });
+      queue.on('error', (error: Error) => this.#logger.debug('queue error', { server, error: error.message }));
+      this.#queues.set(server, queue);
+    }
+    return queue;
+  }
+
+  #hasLiveAgent(server: string): boolean {
+    return (this.#live.get(server)?.length ?? 0) > 0;
+  }
+
+  /** The live agents of every server, by their last heartbeat in Redis time. */
+  async #refresh(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) return;
+    const { agents } = await listAgents(client, this.#keys);
+    const live = new Map<string, LiveAgent[]>();
+    for (const agent of agents) {
+      if (agent.silentMs > this.#agentTimeoutMs) continue;
+      for (const server of agent.servers) {
+        const list = live.get(server);
+        if (list === undefined) live.set(server, [agent]);
+        else list.push(agent);
+      }
+    }
+    this.#live = live;
+  }
+
+  /** Every heartbeat: the run's own beat, the bundle's expiry, the agent directory, and tasks whose agents went away. */
+  async #tick(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined || this.#closed) return;
+    if (this.#unreachableSince !== undefined && performance.now() - this.#unreachableSince > this.#queueTimeoutMs) {
+      this.#breakDown();
+      return;
+    }
+    if (client.status !== 'ready') return;
+    try {
+      await this.#beatRun();
+      await this.#refresh();
+      await this.#sweep();
+    } catch (error) {
+      this.#logger.debug('heartbeat failed', { error: messageOf(error) });
+    }
+  }
+
+  /**
+   * Tasks still waiting whose server has no live agent any more are taken
+   * back (a task an agent holds is locked: `remove` leaves it); tasks whose
+   * agent stopped beating end as that agent's failure.
+   */
+  async #sweep(): Promise<void> {
+    for (const [taskId, pending] of this.#pending) {
+      const { task } = pending;
+      if (pending.agent === undefined) {
+        if (this.#hasLiveAgent(task.server)) continue;
+        if (await pending.queue.remove(taskId) === 1) pending.settle(noAgent(task));
+        continue;
+      }
+      const holder = pending.agent;
+      if ((this.#live.get(task.server) ?? []).some((agent) => agent.agent === holder)) continue;
+      const cause = { code: ErrorCode.AgentUnavailable, message: `agent ${holder} of ${task.server} stopped while it held the task (no heartbeat for ${this.#agentTimeoutMs} ms)` };
+      pending.settle(task.kind === 'deploy'
+        ? { status: 'failed', method: task.methods[0] ?? 'none', step: 'connect', cause, ...(pending.location === undefined ? {} : { location: pending.location }) }
+        : { status: 'failed', method: task.methods[0] ?? 'none', step: 'remove', cause, location: task.location });
+    }
+  }
+
+  async #beatRun(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) return;
+    const multi = client.multi().set(this.#keys.runBeat(this.#run.runId), '1', 'PX', Math.max(this.#agentTimeoutMs, 3 * this.#heartbeatMs));
+    if (this.#bundle !== undefined) multi.pexpire(this.#keys.bundle(this.#bundle.digest), BUNDLE_TTL_MS);
+    await multi.exec();
+  }
+
+  /** Redis stayed unreachable past the limit: every waiting task ends, and every later one fails at once. */
+  #breakDown(): void {
+    if (this.#broken !== undefined) return;
+    const seconds = Math.round(this.#queueTimeoutMs / 1000);
+    this.#broken = { code: ErrorCode.QueueUnavailable, message: `the queue at ${describeConnection(this.#connection)} was unreachable for more than ${seconds} s` };
+    this.#logger.error('queue unreachable: giving up', { queue: describeConnection(this.#connection), afterMs: this.#queueTimeoutMs });
+    for (const pending of [...this.#pending.values()]) pending.settle(failed(pending.task, this.#broken));
+  }
+
+  async #cancel(taskId: string): Promise<void> {
+    const pending = this.#pending.get(taskId);
+    const client = this.#client;
+    if (pending === undefined || client === undefined) return;
+    try {
+      await client.publish(this.#keys.cancellations, JSON.stringify({ runId: this.#run.runId, taskId }));
+      // Still waiting: nobody runs it, so it ends here.
+      if (await pending.queue.remove(taskId) === 1) pending.settle(failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run was cancelled' }));
+    } catch (error) {
+      this.#logger.debug('cancel failed', { taskId, error: messageOf(error) });
+    }
+  }
+
+  async #publish(): Promise<void> {
+    const client = this.#client;
+    const bundle = this.#bundle;
+    if (client === undefined || bundle === undefined) return;
+    const key = this.#keys.bundle(bundle.digest);
+    // Published once per digest: another run's copy of the same bytes is reused.
+    if (await client.strlen(key) === bundle.bytes.byteLength) await client.pexpire(key, BUNDLE_TTL_MS);
+    else await client.set(key, bundle.bytes, 'PX', BUNDLE_TTL_MS);
+  }
+
+  async #readReports(): Promise<void> {
+    const reader = this.#reader;
+    if (reader === undefined) return;
+    const stream = this.#keys.runReports(this.#run.runId);
+    let last = '0-0';
+    while (!this.#closed) {
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        reply = await reader.xread('COUNT', 1000, 'BLOCK', this.#heartbeatMs, 'STREAMS', stream, last) as typeof reply;
+      } catch (error) {
+        if (this.#closed) return;
+        this.#logger.debug('reading reports failed', { error: messageOf(error) });
+        await new Promise((resolve) => setTimeout(resolve, this.#heartbeatMs));
+        continue;
+      }
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          last = id;
+          this.#onEntry(fields);
+        }
+      }
+      if (reply !== null && !this.#closed) await this.#client?.xtrim(stream, 'MINID', last).catch(() => 0);
+    }
+  }
+
+  /** One report stream entry: checked against the task it names and the agent that holds it; anything else is logged and dropped. */
+  #onEntry(fields: readonly string[]): void {
+    const field = (name: string): string | undefined => {
+      for (let index = 0; index + 1 < fields.length; index += 2) if (fields[index] === name) return fields[index + 1];
+      return undefined;
+    };
+    const taskId = field('t') ?? '';
+    const agent = field('a') ?? '';
+    const kind = field('k') ?? '';
+    const pending = this.#pending.get(taskId);
+    if (pending === undefined || !AGENT_ID.test(agent)) {
+      this.#logger.debug('report for no task of this run', { taskId, agent });
+      return;
+    }
+    if (pending.agent !== undefined && pending.agent !== agent) {
+      this.#logger.warn('report from an agent that does not hold the task: dropped', { taskId, agent, holder: pending.agent });
+      return;
+    }
+    let entry;
+    try {
+      entry = readReportEntry(kind, kind === 'accepted' ? undefined : JSON.parse(field('b') ?? 'null'));
+    } catch (error) {
+      const reason = error instanceof ShapeProblem || error instanceof SyntaxError ? error.message : 'unreadable';
+      this.#logger.warn('unreadable report: dropped', { taskId, agent, kind, reason });
+      if (kind === 'outcome') pending.settle(failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} sent an outcome that cannot be read: ${reason}` }));
+      return;
+    }
+    switch (entry.kind) {
+      case 'accepted':
+        pending.agent = agent;
+        return;
+      case 'located':
+        pending.location = entry.location;
+        return;
+      case 'report':
+        pending.report({ ...entry.report, agent });
+        return;
+      case 'rejected':
+        pending.settle(failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} rejected the task: ${entry.reason}` }));
+        return;
+      case 'outcome':
+        pending.settle({ ...entry.outcome, agent });
+    }
+  }
+
+  #withinQueueTimeout<T>(work: Promise<T>, doing: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(`${doing}: the queue at ${describeConnection(this.#connection)} did not answer within ${Math.round(this.#queueTimeoutMs / 1000)} s`)), this.#queueTimeoutMs);
+    });
+    return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** Redis could not be reached when the run started. */
+export class QueueUnavailableError extends Error {
+  readonly code = ErrorCode.QueueUnavailable;
+}
+
+function noAgent(task: GuestTask): TaskOutcome {
+  return { status: 'unreachable', failures: [{ server: task.server, method: task.methods[0] ?? 'none', cause: { code: ErrorCode.AgentUnavailable, message: `no agent for ${task.server}` } }] };
+}
+
+function failed(task: GuestTask, cause: ErrorSummary): TaskOutcome {
+  return task.kind === 'deploy'
+    ? { status: 'failed', method: task.methods[0] ?? 'none', step: 'connect', cause }
+    : { status: 'failed', method: task.methods[0] ?? 'none', step: 'remove', cause, location: task.location };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,13 @@
+export { BullmqDispatcher, DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_HEARTBEAT_MS, DEFAULT_QUEUE_TIMEOUT_MS, QueueUnavailableError } from './bullmq-dispatcher.js';
+export type { BullmqDispatcherOptions, RunContext } from './bullmq-dispatcher.js';
+export { bullmqDispatcherPlugin, BULLMQ_DISPATCHER } from './bullmq-plugin.js';
+export { QueueAgent } from './queue-agent.js';
+export type { QueueAgentOptions } from './queue-agent.js';
+export { listAgents } from './agent-directory.js';
+export type { AgentRegistration, LiveAgent } from './agent-directory.js';
+export { DEFAULT_QUEUE_PORT, describeConnection, parseQueueUrl } from './queue-connection.js';
+export type { QueueConnection } from './queue-connection.js';
+export { DEFAULT_MAX_BUNDLE_BYTES, packBundle, unpackBundle } from './bundle-transfer.js';
+export { QueueKeys } from './queue-keys.js';
+export { readTaskMessage, readReportEntry, TASK_MESSAGE_MAX_BYTES } from './task-message.js';
+export type { BundleRef, ReportEntry, TaskMessage } from './task-message.js';

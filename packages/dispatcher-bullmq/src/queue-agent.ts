@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { silentLogger, type ComponentBundle, type GuestAgent, type Logger, type TaskOutcome, type TaskReport } from '@gipkit/plugin-api';
+import { beat, leave, type AgentRegistration } from './agent-directory.js';
+import { BundleCache, DEFAULT_MAX_BUNDLE_BYTES, unpackBundle } from './bundle-transfer.js';
+import { DEFAULT_HEARTBEAT_MS } from './bullmq-dispatcher.js';
+import { ShapeProblem } from './message-shape.js';
+import { createRedis, describeConnection, type QueueConnection } from './queue-connection.js';
+import { AGENT_ID, QueueKeys, TASK_ID } from './queue-keys.js';
+import { readTaskMessage, type ReportEntry, type TaskMessage } from './task-message.js';
+
+export interface QueueAgentOptions {
+  readonly connection: QueueConnection;
+  /** The servers (inventory ids) this agent works for: it consumes their queues. */
+  readonly servers: readonly string[];
+  /** Builds the agent that performs tasks with this machine's connectors and deployers, for one bundle. */
+  readonly performer: (bundle: ComponentBundle) => GuestAgent;
+  /** What this machine's connectors reach, as `platform/method`: told to the coordinator. */
+  readonly methods: readonly string[];
+  /** The gipkit version, for the registration. */
+  readonly version: string;
+  /** Tasks at once per server (default 4). */
+  readonly concurrency?: number;
+  /** A folder for bundles by digest (default: kept in memory only). */
+  readonly bundleCache?: string;
+  /** The largest bundle this agent accepts (default 64 MiB). */
+  readonly maxBundleBytes?: number;
+  /** How often the agent beats (default 1 s). */
+  readonly heartbeatMs?: number;
+  /** Default: the host name and random digits. */
+  readonly agentId?: string;
+  readonly logger?: Logger;
+}
+
+/** A task running here. */
+interface Running {
+  readonly runId: string;
+  readonly server: string;
+  readonly controller: AbortController;
+}
+
+/**
+ * The agent on a proxy: consumes the queues of the servers it serves (one
+ * BullMQ worker each), checks every message before acting on it, fetches the
+ * run's bundle by digest, performs the task with this machine's connectors
+ * and deployers, and writes its steps and outcome to the run's report stream.
+ * It beats into the agent directory with what it runs, so that the
+ * coordinator knows it is live and how loaded it is.
+ */
+export class QueueAgent {
+  readonly id: string;
+  readonly #options: QueueAgentOptions;
+  readonly #keys: QueueKeys;
+  readonly #logger: Logger;
+  readonly #maxBundleBytes: number;
+  readonly #cache: BundleCache | undefined;
+  readonly #bundles = new Map<string, { readonly bundle: ComponentBundle; readonly performer: GuestAgent }>();
+  readonly #running = new Map<string, Running>();
+  readonly #workers: Worker[] = [];
+  #client: Redis | undefined;
+  #subscriber: Redis | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: QueueAgentOptions) {
+    if (options.servers.length === 0) throw new TypeError('an agent needs at least one server to serve');
+    const concurrency = options.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError(`concurrency must be a whole number of at least 1 (found ${String(concurrency)})`);
+    this.id = options.agentId ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64)}-${randomBytes(4).toString('hex')}`;
+    if (!AGENT_ID.test(this.id)) throw new TypeError(`agent id ${JSON.stringify(this.id)} must be 1 to 128 letters, digits, '.', '_' or '-'`);
+    this.#options = { ...options, concurrency };
+    this.#keys = new QueueKeys(options.connection.prefix ?? 'gipkit');
+    this.#logger = (options.logger ?? silentLogger).child({ component: 'agent', agent: this.id });
+    this.#maxBundleBytes = options.maxBundleBytes ?? DEFAULT_MAX_BUNDLE_BYTES;
+    this.#cache = options.bundleCache === undefined ? undefined : new BundleCache(options.bundleCache);
+  }
+
+  /** Connects, registers, and starts consuming; resolves once it is registered. */
+  async start(): Promise<void> {
+    const client = createRedis(this.#options.connection, `gipkit-agent-${this.id}`);
+    const subscriber = client.duplicate({ connectionName: `gipkit-agent-cancel-${this.id}` });
+    this.#client = client;
+    this.#subscriber = subscriber;
+    for (const redis of [client, subscriber]) redis.on('error', (error: Error) => this.#logger.debug('redis connection error', { error: error.message }));
+    await Promise.all([client.connect(), subscriber.connect()]);
+    subscriber.on('message', (_channel: string, message: string) => this.#onCancel(message));
+    await subscriber.subscribe(this.#keys.cancellations);
+    await this.#beat();
+    for (const server of new Set(this.#options.servers)) {
+      const worker = new Worker(this.#keys.queueOf(server), (job, _token, signal) => this.#process(server, job, signal), {
+        connection: client,
+        prefix: this.#keys.prefix,
+        concurrency: this.#options.concurrency ?? 4,
+        // A task is never run twice: one that stalls (its agent died) is failed, and the coordinator decides what next.
+        maxStalledCount: 0,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { count: 0 },
+        drainDelay: 1,
+        skipVersionCheck: true,
+      });
+      worker.on('error', (error: Error) => this.#logger.debug('worker error', { server, error: error.message }));
+      this.#workers.push(worker);
+    }
+    this.#timer = setInterval(() => void this.#beat().catch((error: unknown) => this.#logger.debug('heartbeat failed', { error: String(error) })), this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    this.#logger.info('agent started', { servers: this.#options.servers, queue: describeConnection(this.#options.connection) });
+  }
+
+  /** Tasks running now, per server. */
+  running(): ReadonlyMap<string, number> {
+    const counts = new Map<string, number>();
+    for (const task of this.#running.values()) counts.set(task.server, (counts.get(task.server) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Stops taking work, lets what it holds finish, leaves the directory, disconnects. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await Promise.all(this.#workers.map((worker) => worker.close().catch(() => undefined)));
+      clearInterval(this.#timer);
+      const client = this.#client;
+      if (client !== undefined) {
+        await leave(client, this.#keys, this.id).catch(() => undefined);
+        await client.quit().catch(() => client.disconnect());
+      }
+      this.#subscriber?.disconnect();
+      this.#logger.info('agent stopped');
+    })();
+    return this.#stopping;
+  }
+
+  async #beat(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) return;
+    const registration: AgentRegistration = {
+      agent: this.id,
+      servers: this.#options.servers,
+      version: this.#options.version,
+      hostname: hostname(),
+      pid: process.pid,
+      concurrency: this.#options.concurrency ?? 4,
+      methods: this.#options.methods,
+      running: [...this.running()],
+    };
+    await beat(client, this.#keys, registration);
+  }
+
+  async #process(server: string, job: Job, signal: AbortSignal | undefined): Promise<unknown> {
+    const client = this.#client;
+    if (client === undefined) return undefined;
+    const jobId = job.id ?? '';
+    // Where to answer: the run the job id names (a forged job without one gets no answer, and nothing runs).
+    const runId = TASK_ID.test(jobId) ? jobId.slice(0, jobId.indexOf('.')) : undefined;
+    const write = (entry: ReportEntry): Promise<unknown> => runId === undefined ? Promise.resolve() : this.#write(runId, jobId, entry);
+    let message: TaskMessage;
+    try {
+      message = readTaskMessage(job.data);
+      if (message.taskId !== jobId) throw new ShapeProblem('message.taskId is not the job id');
+      if (message.task.server !== server) throw new ShapeProblem(`the task is for ${JSON.stringify(message.task.server)}, but came on the queue of ${server}`);
+      if (!this.#options.servers.includes(message.task.server)) throw new ShapeProblem(`this agent does not serve ${message.task.server}`);
+    } catch (error) {
+      const reason = error instanceof ShapeProblem ? error.message : 'the message cannot be read';
+      this.#logger.warn('task rejected', { job: jobId, server, reason });
+      await write({ kind: 'rejected', reason });
+      return { rejected: reason };
+    }
+    const { task } = message;
+    // A run whose coordinator is gone: nothing will read the outcome, so nothing starts.
+    if (await client.exists(this.#keys.runBeat(task.runId)) === 0) {
+      this.#logger.info('task of a run that ended: dropped', { job: jobId, run: task.runId });
+      return { dropped: 'the run is not live' };
+    }
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    this.#running.set(jobId, { runId: task.runId, server, controller });
+    try {
+      await write({ kind: 'accepted' });
+      let performer: GuestAgent;
+      try {
+        performer = await this.#performerFor(message);
+      } catch (error) {
+        const reason = error instanceof ShapeProblem ? error.message : `the bundle cannot be fetched: ${error instanceof Error ? error.message : String(error)}`;
+        this.#logger.warn('task rejected', { job: jobId, server, reason });
+        await write({ kind: 'rejected', reason });
+        return { rejected: reason };
+      }
+      // Reports are written in the order they are made, each before the outcome.
+      let written: Promise<unknown> = Promise.resolve();
+      const report = (progress: TaskReport): void => {
+        written = written.then(() => write({ kind: 'report', report: progress })).catch(() => undefined);
+      };
+      const outcome: TaskOutcome = await performer.perform(task, { signal: controller.signal, report });
+      await written;
+      await write({ kind: 'outcome', outcome });
+      return { status: outcome.status };
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      this.#running.delete(jobId);
+    }
+  }
+
+  #write(runId: string, taskId: string, entry: ReportEntry): Promise<unknown> {
+    const client = this.#client as Redis;
+    const body = entry.kind === 'accepted' ? '' : JSON.stringify(entry.kind === 'report' ? entry.report : entry.kind === 'outcome' ? entry.outcome : entry.kind === 'located' ? { location: entry.location } : { reason: entry.reason });
+    return client.xadd(this.#keys.runReports(runId), '*', 't', taskId, 'a', this.id, 'k', entry.kind, 'b', body);
+  }
+
+  /** The performer for the message's bundle: from memory, this agent's cache, or Redis; its digest checked every time it is read. */
+  async #performerFor(message: TaskMessage): Promise<GuestAgent> {
+    const ref = message.bundle;
+    if (ref === undefined) {
+      // A removal needs no bundle's files: any performer removes by location.
+      const known = this.#bundles.values().next().value;
+      if (known !== undefined) return known.performer;
+      return this.#options.performer({ name: 'removal', version: '0', files: [], start: {}, health: {} });
+    }
+    const known = this.#bundles.get(ref.digest);
+    if (known !== undefined) return known.performer;
+    if (ref.size > this.#maxBundleBytes) throw new ShapeProblem(`the bundle is ${ref.size} bytes, more than this agent's ${this.#maxBundleBytes}-byte limit`);
+    const cached = await this.#cache?.read(ref.digest, this.#maxBundleBytes);
+    const bytes = cached ?? await (this.#client as Redis).getBuffer(this.#keys.bundle(ref.digest));
+    if (bytes === null) throw new ShapeProblem(`bundle ${ref.digest} is not published`);
+    const bundle = unpackBundle(bytes, ref.digest, this.#maxBundleBytes);
+    // The task names the bundle by name and version too: both must be the digest's.
+    if (message.task.kind === 'deploy' && (bundle.name !== message.task.bundle.name || bundle.version !== message.task.bundle.version)) {
+      throw new ShapeProblem(`bundle ${ref.digest} is ${bundle.name}@${bundle.version}, not the ${message.task.bundle.name}@${message.task.bundle.version} the task names`);
+    }
+    if (cached === undefined) await this.#cache?.write(ref.digest, bytes).catch((error: unknown) => this.#logger.warn('bundle cache not written', { error: String(error) }));
+    const performer = this.#options.performer(bundle);
+    this.#bundles.set(ref.digest, { bundle, performer });
+    return performer;
+  }
+
+  #onCancel(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null) return;
+    const runId = Object.prototype.hasOwnProperty.call(parsed, 'runId') ? (parsed as { runId: unknown }).runId : undefined;
+    const taskId = Object.prototype.hasOwnProperty.call(parsed, 'taskId') ? (parsed as { taskId: unknown }).taskId : undefined;
+    if (typeof runId !== 'string') return;
+    for (const [id, running] of this.#running) {
+      if (running.runId === runId && (taskId === undefined || taskId === id)) running.controller.abort();
+    }
+  }
+}
