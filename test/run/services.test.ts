@@ -269,6 +269,39 @@ describe('logging (issue #9)', () => {
     expect(lines.every((line) => typeof line.time === 'string')).toBe(true);
   });
 
+  it('a child logger made while a run holds its secrets writes its lines, its bindings redacted, a __proto__ binding kept as data', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'gipkit-log-'));
+    folders.push(folder);
+    const file = join(folder, 'gipkit.log');
+    const input = estate({ vms: 1, proxies: 1 });
+    const lab = new SimulatedLab(input.inventory);
+    class ChildLoggingConnector implements GuestConnector {
+      readonly platform = 'vmware';
+      readonly method = 'lan';
+      readonly #inner = new SimulatedConnector({ platform: 'vmware', method: 'lan', guests: lab.guests });
+      constructor(@inject(LOGGER) readonly logger: Logger, @inject(SECRET_RESOLVER) readonly secrets: SecretResolver) {}
+
+      async connect(request: ConnectRequest, options: CallOptions): Promise<GuestSession> {
+        const secret = await this.secrets.read(request.secret ?? { env: 'UNSET' }, { signal: options.signal });
+        const bindings = JSON.parse(`{"vm": ${JSON.stringify(request.vm)}, "token": ${JSON.stringify(secret)}, "__proto__": {"polluted": "yes"}}`) as Record<string, unknown>;
+        this.logger.child(bindings).warn('from a child');
+        return this.#inner.connect(request, options);
+      }
+    }
+    const gipkit = createGipkit({
+      plugins: [plugin('@acme/vault', (registry) => registry.addSecretResolver(vault())), plugin('@acme/conn', (registry) => registry.addConnector({ useClass: ChildLoggingConnector })), windowsDeployerPlugin()],
+      log: { level: 'debug', file },
+    });
+    const valid = gipkit.validateInput({ inventory: input.inventory, job: { ...input.job, credentials: { kind: 'standard', account: 'root', secret: { vault: 'secret/guests/root' } } } });
+    const result = await gipkit.run(valid, { bundle: BUNDLE });
+    gipkit.dispose();
+    expect(result.accepted).toBe(true);
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const child = lines.find((line) => line.msg === 'from a child');
+    expect(child).toMatchObject({ level: 'warn', vm: 'w1', token: '[redacted]' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('a log file that cannot be opened fails createGipkit naming the file; a bad level names the levels', () => {
     expect(() => createGipkit({ log: { file: '/nonexistent-folder/gipkit.log' } })).toThrow(/log file \/nonexistent-folder\/gipkit\.log cannot be opened \(ENOENT\)/);
     expect(() => createGipkit({ log: { level: 'loud' as never } })).toThrow(/log level must be one of trace, debug, info, warn, error, silent \(found "loud"\)/);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ExitCode, type CliIo } from './cli-io.js';
 import { configure, type CommandContext } from './command-line.js';
+import { agentCommandLine } from './commands/agent-command-line.js';
 import { explainCommand } from './commands/explain-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { runCommandLine } from './commands/run-command-line.js';
@@ -25,7 +26,7 @@ function program(context: CommandContext): CommandUnknownOpts {
     .showHelpAfterError(true)
     .addHelpText('after', "\nRun 'gipkit <command> --help' for a command's options, their defaults and an example.");
   // Commander finds commands in an array, by name: `gipkit constructor` or `gipkit __proto__` is an unknown command.
-  for (const command of [planCommand, runCommandLine, explainCommand, validateCommand, schemaCommand]) gipkit.addCommand(command(context));
+  for (const command of [planCommand, runCommandLine, agentCommandLine, explainCommand, validateCommand, schemaCommand]) gipkit.addCommand(command(context));
   return gipkit;
 }
 

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
-  ErrorCode, silentLogger,
+  ErrorCode, GipkitError, silentLogger,
   type ComponentBundle, type DispatchOptions, type Dispatcher, type ErrorSummary, type GuestTask, type Logger, type TaskOutcome, type TaskReport,
 } from '@gipkit/plugin-api';
 import { listAgents, type LiveAgent } from './agent-directory.js';
@@ -277,10 +277,8 @@ export class BullmqDispatcher implements Dispatcher {
     const client = this.#client;
     const bundle = this.#bundle;
     if (client === undefined || bundle === undefined) return;
-    const key = this.#keys.bundle(bundle.digest);
-    // Published once per digest: another run's copy of the same bytes is reused.
-    if (await client.strlen(key) === bundle.bytes.byteLength) await client.pexpire(key, BUNDLE_TTL_MS);
-    else await client.set(key, bundle.bytes, 'PX', BUNDLE_TTL_MS);
+    // Written every run, never trusted because a key of that name exists: agents check the digest anyway.
+    await client.set(this.#keys.bundle(bundle.digest), bundle.bytes, 'PX', BUNDLE_TTL_MS);
   }
 
   async #readReports(): Promise<void> {
@@ -363,8 +361,10 @@ export class BullmqDispatcher implements Dispatcher {
 }
 
 /** Redis could not be reached when the run started. */
-export class QueueUnavailableError extends Error {
-  readonly code = ErrorCode.QueueUnavailable;
+export class QueueUnavailableError extends GipkitError {
+  constructor(message: string) {
+    super(ErrorCode.QueueUnavailable, message);
+  }
 }
 
 function noAgent(task: GuestTask): TaskOutcome {

@@ -1,9 +1,11 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { act, defineCommand, type CommandContext, type CommandDescription } from '../command-line.js';
 import { withInputOptions, type InputValues } from './input-options.js';
+import { withQueueOptions, type QueueValues } from './queue-options.js';
 
 /** What `gipkit run` is given; its work lives in run-command.ts. */
-export interface RunOptions extends InputValues {
+export interface RunOptions extends InputValues, QueueValues {
+  readonly agentTimeout?: string | undefined;
   readonly bundle?: string | undefined;
   readonly simulate?: true | undefined;
   readonly lab?: string | undefined;
@@ -38,6 +40,8 @@ connect, and removes non-persistent components when the job ends.`,
     'With --plan, the saved plan (gipkit plan --format json) runs as it is, without planning or rules files;',
     'it is refused (exit 2) when the inventory or job is not what it was made from, unless --replan plans again:',
     '  gipkit plan … --format json > plan.json; review it; gipkit run --plan plan.json … (docs/reference/cli.md).',
+    'With --queue, each VM\'s work goes to the agents of its proxy (gipkit agent on each proxy, docs/agents.md);',
+    'a server with no live agent fails over to the backup server. --per-proxy is then the agents\' --concurrency.',
     'Exit codes: 0 every VM succeeded or ended in its job\'s accepted outcome and cleanup left nothing,',
     '1 otherwise, 2 bad input.',
   ],
@@ -48,7 +52,7 @@ connect, and removes non-persistent components when the job ends.`,
  * and the other commands do not load the deployment stack (ssh2 among it).
  */
 export function runCommandLine(context: CommandContext): CommandUnknownOpts {
-  return withInputOptions(defineCommand(RUN, context))
+  const command = withInputOptions(defineCommand(RUN, context))
     .option('--bundle <dir>', 'the component bundle: a folder with bundle.json (required)')
     .option('--simulate', 'deploy into a simulated lab (in memory), not real guests (default: off)')
     .option('--lab <file>', 'with --simulate: latency and faults of the lab (YAML or JSON) (default: no latency, no faults)')
@@ -63,5 +67,7 @@ export function runCommandLine(context: CommandContext): CommandUnknownOpts {
     .option('--log-file <file>', 'append diagnostics as NDJSON lines to this file (default: standard error, when --log-level is given)')
     .option('--plan <file>', 'run this saved plan (gipkit plan --format json) as it is, after checking it was made from this inventory and job (default: plan now)')
     .option('--replan', 'with --plan: when the inventory or job changed since the plan was made, plan again instead of refusing (default: off)')
+    .option('--agent-timeout <ms>', 'with --queue: an agent silent this long is gone, and its servers\' tasks fail over, 1000 to 3600000 (default: 15000)')
     .action((options: RunOptions) => act(RUN, context, async () => (await import('./run-command.js')).runJob(options, context.io)));
+  return withQueueOptions(command, false);
 }

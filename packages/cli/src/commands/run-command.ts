@@ -1,4 +1,4 @@
-import { LOG_LEVELS, MAX_TIMEOUT_MS, type GipkitEvent, type Plan, type Plugin } from '@gipkit/plugin-api';
+import { ErrorCode, GipkitError, LOG_LEVELS, MAX_TIMEOUT_MS, type GipkitEvent, type Plan, type Plugin } from '@gipkit/plugin-api';
 import { createGipkit, NoConnectorError, PlanStaleError, type RunResult } from '@gipkit/core';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
 import { windowsDeployerPlugin } from '@gipkit/deployer-windows';
@@ -11,10 +11,11 @@ import { UsageError, oneOf, required } from '../parse-options.js';
 import { maxInputBytes } from './input-options.js';
 import type { RunOptions } from './run-command-line.js';
 import { RunProgress } from './run-progress.js';
-import { printableJson } from '../terminal-text.js';
+import { printable, printableJson } from '../terminal-text.js';
 import { useColour } from '../terminal-style.js';
 import { formatRunSummary } from './run-summary.js';
 import { loadRunInput } from './run-input.js';
+import { queueConnection } from './queue-options.js';
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -45,6 +46,11 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     ? undefined
     : { level: oneOf('log-level', values.logLevel, LOG_LEVELS, 'info'), ...(values.logFile === undefined ? {} : { file: values.logFile }) };
   const inputLimit = maxInputBytes(values);
+  const connection = await queueConnection(values, io.env ?? {});
+  const agentTimeoutMs = milliseconds('agent-timeout', values.agentTimeout);
+  if (agentTimeoutMs !== undefined && connection === undefined) throw new UsageError('--agent-timeout needs --queue');
+  if (agentTimeoutMs !== undefined && (agentTimeoutMs < 1000 || agentTimeoutMs > 3_600_000)) throw new UsageError(`--agent-timeout must be from 1000 to 3600000 ms (got '${values.agentTimeout ?? ''}')`);
+  if (connection !== undefined && perServer !== undefined) throw new UsageError('--per-proxy has no effect with --queue: each agent\'s --concurrency limits its servers');
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
   if (values.replan === true && values.plan === undefined) throw new UsageError('--replan needs --plan');
   if (values.plan !== undefined && values.replan !== true && (values.rules ?? []).length > 0) {
@@ -72,7 +78,13 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     // LAN connectors reach Linux guests through the SSH_OPENER the transport plugin provides.
     connectors = [ssh, vmwarePlugin(), hypervPlugin()];
   }
-  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers], ...inputLimit, ...(log === undefined ? {} : { log }) });
+  // With --queue the agents deploy; the connectors here say what they reach (the same set as the agents': --simulate or not).
+  const queuePlugins: Plugin[] = [];
+  if (connection !== undefined) {
+    const { bullmqDispatcherPlugin } = await import('@gipkit/dispatcher-bullmq');
+    queuePlugins.push(bullmqDispatcherPlugin({ connection, ...(agentTimeoutMs === undefined ? {} : { agentTimeoutMs }) }));
+  }
+  const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers, ...queuePlugins], ...inputLimit, ...(log === undefined ? {} : { log }) });
 
   // The human output: stdout, or stderr under --events ndjson; live and in colour only when that stream is a terminal.
   const humanStream = events === 'ndjson' ? 'stderr' : 'stdout';
@@ -130,10 +142,16 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
       signal: cancel.signal,
       cleanupSignal: cancelCleanup.signal,
       whenNoConnector,
+      ...(connection === undefined ? {} : { dispatcher: 'bullmq' }),
       concurrency: { ...(perServer === undefined ? {} : { perServer }), ...(total === undefined ? {} : { total }) },
       ...(stepTimeout === undefined ? {} : { timeouts: { connect: stepTimeout, upload: stepTimeout, install: stepTimeout, start: stepTimeout, health: stepTimeout, remove: stepTimeout } }),
     });
   } catch (error) {
+    if (error instanceof GipkitError && error.code === ErrorCode.QueueUnavailable) {
+      // Not the input's fault: the run could not start its work.
+      io.stderr(`gipkit run: ${printable(error.message)} [${error.code}]\n`);
+      return ExitCode.Failed;
+    }
     if (!(error instanceof NoConnectorError)) throw error;
     io.stderr(`${formatNoConnector(error)}\n`);
     return ExitCode.BadInput;
@@ -144,7 +162,7 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     gipkit.dispose();
   }
   output(`${formatRunSummary(result, { servers: input.inventory.servers.map((server) => server.id), colour })}\n`);
-  if (lab !== undefined) {
+  if (lab !== undefined && connection === undefined) {
     const left = [...lab.guests.values()].reduce((sum, guest) => sum + guest.listing().length, 0);
     output(`simulated lab: ${left} file(s) left in guests (persistent components stay), ${lab.openSessions()} session(s) open\n`);
   }

@@ -112,8 +112,10 @@ export function redactingLogger(logger: Logger, redaction: SecretRedaction): Log
     if (depth >= MAX_FIELD_DEPTH) return '[nested]';
     if (value instanceof Error) return { name: value.name, message: redaction.redact(value.message), ...('code' in value ? { code: clean(value.code, depth + 1) } : {}) };
     if (Array.isArray(value)) return value.map((item) => clean(item, depth + 1));
-    const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const [key, item] of Object.entries(value)) copy[redaction.redact(key)] = clean(item, depth + 1);
+    // A plain object (loggers call its methods: pino's child reads bindings.hasOwnProperty); every key is defined as
+    // an own property, so that a key `__proto__` stays data and never sets the prototype.
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, redaction.redact(key), { value: clean(item, depth + 1), enumerable: true, writable: true, configurable: true });
     return copy;
   };
   const write = (level: WritableLevel) => (message: string, fields?: LogFields): void => {

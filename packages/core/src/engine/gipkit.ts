@@ -103,6 +103,11 @@ export class Gipkit {
     return this.#bus.events$;
   }
 
+  /** The engine's diagnostics (what `log` configured; silent by default), for components an embedder builds around it. */
+  get logger(): Logger {
+    return this.#logger;
+  }
+
   /** The effective rule documents, in evaluation order. */
   readonly rules: readonly RuleDocument[];
   /** Where the rules came from: packs, organisation rules files, the rules those files added or replaced. */
