@@ -208,7 +208,8 @@ describe('messages on the queue are checked before anything runs', () => {
     const queue = new Queue(`server.${Buffer.from('p1').toString('base64url')}`, { connection: { host: redis.address, port: redis.port, password: redis.password }, prefix: 'gipkit' });
     for (const job of jobs) await queue.add('deploy', job.data, { jobId: job.id, removeOnComplete: true, removeOnFail: true });
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (await queue.getJobCounts('waiting', 'active')).waiting + (await queue.getJobCounts('active')).active > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    const left = async (): Promise<number> => Object.values(await queue.getJobCounts('waiting', 'active')).reduce((sum, count) => sum + count, 0);
+    while (Date.now() < deadline && await left() > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const entries = await client.xrange(`gipkit:run:${RUN}:reports`, '-', '+');
     await queue.close();

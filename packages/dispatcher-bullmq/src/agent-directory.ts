@@ -1,7 +1,12 @@
-import type { Redis } from 'ioredis';
-import { AGENT_ID } from './queue-keys.js';
-import type { QueueKeys } from './queue-keys.js';
+import type { QueueConnection } from './queue-connection.js';
+import { AGENT_ID, QueueKeys } from './queue-keys.js';
+import { createRedis } from './redis-client.js';
 import { integer, own, record, ShapeProblem, text, texts } from './message-shape.js';
+
+/** The one Redis call the directory makes: a script (any Redis client of this package is one). */
+export interface ScriptRunner {
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+}
 
 /** What an agent says about itself in every heartbeat. */
 export interface AgentRegistration {
@@ -57,17 +62,29 @@ return result`;
 /** Agents silent this long are removed from the directory. */
 const FORGET_AFTER_MS = 60 * 60 * 1000;
 
-export async function beat(redis: Redis, keys: QueueKeys, registration: AgentRegistration): Promise<void> {
+export async function beat(redis: ScriptRunner, keys: QueueKeys, registration: AgentRegistration): Promise<void> {
   await redis.eval(BEAT, 2, keys.agents, keys.agentRecords, registration.agent, JSON.stringify(registration));
 }
 
-export async function leave(redis: Redis, keys: QueueKeys, agent: string): Promise<void> {
+export async function leave(redis: ScriptRunner, keys: QueueKeys, agent: string): Promise<void> {
   await redis.eval(LEAVE, 2, keys.agents, keys.agentRecords, agent);
 }
 
+/** The agents registered in a queue's directory now, with how long each has been silent: connects, reads, disconnects. */
+export async function readAgentDirectory(connection: QueueConnection): Promise<LiveAgent[]> {
+  const client = createRedis(connection, 'gipkit-directory');
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await listAgents(client, new QueueKeys(connection.prefix ?? 'gipkit'))).agents;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Every agent the directory holds; a record that cannot be read is skipped (and named in `unreadable`). */
-export async function listAgents(redis: Redis, keys: QueueKeys): Promise<{ agents: LiveAgent[]; unreadable: string[] }> {
-  const reply = await redis.eval(LIST, 2, keys.agents, keys.agentRecords, String(FORGET_AFTER_MS)) as unknown;
+export async function listAgents(redis: ScriptRunner, keys: QueueKeys): Promise<{ agents: LiveAgent[]; unreadable: string[] }> {
+  const reply = await redis.eval(LIST, 2, keys.agents, keys.agentRecords, String(FORGET_AFTER_MS));
   const agents: LiveAgent[] = [];
   const unreadable: string[] = [];
   if (!Array.isArray(reply)) return { agents, unreadable };

@@ -6,7 +6,8 @@ import {
 } from '@gipkit/plugin-api';
 import { listAgents, type LiveAgent } from './agent-directory.js';
 import { DEFAULT_MAX_BUNDLE_BYTES, packBundle, type PackedBundle } from './bundle-transfer.js';
-import { createRedis, describeConnection, type QueueConnection } from './queue-connection.js';
+import { describeConnection, type QueueConnection } from './queue-connection.js';
+import { createRedis } from './redis-client.js';
 import { AGENT_ID, QueueKeys } from './queue-keys.js';
 import { ShapeProblem } from './message-shape.js';
 import { readReportEntry, type TaskMessage } from './task-message.js';

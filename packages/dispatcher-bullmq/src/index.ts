@@ -3,7 +3,7 @@ export type { BullmqDispatcherOptions, RunContext } from './bullmq-dispatcher.js
 export { bullmqDispatcherPlugin, BULLMQ_DISPATCHER } from './bullmq-plugin.js';
 export { QueueAgent } from './queue-agent.js';
 export type { QueueAgentOptions } from './queue-agent.js';
-export { listAgents } from './agent-directory.js';
+export { readAgentDirectory } from './agent-directory.js';
 export type { AgentRegistration, LiveAgent } from './agent-directory.js';
 export { DEFAULT_QUEUE_PORT, describeConnection, parseQueueUrl } from './queue-connection.js';
 export type { QueueConnection } from './queue-connection.js';

@@ -7,7 +7,8 @@ import { beat, leave, type AgentRegistration } from './agent-directory.js';
 import { BundleCache, DEFAULT_MAX_BUNDLE_BYTES, unpackBundle } from './bundle-transfer.js';
 import { DEFAULT_HEARTBEAT_MS } from './bullmq-dispatcher.js';
 import { ShapeProblem } from './message-shape.js';
-import { createRedis, describeConnection, type QueueConnection } from './queue-connection.js';
+import { describeConnection, type QueueConnection } from './queue-connection.js';
+import { createRedis } from './redis-client.js';
 import { AGENT_ID, QueueKeys, TASK_ID } from './queue-keys.js';
 import { readTaskMessage, type ReportEntry, type TaskMessage } from './task-message.js';
 

@@ -1,8 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
-
-/** What ioredis's constructor takes (its `replyMapping` types disagree under exactOptionalPropertyTypes; gipkit leaves it at its default). */
-export type RedisClientOptions = Omit<RedisOptions, 'replyMapping'>;
 
 /** How to reach the Redis that carries a deployment's queues. Holds no secret beyond `password`, which is never printed. */
 export interface QueueConnection {
@@ -61,37 +56,4 @@ export function parseQueueUrl(url: string): QueueConnection {
 export function describeConnection(connection: QueueConnection): string {
   const host = connection.host.includes(':') ? `[${connection.host}]` : connection.host;
   return `${connection.tls === undefined ? 'redis' : 'rediss'}://${connection.username === undefined ? '' : `${connection.username}@`}${host}:${connection.port}/${connection.db}`;
-}
-
-export interface RetryPolicy {
-  /** Give up on an unreachable Redis after this long (ms): every pending call rejects. */
-  readonly giveUpAfterMs: number;
-}
-
-/**
- * An ioredis client for BullMQ and gipkit's own calls: reconnects with
- * backoff (100 ms doubling to 2 s), and commands wait for a reconnect instead
- * of failing at once (BullMQ needs `maxRetriesPerRequest: null`).
- */
-export function redisOptions(connection: QueueConnection, name: string): RedisClientOptions {
-  const tls = connection.tls === undefined
-    ? undefined
-    : { ...(connection.tls.ca === undefined ? {} : { ca: readFileSync(connection.tls.ca) }), ...(connection.tls.serverName === undefined ? {} : { servername: connection.tls.serverName }) };
-  return {
-    host: connection.host,
-    port: connection.port,
-    db: connection.db,
-    ...(connection.username === undefined ? {} : { username: connection.username }),
-    ...(connection.password === undefined ? {} : { password: connection.password }),
-    ...(tls === undefined ? {} : { tls }),
-    connectionName: name,
-    maxRetriesPerRequest: null,
-    enableReadyCheck: true,
-    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
-    lazyConnect: true,
-  };
-}
-
-export function createRedis(connection: QueueConnection, name: string): Redis {
-  return new Redis(redisOptions(connection, name));
 }

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { QueueConnection } from './queue-connection.js';
+
+/** What ioredis's constructor takes (its `replyMapping` types disagree under exactOptionalPropertyTypes; gipkit leaves it at its default). */
+type RedisClientOptions = Omit<RedisOptions, 'replyMapping'>;
+
+/**
+ * An ioredis client for BullMQ and gipkit's own calls: reconnects with
+ * backoff (100 ms doubling to 2 s), and commands wait for a reconnect instead
+ * of failing at once (BullMQ needs `maxRetriesPerRequest: null`).
+ */
+export function redisOptions(connection: QueueConnection, name: string): RedisClientOptions {
+  const tls = connection.tls === undefined
+    ? undefined
+    : { ...(connection.tls.ca === undefined ? {} : { ca: readFileSync(connection.tls.ca) }), ...(connection.tls.serverName === undefined ? {} : { servername: connection.tls.serverName }) };
+  return {
+    host: connection.host,
+    port: connection.port,
+    db: connection.db,
+    ...(connection.username === undefined ? {} : { username: connection.username }),
+    ...(connection.password === undefined ? {} : { password: connection.password }),
+    ...(tls === undefined ? {} : { tls }),
+    connectionName: name,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    lazyConnect: true,
+  };
+}
+
+export function createRedis(connection: QueueConnection, name: string): Redis {
+  return new Redis(redisOptions(connection, name));
+}
