@@ -130,3 +130,64 @@ export function terminalCounts(events: readonly GipkitEvent[]): Map<string, numb
   }
   return counts;
 }
+
+export interface LiveCoordinator {
+  readonly pid: number;
+  /** The events printed so far. */
+  readonly events: GipkitEvent[];
+  stderr(): string;
+  /** Resolves once an event matches (or rejects after `ms`). */
+  waitFor(predicate: (event: GipkitEvent) => boolean, ms?: number): Promise<GipkitEvent>;
+  signal(name: NodeJS.Signals): void;
+  exited(): Promise<number | null>;
+}
+
+/** `gipkit run --queue …` running: its events as they come, to act mid-run (cancel it, kill it). */
+export function startCoordinator(redis: RedisServer, args: readonly string[], env: Readonly<Record<string, string>> = {}): LiveCoordinator {
+  const child = spawn(process.execPath, [BIN, 'run', '--queue', redis.url, '--events', 'ndjson', ...args], {
+    cwd: ROOT, env: { ...process.env, GIPKIT_QUEUE_PASSWORD: redis.password, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.add(child);
+  const events: GipkitEvent[] = [];
+  let pending = '';
+  let stderr = '';
+  const waiters: { predicate: (event: GipkitEvent) => boolean; resolve: (event: GipkitEvent) => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '') continue;
+      const event = JSON.parse(line) as GipkitEvent;
+      events.push(event);
+      for (const waiter of [...waiters]) {
+        if (!waiter.predicate(event)) continue;
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(event);
+      }
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    started.delete(child);
+    resolve(code);
+  }));
+  const hang = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
+  void exit.then(() => clearTimeout(hang));
+  return {
+    pid: child.pid ?? 0,
+    events,
+    stderr: () => stderr,
+    signal: (name) => void child.kill(name),
+    exited: () => exit,
+    waitFor: (predicate, ms = 30_000) => new Promise((resolve, reject) => {
+      const found = events.find(predicate);
+      if (found !== undefined) return resolve(found);
+      const timer = setTimeout(() => reject(new Error(`no such event within ${ms} ms; stderr:\n${stderr}`)), ms);
+      waiters.push({ predicate, resolve: (event) => {
+        clearTimeout(timer);
+        resolve(event);
+      } });
+    }),
+  };
+}

@@ -35,6 +35,8 @@ export const DEFAULT_HEARTBEAT_MS = 1_000;
 export const DEFAULT_QUEUE_TIMEOUT_MS = 30_000;
 /** A published bundle outlives the last run that refreshed it by this long. */
 const BUNDLE_TTL_MS = 10 * 60 * 1000;
+/** A run's report stream outlives its coordinator's last beat by this long. */
+const REPORTS_TTL_MS = 10 * 60 * 1000;
 
 /** One task handed to an agent, until its outcome arrives. */
 interface Pending {
@@ -164,6 +166,8 @@ export class BullmqDispatcher implements Dispatcher {
     }
     const client = this.#client;
     if (client !== undefined && client.status === 'ready') {
+      // Agents forget what they deployed for the run: its cleanup ran. (A coordinator that dies never says so: its beat stops.)
+      await client.publish(this.#keys.cancellations, JSON.stringify({ runId: this.#run.runId, ended: true })).catch(() => 0);
       await client.del(this.#keys.runBeat(this.#run.runId), this.#keys.runReports(this.#run.runId)).catch(() => 0);
     }
     await Promise.all([...this.#queues.values()].map((queue) => queue.close().catch(() => undefined)));
@@ -247,7 +251,10 @@ export class BullmqDispatcher implements Dispatcher {
   async #beatRun(): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
-    const multi = client.multi().set(this.#keys.runBeat(this.#run.runId), '1', 'PX', Math.max(this.#agentTimeoutMs, 3 * this.#heartbeatMs));
+    const multi = client.multi()
+      .set(this.#keys.runBeat(this.#run.runId), '1', 'PX', Math.max(this.#agentTimeoutMs, 3 * this.#heartbeatMs))
+      // A coordinator that dies leaves its report stream behind: it expires.
+      .pexpire(this.#keys.runReports(this.#run.runId), REPORTS_TTL_MS);
     if (this.#bundle !== undefined) multi.pexpire(this.#keys.bundle(this.#bundle.digest), BUNDLE_TTL_MS);
     await multi.exec();
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { silentLogger, type ComponentBundle, type GuestAgent, type Logger, type TaskOutcome, type TaskReport } from '@gipkit/plugin-api';
+import { silentLogger, type ComponentBundle, type GuestAgent, type GuestTask, type Logger, type TaskOutcome, type TaskReport } from '@gipkit/plugin-api';
 import { beat, leave, type AgentRegistration } from './agent-directory.js';
 import { BundleCache, DEFAULT_MAX_BUNDLE_BYTES, unpackBundle } from './bundle-transfer.js';
 import { DEFAULT_HEARTBEAT_MS } from './bullmq-dispatcher.js';
@@ -42,6 +42,18 @@ interface Running {
   readonly controller: AbortController;
 }
 
+type DeployTask = Extract<GuestTask, { kind: 'deploy' }>;
+
+/** A non-persistent deployment this agent made for a run, until the run's cleanup removes it (or this agent does). */
+interface Deployed {
+  readonly task: DeployTask;
+  readonly method: string;
+  readonly location: string;
+}
+
+/** What a removal is performed with when no bundle was fetched yet: removing needs a location, not files. */
+const EMPTY_BUNDLE: ComponentBundle = Object.freeze({ name: 'removal', version: '0', files: [], start: {}, health: {} });
+
 /**
  * The agent on a proxy: consumes the queues of the servers it serves (one
  * BullMQ worker each), checks every message before acting on it, fetches the
@@ -59,6 +71,10 @@ export class QueueAgent {
   readonly #cache: BundleCache | undefined;
   readonly #bundles = new Map<string, { readonly bundle: ComponentBundle; readonly performer: GuestAgent }>();
   readonly #running = new Map<string, Running>();
+  /** Run id → the deployments made for it here that its cleanup has not removed yet. */
+  readonly #deployed = new Map<string, Deployed[]>();
+  /** Runs whose coordinator stopped beating: nothing more is written for them, and their work here is undone. */
+  readonly #gone = new Set<string>();
   readonly #workers: Worker[] = [];
   #client: Redis | undefined;
   #subscriber: Redis | undefined;
@@ -104,7 +120,7 @@ export class QueueAgent {
       worker.on('error', (error: Error) => this.#logger.debug('worker error', { server, error: error.message }));
       this.#workers.push(worker);
     }
-    this.#timer = setInterval(() => void this.#beat().catch((error: unknown) => this.#logger.debug('heartbeat failed', { error: String(error) })), this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+    this.#timer = setInterval(() => void this.#tick(), this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.#logger.info('agent started', { servers: this.#options.servers, queue: describeConnection(this.#options.connection) });
   }
 
@@ -131,6 +147,69 @@ export class QueueAgent {
     return this.#stopping;
   }
 
+  async #tick(): Promise<void> {
+    try {
+      await this.#beat();
+      await this.#checkRuns();
+    } catch (error) {
+      this.#logger.debug('heartbeat failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /**
+   * Runs this agent works for whose coordinator stopped beating (killed, or
+   * cut off): their running tasks are aborted, and every non-persistent
+   * deployment made here for them is removed, since no cleanup will come.
+   */
+  async #checkRuns(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined || this.#stopping !== undefined) return;
+    const runs = new Set<string>([...this.#deployed.keys()]);
+    for (const running of this.#running.values()) runs.add(running.runId);
+    for (const runId of runs) {
+      if (this.#gone.has(runId) || await client.exists(this.#keys.runBeat(runId)) === 1) continue;
+      this.#gone.add(runId);
+      this.#logger.warn('the run stopped beating: undoing its work here', { run: runId });
+      for (const running of this.#running.values()) if (running.runId === runId) running.controller.abort();
+      void this.#undo(runId);
+    }
+  }
+
+  /** Removes what this agent deployed for a run that ended without its cleanup. */
+  async #undo(runId: string): Promise<void> {
+    // Tasks still running finish first (aborted): their partial deployments join the list.
+    while ([...this.#running.values()].some((running) => running.runId === runId)) await new Promise((resolve) => setTimeout(resolve, 50));
+    const deployed = this.#deployed.get(runId) ?? [];
+    this.#deployed.delete(runId);
+    let removed = 0;
+    for (const { task, method, location } of deployed) {
+      const performer = this.#bundles.values().next().value?.performer ?? this.#options.performer(EMPTY_BUNDLE);
+      const removal: GuestTask = { kind: 'remove', runId, server: task.server, target: task.target, methods: [method, ...task.methods.filter((other) => other !== method)], location, timeouts: task.timeouts };
+      const outcome = await performer.perform(removal, { signal: new AbortController().signal, report: () => undefined }).catch(() => undefined);
+      if (outcome?.status === 'succeeded') removed++;
+      else this.#logger.error('could not remove a deployment of a run that stopped', { run: runId, vm: task.target.vm, location });
+    }
+    this.#logger.info('removed the deployments of a run that stopped', { run: runId, removed, of: deployed.length });
+  }
+
+  /** What a finished task leaves for the run's cleanup (or for this agent, if the run goes away). */
+  #remember(task: GuestTask, outcome: TaskOutcome): void {
+    if (task.kind === 'remove') {
+      if (outcome.status !== 'succeeded') return;
+      const list = this.#deployed.get(task.runId);
+      const index = list?.findIndex((deployed) => deployed.location === task.location && deployed.task.target.vm === task.target.vm) ?? -1;
+      if (list !== undefined && index >= 0) list.splice(index, 1);
+      if (list?.length === 0) this.#deployed.delete(task.runId);
+      return;
+    }
+    if (task.mode !== 'non-persistent') return;
+    const location = outcome.status === 'succeeded' ? outcome.deployment?.location : outcome.status === 'failed' ? outcome.location : undefined;
+    if (location === undefined || outcome.status === 'unreachable') return;
+    const list = this.#deployed.get(task.runId) ?? [];
+    list.push({ task, method: outcome.method, location });
+    this.#deployed.set(task.runId, list);
+  }
+
   async #beat(): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
@@ -153,7 +232,8 @@ export class QueueAgent {
     const jobId = job.id ?? '';
     // Where to answer: the run the job id names (a forged job without one gets no answer, and nothing runs).
     const runId = TASK_ID.test(jobId) ? jobId.slice(0, jobId.indexOf('.')) : undefined;
-    const write = (entry: ReportEntry): Promise<unknown> => runId === undefined ? Promise.resolve() : this.#write(runId, jobId, entry);
+    // Nothing is written for a run that stopped beating: its report stream would outlive it.
+    const write = (entry: ReportEntry): Promise<unknown> => runId === undefined || this.#gone.has(runId) ? Promise.resolve() : this.#write(runId, jobId, entry);
     let message: TaskMessage;
     try {
       message = readTaskMessage(job.data);
@@ -193,7 +273,9 @@ export class QueueAgent {
         written = written.then(() => write({ kind: 'report', report: progress })).catch(() => undefined);
       };
       const outcome: TaskOutcome = await performer.perform(task, { signal: controller.signal, report });
+      this.#remember(task, outcome);
       await written;
+      if (this.#gone.has(task.runId)) return { status: outcome.status, run: 'gone' };
       await write({ kind: 'outcome', outcome });
       return { status: outcome.status };
     } finally {
@@ -215,7 +297,7 @@ export class QueueAgent {
       // A removal needs no bundle's files: any performer removes by location.
       const known = this.#bundles.values().next().value;
       if (known !== undefined) return known.performer;
-      return this.#options.performer({ name: 'removal', version: '0', files: [], start: {}, health: {} });
+      return this.#options.performer(EMPTY_BUNDLE);
     }
     const known = this.#bundles.get(ref.digest);
     if (known !== undefined) return known.performer;
@@ -245,6 +327,11 @@ export class QueueAgent {
     const runId = Object.prototype.hasOwnProperty.call(parsed, 'runId') ? (parsed as { runId: unknown }).runId : undefined;
     const taskId = Object.prototype.hasOwnProperty.call(parsed, 'taskId') ? (parsed as { taskId: unknown }).taskId : undefined;
     if (typeof runId !== 'string') return;
+    // The run ended with its own cleanup (which removed what it could, or was stopped by its user): nothing to undo here.
+    if (Object.prototype.hasOwnProperty.call(parsed, 'ended') && (parsed as { ended: unknown }).ended === true) {
+      this.#deployed.delete(runId);
+      return;
+    }
     for (const [id, running] of this.#running) {
       if (running.runId === runId && (taskId === undefined || taskId === id)) running.controller.abort();
     }
