@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import type { GipkitEvent } from '@gipkit/plugin-api';
 import { ROOT } from '../cli-harness.js';
-import { eventsOf, killAll, runCoordinator, startAgent, terminalCounts, type AgentProcess } from './agent-harness.js';
+import { eventsOf, killAll, runCoordinator, startAgent, startCoordinator, terminalCounts, type AgentProcess } from './agent-harness.js';
 import { agentEstate, GUEST_SECRET, SECRET_VARIABLE } from './agent-estate.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -146,6 +146,48 @@ describe('agents on the proxies, over BullMQ on a real Redis', () => {
     const failovers = run.events.filter((event) => event.type === 'failover.started');
     expect(failovers.map((event) => event.vm).sort()).toEqual(['w3', 'w6', 'w9']);
     for (const failover of failovers) expect(failover.cause.message).toBe('no agent for p3');
+  }, 60_000);
+
+  it('4. an agent killed mid-task (SIGKILL): another agent of its server takes the task over; one terminal event per VM', async () => {
+    const files = agentEstate({ lab: JSON.stringify({ latencyMs: 250, faults: [] }) });
+    const { agents } = await agentsFor(files, [
+      { id: 'agent-rest', servers: ['vbr', 'p2', 'p3'] },
+      { id: 'agent-p1-a', servers: ['p1'], concurrency: 1 },
+      { id: 'agent-p1-b', servers: ['p1'], concurrency: 1 },
+    ]);
+    const run = startCoordinator(redis, runArgs(files, '--agent-timeout', '1000'), SECRET_ENV);
+    const held = await run.waitFor((event) => event.type === 'deployment.step' && event.step === 'upload' && event.agent === 'agent-p1-a');
+    agents[1]?.signal('SIGKILL');
+    expect(await run.exited(), run.stderr()).toBe(0);
+    const vm = 'vm' in held ? held.vm : '';
+    const events = eventsOf(run.events, vm);
+    expect(events.find((event) => event.type === 'connection.failed')).toMatchObject({
+      server: 'p1', reconnect: true, cause: { code: 'GIPKIT_AGENT_UNAVAILABLE', message: expect.stringMatching(/^agent agent-p1-a of p1 stopped while it held the task .*; another agent of p1 takes it over$/) as unknown },
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'deployment.succeeded', server: 'p1', agent: 'agent-p1-b', failedOver: false });
+    expect([...terminalCounts(run.events).values()]).toEqual(Array.from({ length: 9 }, () => 1));
+    expect(run.events.find((event) => event.type === 'cleanup.completed')).toMatchObject({ removed: 9, failures: [] });
+  }, 60_000);
+
+  it('4. an agent killed mid-task with no other agent for its server: the task fails over to the backup server, whose agent also removes the partial deployment', async () => {
+    const files = agentEstate({ lab: JSON.stringify({ latencyMs: 250, faults: [] }) });
+    const { agents } = await agentsFor(files, [
+      { id: 'agent-rest', servers: ['vbr', 'p2', 'p3'] },
+      { id: 'agent-p1', servers: ['p1'], concurrency: 1 },
+    ]);
+    const run = startCoordinator(redis, runArgs(files, '--agent-timeout', '1000'), SECRET_ENV);
+    const held = await run.waitFor((event) => event.type === 'deployment.step' && event.step === 'upload' && event.agent === 'agent-p1');
+    agents[1]?.signal('SIGKILL');
+    expect(await run.exited(), run.stderr()).toBe(0);
+    const vm = 'vm' in held ? held.vm : '';
+    const failovers = run.events.filter((event) => event.type === 'failover.started');
+    expect(failovers.map((event) => event.vm).sort()).toEqual(['w1', 'w4', 'w7']);
+    expect(failovers.find((event) => event.vm === vm)?.cause).toMatchObject({ code: 'GIPKIT_AGENT_UNAVAILABLE', message: expect.stringMatching(/^agent agent-p1 of p1 stopped while it held the task/) as unknown });
+    for (const other of ['w1', 'w4', 'w7'].filter((name) => name !== vm)) expect(failovers.find((event) => event.vm === other)?.cause.message).toBe('no agent for p1');
+    for (const name of ['w1', 'w4', 'w7']) expect(eventsOf(run.events, name).at(-1)).toMatchObject({ type: 'deployment.succeeded', server: 'vbr', agent: 'agent-rest', failedOver: true });
+    expect([...terminalCounts(run.events).values()]).toEqual(Array.from({ length: 9 }, () => 1));
+    // Nine deployments and the partial one the killed agent began: all removed, the partial one by the backup server.
+    expect(run.events.find((event) => event.type === 'cleanup.completed')).toMatchObject({ removed: 10, failures: [] });
   }, 60_000);
 
   it('8. the coordinator\'s events carry every step of every VM in order, with the agent that did it, and one terminal event per VM', async () => {

@@ -38,12 +38,21 @@ const BUNDLE_TTL_MS = 10 * 60 * 1000;
 /** A run's report stream outlives its coordinator's last beat by this long. */
 const REPORTS_TTL_MS = 10 * 60 * 1000;
 
+/** One dispatch: a VM's task, until its outcome, across the queue attempts it takes (another agent taking over). */
+interface Dispatch {
+  readonly report: (report: TaskReport) => void;
+  readonly signal: AbortSignal;
+  /** Ends the dispatch with its outcome (once). */
+  readonly resolve: (outcome: TaskOutcome) => void;
+  /** The task id on the queue now. */
+  current: string;
+}
+
 /** One task handed to an agent, until its outcome arrives. */
 interface Pending {
   readonly task: GuestTask;
   readonly queue: Queue;
-  readonly report: (report: TaskReport) => void;
-  readonly settle: (outcome: TaskOutcome) => void;
+  readonly dispatch: Dispatch;
   /** The agent that took it, once it said so. */
   agent?: string;
   location?: string;
@@ -125,6 +134,25 @@ export class BullmqDispatcher implements Dispatcher {
     if (client === undefined) throw new Error('the bullmq dispatcher was not opened');
     if (this.#broken !== undefined) return failed(task, this.#broken);
     if (!this.#hasLiveAgent(task.server)) return noAgent(task);
+    const queue = this.#queueOf(task.server);
+    return new Promise<TaskOutcome>((resolve) => {
+      const onAbort = (): void => void this.#cancel(dispatch.current);
+      const dispatch: Dispatch = {
+        report: options.report,
+        signal: options.signal,
+        current: '',
+        resolve: (outcome) => {
+          options.signal.removeEventListener('abort', onAbort);
+          resolve(outcome);
+        },
+      };
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      this.#enqueue(task, queue, dispatch);
+    });
+  }
+
+  /** Puts one attempt of a dispatch on its server's queue, under a new task id. */
+  #enqueue(task: GuestTask, queue: Queue, dispatch: Dispatch): void {
     const taskId = `${this.#run.runId}.${++this.#sequence}`;
     const message: TaskMessage = {
       v: 1,
@@ -132,27 +160,21 @@ export class BullmqDispatcher implements Dispatcher {
       task,
       ...(task.kind === 'deploy' && this.#bundle !== undefined ? { bundle: { digest: this.#bundle.digest, size: this.#bundle.bytes.byteLength } } : {}),
     };
-    const queue = this.#queueOf(task.server);
-    return new Promise<TaskOutcome>((resolve) => {
-      const onAbort = (): void => void this.#cancel(taskId);
-      const pending: Pending = {
-        task,
-        queue,
-        report: options.report,
-        settle: (outcome) => {
-          if (!this.#pending.delete(taskId)) return;
-          options.signal.removeEventListener('abort', onAbort);
-          resolve(outcome);
-        },
-      };
-      this.#pending.set(taskId, pending);
-      options.signal.addEventListener('abort', onAbort, { once: true });
-      queue.add(task.kind, message, { jobId: taskId, lifo: task.kind === 'deploy' && task.failedOver === true, removeOnComplete: true, removeOnFail: true, attempts: 1 })
-        .then(() => {
-          if (options.signal.aborted) onAbort();
-        })
-        .catch((error: unknown) => pending.settle(failed(task, { code: ErrorCode.QueueUnavailable, message: `could not queue the task for ${task.server}: ${messageOf(error)}` })));
-    });
+    dispatch.current = taskId;
+    this.#pending.set(taskId, { task, queue, dispatch });
+    queue.add(task.kind, message, { jobId: taskId, lifo: task.kind === 'deploy' && task.failedOver === true, removeOnComplete: true, removeOnFail: true, attempts: 1 })
+      .then(() => {
+        if (dispatch.signal.aborted) void this.#cancel(taskId);
+      })
+      .catch((error: unknown) => this.#settle(taskId, failed(task, { code: ErrorCode.QueueUnavailable, message: `could not queue the task for ${task.server}: ${messageOf(error)}` })));
+  }
+
+  /** The outcome of one task id: its dispatch ends with it (a task id settles once). */
+  #settle(taskId: string, outcome: TaskOutcome): void {
+    const pending = this.#pending.get(taskId);
+    if (pending === undefined) return;
+    this.#pending.delete(taskId);
+    pending.dispatch.resolve(outcome);
   }
 
   /** Ends the run's presence in Redis: its heartbeat and report stream go; its tasks still queued are removed. */
@@ -160,9 +182,9 @@ export class BullmqDispatcher implements Dispatcher {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const [taskId, pending] of this.#pending) {
+    for (const [taskId, pending] of [...this.#pending]) {
       await pending.queue.remove(taskId).catch(() => 0);
-      pending.settle(failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run ended before the task did' }));
+      this.#settle(taskId, failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run ended before the task did' }));
     }
     const client = this.#client;
     if (client !== undefined && client.status === 'ready') {
@@ -232,19 +254,31 @@ export class BullmqDispatcher implements Dispatcher {
    * agent stopped beating end as that agent's failure.
    */
   async #sweep(): Promise<void> {
-    for (const [taskId, pending] of this.#pending) {
+    for (const [taskId, pending] of [...this.#pending]) {
       const { task } = pending;
       if (pending.agent === undefined) {
         if (this.#hasLiveAgent(task.server)) continue;
-        if (await pending.queue.remove(taskId) === 1) pending.settle(noAgent(task));
+        if (await pending.queue.remove(taskId) === 1) this.#settle(taskId, noAgent(task));
         continue;
       }
       const holder = pending.agent;
-      if ((this.#live.get(task.server) ?? []).some((agent) => agent.agent === holder)) continue;
-      const cause = { code: ErrorCode.AgentUnavailable, message: `agent ${holder} of ${task.server} stopped while it held the task (no heartbeat for ${this.#agentTimeoutMs} ms)` };
-      pending.settle(task.kind === 'deploy'
-        ? { status: 'failed', method: task.methods[0] ?? 'none', step: 'connect', cause, ...(pending.location === undefined ? {} : { location: pending.location }) }
-        : { status: 'failed', method: task.methods[0] ?? 'none', step: 'remove', cause, location: task.location });
+      const others = (this.#live.get(task.server) ?? []).filter((agent) => agent.agent !== holder);
+      if (others.length < (this.#live.get(task.server) ?? []).length) continue;
+      this.#pending.delete(taskId);
+      const method = task.methods[0] ?? 'none';
+      const stopped = `agent ${holder} of ${task.server} stopped while it held the task (no heartbeat for ${this.#agentTimeoutMs} ms)`;
+      if (others.length > 0) {
+        // Taken over by another agent of the server, into the folder the first one began (so one deployment, one cleanup).
+        pending.dispatch.report({ kind: 'reconnecting', method, cause: { code: ErrorCode.AgentUnavailable, message: `${stopped}; another agent of ${task.server} takes it over` } });
+        const again: GuestTask = task.kind === 'deploy' && pending.location !== undefined ? { ...task, location: pending.location } : task;
+        this.#enqueue(again, pending.queue, pending.dispatch);
+        continue;
+      }
+      // No agent of the server is left: the proxy could not do it, so the run fails over; the partial folder is removed at job end.
+      const failure = { server: task.server, method, cause: { code: ErrorCode.AgentUnavailable, message: stopped } };
+      pending.dispatch.resolve(task.kind === 'deploy'
+        ? { status: 'unreachable', failures: [failure], ...(pending.location === undefined ? {} : { location: pending.location }) }
+        : { status: 'unreachable', failures: [failure] });
     }
   }
 
@@ -265,7 +299,7 @@ export class BullmqDispatcher implements Dispatcher {
     const seconds = Math.round(this.#queueTimeoutMs / 1000);
     this.#broken = { code: ErrorCode.QueueUnavailable, message: `the queue at ${describeConnection(this.#connection)} was unreachable for more than ${seconds} s` };
     this.#logger.error('queue unreachable: giving up', { queue: describeConnection(this.#connection), afterMs: this.#queueTimeoutMs });
-    for (const pending of [...this.#pending.values()]) pending.settle(failed(pending.task, this.#broken));
+    for (const [taskId, pending] of [...this.#pending]) this.#settle(taskId, failed(pending.task, this.#broken));
   }
 
   async #cancel(taskId: string): Promise<void> {
@@ -275,7 +309,7 @@ export class BullmqDispatcher implements Dispatcher {
     try {
       await client.publish(this.#keys.cancellations, JSON.stringify({ runId: this.#run.runId, taskId }));
       // Still waiting: nobody runs it, so it ends here.
-      if (await pending.queue.remove(taskId) === 1) pending.settle(failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run was cancelled' }));
+      if (await pending.queue.remove(taskId) === 1) this.#settle(taskId, failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run was cancelled' }));
     } catch (error) {
       this.#logger.debug('cancel failed', { taskId, error: messageOf(error) });
     }
@@ -338,7 +372,7 @@ export class BullmqDispatcher implements Dispatcher {
     } catch (error) {
       const reason = error instanceof ShapeProblem || error instanceof SyntaxError ? error.message : 'unreadable';
       this.#logger.warn('unreadable report: dropped', { taskId, agent, kind, reason });
-      if (kind === 'outcome') pending.settle(failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} sent an outcome that cannot be read: ${reason}` }));
+      if (kind === 'outcome') this.#settle(taskId, failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} sent an outcome that cannot be read: ${reason}` }));
       return;
     }
     switch (entry.kind) {
@@ -349,13 +383,13 @@ export class BullmqDispatcher implements Dispatcher {
         pending.location = entry.location;
         return;
       case 'report':
-        pending.report({ ...entry.report, agent });
+        pending.dispatch.report({ ...entry.report, agent });
         return;
       case 'rejected':
-        pending.settle(failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} rejected the task: ${entry.reason}` }));
+        this.#settle(taskId, failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} rejected the task: ${entry.reason}` }));
         return;
       case 'outcome':
-        pending.settle({ ...entry.outcome, agent });
+        this.#settle(taskId, { ...entry.outcome, agent });
     }
   }
 

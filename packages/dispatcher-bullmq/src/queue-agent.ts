@@ -267,13 +267,18 @@ export class QueueAgent {
         await write({ kind: 'rejected', reason });
         return { rejected: reason };
       }
+      // Where a non-persistent deployment will live, told before anything is written there: if this agent dies
+      // mid-task, whoever takes over deploys into (or removes) that folder.
+      const location = performer.locate?.(task);
+      const work: GuestTask = task.kind === 'deploy' && location !== undefined ? { ...task, location } : task;
+      if (task.kind === 'deploy' && location !== undefined) await write({ kind: 'located', location });
       // Reports are written in the order they are made, each before the outcome.
       let written: Promise<unknown> = Promise.resolve();
       const report = (progress: TaskReport): void => {
         written = written.then(() => write({ kind: 'report', report: progress })).catch(() => undefined);
       };
-      const outcome: TaskOutcome = await performer.perform(task, { signal: controller.signal, report });
-      this.#remember(task, outcome);
+      const outcome: TaskOutcome = await performer.perform(work, { signal: controller.signal, report });
+      this.#remember(work, outcome);
       await written;
       if (this.#gone.has(task.runId)) return { status: outcome.status, run: 'gone' };
       await write({ kind: 'outcome', outcome });

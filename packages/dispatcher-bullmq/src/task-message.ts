@@ -51,9 +51,10 @@ export function readTaskMessage(data: unknown): TaskMessage {
 function readTask(value: unknown): GuestTask {
   const kind = oneOf(fieldsOf(value, 'task'), 'kind', 'task', ['deploy', 'remove']);
   if (kind === 'deploy') {
-    const task = record(value, 'task', ['kind', 'runId', 'server', 'target', 'methods', 'mode', 'bundle', 'timeouts', 'failedOver']);
+    const task = record(value, 'task', ['kind', 'runId', 'server', 'target', 'methods', 'mode', 'bundle', 'timeouts', 'failedOver', 'location']);
     const bundle = record(own(task, 'bundle'), 'task.bundle', ['name', 'version']);
     const failedOver = flag(task, 'failedOver', 'task');
+    const location = text(task, 'location', 'task', { max: 4096, optional: true });
     return {
       kind,
       runId: text(task, 'runId', 'task', { pattern: RUN_ID }),
@@ -64,6 +65,7 @@ function readTask(value: unknown): GuestTask {
       bundle: { name: text(bundle, 'name', 'task.bundle', { max: 128 }), version: text(bundle, 'version', 'task.bundle', { max: 128 }) },
       timeouts: readTimeouts(own(task, 'timeouts')),
       ...(failedOver === undefined ? {} : { failedOver }),
+      ...(location === undefined ? {} : { location }),
     };
   }
   const task = record(value, 'task', ['kind', 'runId', 'server', 'target', 'methods', 'location', 'timeouts']);
@@ -199,9 +201,11 @@ function readOutcome(value: unknown): TaskOutcome {
       return { status, method: text(outcome, 'method', 'outcome', { max: 64 }), ...(deployment === undefined ? {} : { deployment: readDeployment(deployment) }) };
     }
     case 'unreachable': {
-      const failures = own(record(value, 'outcome', ['status', 'failures']), 'failures');
+      const outcome = record(value, 'outcome', ['status', 'failures', 'location']);
+      const failures = own(outcome, 'failures');
       if (!Array.isArray(failures) || failures.length > 64) throw new ShapeProblem('outcome.failures must be a list of at most 64 failures');
-      return { status, failures: failures.map((failure: unknown, index) => readFailure(failure, `outcome.failures[${index}]`)) };
+      const location = text(outcome, 'location', 'outcome', { max: 4096, optional: true });
+      return { status, failures: failures.map((failure: unknown, index) => readFailure(failure, `outcome.failures[${index}]`)), ...(location === undefined ? {} : { location }) };
     }
     case 'failed': {
       const outcome = record(value, 'outcome', ['status', 'method', 'step', 'cause', 'location']);

@@ -221,6 +221,11 @@ export type GuestTask =
       readonly timeouts: StepTimeouts;
       /** The backup server's attempt after the proxy could not connect: queued ahead of the server's waiting work. */
       readonly failedOver?: boolean;
+      /**
+       * Non-persistent: deploy into this folder (the agent's `locate` gave it before the first attempt), not a new one:
+       * another agent taking over a task whose agent died deploys where that one began. Absent: a new location.
+       */
+      readonly location?: string;
     }
   | {
       readonly kind: 'remove';
@@ -248,8 +253,11 @@ export type TaskReport = DoneBy & (
 /** How a task ended. Serialisable. An agent never rejects for a guest's failure; it says so here. */
 export type TaskOutcome = DoneBy & (
   | { readonly status: 'succeeded'; readonly method: ConnectionMethod; readonly deployment?: DeploymentResult }
-  /** No method connected: the orchestrator fails over. */
-  | { readonly status: 'unreachable'; readonly failures: readonly ConnectionFailure[] }
+  /**
+   * No method connected: the orchestrator fails over. `location`: a partial deployment the attempt still left (its
+   * remote agent stopped mid-task), removed at job end by the server, or by the backup server when that one cannot.
+   */
+  | { readonly status: 'unreachable'; readonly failures: readonly ConnectionFailure[]; readonly location?: string }
   /** Connected, then failed (a step, or a drop after its one reconnect). `location`: a partial deployment to remove. */
   | {
       readonly status: 'failed';
@@ -277,13 +285,19 @@ export interface Dispatcher {
   readonly serverLimits?: 'orchestrator' | 'agents';
   /** Called once before the run's first task (connect, publish the bundle); a rejection ends the run before any work. */
   open?(): Promise<void>;
-  /** Called once after the run's cleanup, also after a failure: release what `open` took. */
+  /** Called once after the run's cleanup, also after a failure (of `open` too): release what `open` took. */
   close?(): Promise<void>;
 }
 
 /** What the in-process agent offers a dispatcher: it runs a task here, with the registered connectors and deployers. */
 export interface GuestAgent {
   perform(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome>;
+  /**
+   * Where a deploy task's non-persistent deployment will live, before it starts (undefined: persistent, or no deployer
+   * for the guest): a remote agent tells its coordinator, then performs the task with that `location`, so that a
+   * partial deployment can still be removed if the agent dies.
+   */
+  locate?(task: GuestTask): string | undefined;
 }
 
 /**

@@ -371,8 +371,8 @@ export class Gipkit {
         throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
       }
       // A dispatcher that connects somewhere (a queue) does so now, and lets go after the cleanup whatever happened.
-      await dispatcher.open?.();
       try {
+        await dispatcher.open?.();
         return await run.run();
       } finally {
         await dispatcher.close?.().catch((error: unknown) => logger.warn('the dispatcher did not close cleanly', { error: error instanceof Error ? error.message : String(error) }));

@@ -16,6 +16,8 @@ const failedAtHealth: TaskOutcome = { status: 'failed', method: 'lan', step: 'he
 const failedAtRemove: TaskOutcome = { status: 'failed', method: 'lan', step: 'remove', cause: HEALTH };
 const failedAborted: TaskOutcome = { status: 'failed', method: 'lan', step: 'upload', cause: ABORTED };
 const unreachable: TaskOutcome = { status: 'unreachable', failures: [{ server: 'p1', method: 'lan', cause: REFUSED }] };
+const agentStopped = { code: ErrorCode.AgentUnavailable, message: 'agent a-1 of p1 stopped while it held the task' };
+const unreachablePartial: TaskOutcome = { status: 'unreachable', failures: [{ server: 'p1', method: 'lan', cause: agentStopped }], location: DEPLOYMENT.location, agent: 'a-1' };
 const unreachableAborted: TaskOutcome = { status: 'unreachable', failures: [{ server: 'p1', method: 'lan', cause: ABORTED }] };
 
 interface Row {
@@ -58,6 +60,11 @@ const TABLE: readonly Row[] = [
     name: 'a proxy that cannot connect, with no failover possible, fails saying why', outcome: unreachable, failover: { none: '; no failover: the backup server vbr has no connection method to vm-1' }, events: [],
     next: { kind: 'failed', step: 'connect', method: null, cause: { ...REFUSED, message: `${REFUSED.message}; no failover: the backup server vbr has no connection method to vm-1` } },
   },
+  {
+    name: 'a remote agent that stopped mid-task fails over, and its partial deployment is removed at job end', outcome: unreachablePartial, failover: { to: 'vbr' },
+    events: ['failover.started'], next: { kind: 'fail-over', to: 'vbr' }, leftover: true,
+  },
+  { name: 'a partial deployment of a persistent run is not a leftover', outcome: unreachablePartial, mode: 'persistent', failover: { to: 'vbr' }, events: ['failover.started'], next: { kind: 'fail-over', to: 'vbr' } },
   { name: 'the backup server that cannot connect ends the VM: one failover only', outcome: unreachable, role: 'backup-server', events: ['failover.failed'], next: { kind: 'failed', step: 'connect', method: null, cause: REFUSED } },
   {
     name: 'a cancelled run does not fail over', outcome: unreachable, cancelled: true, failover: { to: 'vbr' }, events: [],

@@ -85,13 +85,16 @@ export function afterOutcome(outcome: TaskOutcome, context: OutcomeContext): Aft
       stale: 0,
     };
   }
-  // Unreachable: no method connected.
+  // Unreachable: no method connected (or the remote agent that had connected stopped; what it began is removed at job end).
   const last = outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${vm}` };
+  const partial = outcome.location !== undefined && mode === 'non-persistent'
+    ? { leftover: { method: outcome.failures[0]?.method ?? 'none', location: outcome.location } }
+    : {};
   const ended = (cause: ErrorSummary, events: readonly EventDraft[] = []): AfterOutcome =>
-    ({ events, next: { kind: 'failed', step: 'connect', cause, method: null, ...by }, kept: false, stale: 0 });
+    ({ events, next: { kind: 'failed', step: 'connect', cause, method: null, ...by }, ...partial, kept: false, stale: 0 });
   if (isCancellation(last, context.cancelled)) return ended(CANCELLED, failedOver ? [{ type: 'failover.failed', job, vm, server, cause: CANCELLED, ...by }] : []);
   if (failedOver) return ended(last, [{ type: 'failover.failed', job, vm, server, cause: last, ...by }]);
   const choice = context.failover();
   if ('none' in choice) return ended({ ...last, message: `${last.message}${choice.none}` });
-  return { events: [{ type: 'failover.started', job, vm, from: server, to: choice.to, cause: last }], next: { kind: 'fail-over', to: choice.to }, kept: false, stale: 0 };
+  return { events: [{ type: 'failover.started', job, vm, from: server, to: choice.to, cause: last }], next: { kind: 'fail-over', to: choice.to }, ...partial, kept: false, stale: 0 };
 }

@@ -16,6 +16,8 @@ export interface Leftover {
   /** The method that reached it first, then the others the server may use. */
   readonly methods: readonly ConnectionMethod[];
   readonly location: string;
+  /** Who removes it when `server` cannot reach the guest any more (no method connects, or its agent is gone): the backup server. */
+  readonly fallback?: { readonly server: number; readonly serverId: string; readonly methods: readonly ConnectionMethod[] };
 }
 
 export interface CleanupSettings {
@@ -49,7 +51,12 @@ export async function removeLeftovers(leftovers: readonly Leftover[], settings: 
     slots.submit(leftover.server, {
       start: async () => {
         const task: GuestTask = { kind: 'remove', runId: settings.runId, server, target, methods: leftover.methods, location, timeouts: settings.timeouts };
-        const outcome = await dispatch.run(task, leftover.server, settings.redactorFor(target), () => undefined);
+        let outcome = await dispatch.run(task, leftover.server, settings.redactorFor(target), () => undefined);
+        const { fallback } = leftover;
+        if (outcome.status === 'unreachable' && fallback !== undefined && !settings.signal.aborted) {
+          const again: GuestTask = { ...task, server: fallback.serverId, methods: fallback.methods };
+          outcome = await dispatch.run(again, fallback.server, settings.redactorFor(target), () => undefined);
+        }
         if (outcome.status === 'succeeded') removed++;
         else if (outcome.status === 'failed') fail(outcome.cause);
         else fail(outcome.failures.at(-1)?.cause ?? { code: ErrorCode.ConnectorFailed, message: `${server} could not connect to ${target.vm}` });

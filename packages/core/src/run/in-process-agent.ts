@@ -34,6 +34,11 @@ export class InProcessAgent implements GuestAgent {
     return task.kind === 'deploy' ? this.#deploy(task, options) : this.#remove(task, options);
   }
 
+  locate(task: GuestTask): string | undefined {
+    if (task.kind !== 'deploy' || task.mode !== 'non-persistent') return undefined;
+    return task.location ?? this.#deployers.get(task.target.family)?.locate(this.#bundle, task.mode, task.runId);
+  }
+
   /** Tries each method in order; the first that connects carries the whole deployment (with one reconnect on a drop). */
   async #deploy(task: DeployTask, options: DispatchOptions): Promise<TaskOutcome> {
     const deployer = this.#deployers.get(task.target.family);
@@ -41,8 +46,9 @@ export class InProcessAgent implements GuestAgent {
     if (task.bundle.name !== this.#bundle.name || task.bundle.version !== this.#bundle.version) {
       return misconfigured(task, `this agent carries bundle ${this.#bundle.name}@${this.#bundle.version}, not ${task.bundle.name}@${task.bundle.version}`);
     }
-    // Non-persistent: a new, unpredictable folder for this task (docs/reference/deployment-contracts.md, rule 17).
-    const location = task.mode === 'non-persistent' ? deployer.locate(this.#bundle, task.mode, task.runId) : undefined;
+    // Non-persistent: a new, unpredictable folder for this task (docs/reference/deployment-contracts.md, rule 17), or the
+    // one the task names (taken over from an agent that died: the deployer verifies the folder before using it).
+    const location = task.mode === 'non-persistent' ? task.location ?? deployer.locate(this.#bundle, task.mode, task.runId) : undefined;
     const failures: ConnectionFailure[] = [];
     for (const method of task.methods) {
       const session = await this.#connect(task, method, options, failures, false);

@@ -18,6 +18,10 @@ export class RemoteTaskAgent implements GuestAgent {
     this.#secrets = secrets;
   }
 
+  locate(task: GuestTask): string | undefined {
+    return this.#agent.locate(task);
+  }
+
   async perform(task: GuestTask, options: DispatchOptions): Promise<TaskOutcome> {
     const reference = task.target.secret;
     if (reference !== undefined && !this.#secrets.knows(reference)) {

@@ -276,7 +276,13 @@ export class JobRun {
       failover: () => this.#failoverFor(target, attempt),
     });
     if (after.leftover !== undefined) {
-      this.#leftovers.push({ target, server, serverId, methods: workedFirst(after.leftover.method, methods), location: after.leftover.location });
+      // When this server can no longer reach the guest at job end (its agent is gone), the backup server removes it.
+      const failover = role === 'proxy' && server !== this.#estate.backupServer ? attempt.decision.failover : null;
+      const fallbackMethods = failover === null ? [] : this.#methods(target, failover.methods);
+      this.#leftovers.push({
+        target, server, serverId, methods: workedFirst(after.leftover.method, methods), location: after.leftover.location,
+        ...(failover === null || fallbackMethods.length === 0 ? {} : { fallback: { server: this.#estate.backupServer, serverId: failover.server, methods: fallbackMethods } }),
+      });
     }
     if (after.kept) this.#kept++;
     this.#stale += after.stale;
