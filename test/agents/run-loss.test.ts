@@ -111,4 +111,30 @@ describe('a run that stops early, with its agents elsewhere', () => {
       for (const engine of engines) engine.dispose();
     }
   }, 60_000);
+
+  it('7. Redis unreachable mid-run: the run ends with a clear error (exit 1) after --queue-timeout, never hangs; the agents reconnect when Redis returns', async () => {
+    const files = agentEstate({ lab: JSON.stringify({ latencyMs: 200, faults: [] }) });
+    for (const [id, servers] of [['agent-vbr', ['vbr']], ['agent-proxies', ['p1', 'p2', 'p3']]] as const) {
+      await startAgent(redis, { id, servers: [...servers], inventory: files['inventory.json'] ?? '', job: files['job.json'] ?? '', lab: files['lab.json'] ?? '', concurrency: 1, env: SECRET_ENV });
+    }
+    const run = startCoordinator(redis, runArgs(files, '--queue-timeout', '2000'), SECRET_ENV);
+    await run.waitFor((event) => event.type === 'deployment.step');
+    await redis.pause();
+    const started = Date.now();
+    expect(await run.exited(), run.stderr()).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const failed = run.events.filter((event) => event.type === 'deployment.failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.some((event) => event.cause.code === 'GIPKIT_QUEUE_UNAVAILABLE' && /^the queue at redis:\/\/127\.0\.0\.3:\d+\/0 was unreachable for more than 2 s$/.test(event.cause.message))).toBe(true);
+    expect([...terminalCounts(run.events).values()]).toEqual(Array.from({ length: 9 }, () => 1));
+    expect(run.events.at(-1)).toMatchObject({ type: 'job.completed', accepted: false });
+    // Redis returns (empty: no persistence): the same agents register again and serve the next run.
+    await redis.resume();
+    const client = redis.client();
+    await until(async () => (await client.zcard('gipkit:agents')) === 2, 15_000, 'both agents registered again');
+    client.disconnect();
+    const again = startCoordinator(redis, runArgs(files), SECRET_ENV);
+    expect(await again.exited(), again.stderr()).toBe(0);
+    expect(again.stderr()).toContain('9 done');
+  }, 90_000);
 });

@@ -87,6 +87,7 @@ export class BullmqDispatcher implements Dispatcher {
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
   #closed = false;
+  #ticking = false;
   /** Since when Redis has not answered (performance.now), or undefined while it does. */
   #unreachableSince: number | undefined;
   /** Set once Redis stayed unreachable past the limit: every task fails with it. */
@@ -187,15 +188,20 @@ export class BullmqDispatcher implements Dispatcher {
       this.#settle(taskId, failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run ended before the task did' }));
     }
     const client = this.#client;
-    if (client !== undefined && client.status === 'ready') {
+    const reachable = client !== undefined && client.status === 'ready' && this.#broken === undefined;
+    if (reachable) {
       // Agents forget what they deployed for the run: its cleanup ran. (A coordinator that dies never says so: its beat stops.)
-      await client.publish(this.#keys.cancellations, JSON.stringify({ runId: this.#run.runId, ended: true })).catch(() => 0);
-      await client.del(this.#keys.runBeat(this.#run.runId), this.#keys.runReports(this.#run.runId)).catch(() => 0);
+      await bounded(client.publish(this.#keys.cancellations, JSON.stringify({ runId: this.#run.runId, ended: true })).catch(() => 0));
+      await bounded(client.del(this.#keys.runBeat(this.#run.runId), this.#keys.runReports(this.#run.runId)).catch(() => 0));
     }
-    await Promise.all([...this.#queues.values()].map((queue) => queue.close().catch(() => undefined)));
+    // Never waits for a Redis that is gone: what it holds expires there.
+    await bounded(Promise.all([...this.#queues.values()].map((queue) => queue.close().catch(() => undefined))));
     this.#reader?.disconnect();
-    await this.#reading?.catch(() => undefined);
-    if (client !== undefined) await client.quit().catch(() => client.disconnect());
+    await bounded(this.#reading?.catch(() => undefined) ?? Promise.resolve());
+    if (client !== undefined) {
+      if (reachable) await bounded(client.quit().catch(() => undefined));
+      client.disconnect();
+    }
   }
 
   #queueOf(server: string): Queue {
@@ -234,17 +240,21 @@ export class BullmqDispatcher implements Dispatcher {
   async #tick(): Promise<void> {
     const client = this.#client;
     if (client === undefined || this.#closed) return;
+    // Redis unreachable is judged on every beat, even while the last beat's calls still wait for it.
     if (this.#unreachableSince !== undefined && performance.now() - this.#unreachableSince > this.#queueTimeoutMs) {
       this.#breakDown();
       return;
     }
-    if (client.status !== 'ready') return;
+    if (client.status !== 'ready' || this.#ticking) return;
+    this.#ticking = true;
     try {
       await this.#beatRun();
       await this.#refresh();
       await this.#sweep();
     } catch (error) {
       this.#logger.debug('heartbeat failed', { error: messageOf(error) });
+    } finally {
+      this.#ticking = false;
     }
   }
 
@@ -407,6 +417,13 @@ export class QueueUnavailableError extends GipkitError {
   constructor(message: string) {
     super(ErrorCode.QueueUnavailable, message);
   }
+}
+
+/** At most `ms` of waiting on a Redis call while closing. */
+async function bounded(work: Promise<unknown>, ms = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function noAgent(task: GuestTask): TaskOutcome {

@@ -52,6 +52,9 @@ interface Deployed {
 }
 
 /** What a removal is performed with when no bundle was fetched yet: removing needs a location, not files. */
+/** As the coordinator sets it: a run's report stream outlives its last write by this long. */
+const REPORTS_TTL_MS = 10 * 60 * 1000;
+
 const EMPTY_BUNDLE: ComponentBundle = Object.freeze({ name: 'removal', version: '0', files: [], start: {}, health: {} });
 
 /**
@@ -80,6 +83,7 @@ export class QueueAgent {
   #subscriber: Redis | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
+  #ticking = false;
 
   constructor(options: QueueAgentOptions) {
     if (options.servers.length === 0) throw new TypeError('an agent needs at least one server to serve');
@@ -148,11 +152,16 @@ export class QueueAgent {
   }
 
   async #tick(): Promise<void> {
+    // One beat at a time: while Redis is away its calls wait for the reconnect, and beats must not pile up.
+    if (this.#ticking || this.#client?.status !== 'ready') return;
+    this.#ticking = true;
     try {
       await this.#beat();
       await this.#checkRuns();
     } catch (error) {
       this.#logger.debug('heartbeat failed', { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.#ticking = false;
     }
   }
 
@@ -292,7 +301,9 @@ export class QueueAgent {
   #write(runId: string, taskId: string, entry: ReportEntry): Promise<unknown> {
     const client = this.#client as Redis;
     const body = entry.kind === 'accepted' ? '' : JSON.stringify(entry.kind === 'report' ? entry.report : entry.kind === 'outcome' ? entry.outcome : entry.kind === 'located' ? { location: entry.location } : { reason: entry.reason });
-    return client.xadd(this.#keys.runReports(runId), '*', 't', taskId, 'a', this.id, 'k', entry.kind, 'b', body);
+    const stream = this.#keys.runReports(runId);
+    // The stream expires even when its coordinator is gone before it could set that (a write queued while Redis was away).
+    return client.multi().xadd(stream, '*', 't', taskId, 'a', this.id, 'k', entry.kind, 'b', body).pexpire(stream, REPORTS_TTL_MS).exec();
   }
 
   /** The performer for the message's bundle: from memory, this agent's cache, or Redis; its digest checked every time it is read. */

@@ -6,6 +6,7 @@ import { withQueueOptions, type QueueValues } from './queue-options.js';
 /** What `gipkit run` is given; its work lives in run-command.ts. */
 export interface RunOptions extends InputValues, QueueValues {
   readonly agentTimeout?: string | undefined;
+  readonly queueTimeout?: string | undefined;
   readonly bundle?: string | undefined;
   readonly simulate?: true | undefined;
   readonly lab?: string | undefined;
@@ -68,6 +69,7 @@ export function runCommandLine(context: CommandContext): CommandUnknownOpts {
     .option('--plan <file>', 'run this saved plan (gipkit plan --format json) as it is, after checking it was made from this inventory and job (default: plan now)')
     .option('--replan', 'with --plan: when the inventory or job changed since the plan was made, plan again instead of refusing (default: off)')
     .option('--agent-timeout <ms>', 'with --queue: an agent silent this long is gone, and its servers\' tasks fail over, 1000 to 3600000 (default: 15000)')
+    .option('--queue-timeout <ms>', 'with --queue: Redis unreachable this long ends the run (exit 1), 1000 to 3600000 (default: 30000)')
     .action((options: RunOptions) => act(RUN, context, async () => (await import('./run-command.js')).runJob(options, context.io)));
   return withQueueOptions(command, false);
 }

@@ -49,7 +49,11 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   const connection = await queueConnection(values, io.env ?? {});
   const agentTimeoutMs = milliseconds('agent-timeout', values.agentTimeout);
   if (agentTimeoutMs !== undefined && connection === undefined) throw new UsageError('--agent-timeout needs --queue');
-  if (agentTimeoutMs !== undefined && (agentTimeoutMs < 1000 || agentTimeoutMs > 3_600_000)) throw new UsageError(`--agent-timeout must be from 1000 to 3600000 ms (got '${values.agentTimeout ?? ''}')`);
+  const queueTimeoutMs = milliseconds('queue-timeout', values.queueTimeout);
+  if (queueTimeoutMs !== undefined && connection === undefined) throw new UsageError('--queue-timeout needs --queue');
+  for (const [name, value, given] of [['agent-timeout', agentTimeoutMs, values.agentTimeout], ['queue-timeout', queueTimeoutMs, values.queueTimeout]] as const) {
+    if (value !== undefined && (value < 1000 || value > 3_600_000)) throw new UsageError(`--${name} must be from 1000 to 3600000 ms (got '${given ?? ''}')`);
+  }
   if (connection !== undefined && perServer !== undefined) throw new UsageError('--per-proxy has no effect with --queue: each agent\'s --concurrency limits its servers');
   if (values.lab !== undefined && values.simulate !== true) throw new UsageError('--lab needs --simulate');
   if (values.replan === true && values.plan === undefined) throw new UsageError('--replan needs --plan');
@@ -82,7 +86,7 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
   const queuePlugins: Plugin[] = [];
   if (connection !== undefined) {
     const { bullmqDispatcherPlugin } = await import('@gipkit/dispatcher-bullmq');
-    queuePlugins.push(bullmqDispatcherPlugin({ connection, ...(agentTimeoutMs === undefined ? {} : { agentTimeoutMs }) }));
+    queuePlugins.push(bullmqDispatcherPlugin({ connection, ...(agentTimeoutMs === undefined ? {} : { agentTimeoutMs }), ...(queueTimeoutMs === undefined ? {} : { queueTimeoutMs }) }));
   }
   const gipkit = createGipkit({ ruleFiles: values.rules ?? [], plugins: [...connectors, ...deployers, ...queuePlugins], ...inputLimit, ...(log === undefined ? {} : { log }) });
 
