@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { BundleFile, ComponentBundle, OsFamily } from '@gipkit/plugin-api';
+import { ErrorCode, GipkitError, type BundleFile, type ComponentBundle, type OsFamily } from '@gipkit/plugin-api';
 import { DIGEST } from './queue-keys.js';
 import { flag, integer, own, record, ShapeProblem, text } from './message-shape.js';
 
@@ -20,8 +20,8 @@ export interface PackedBundle {
  * Packs a bundle into one block: a 4-byte big-endian header length, the
  * header (JSON: name, version, start and health commands, each file's path,
  * size, mode and family), then every file's bytes in order. The same bundle
- * packs to the same bytes, so its digest names it. Throws a `RangeError` past
- * `maxBytes`, before reading more.
+ * packs to the same bytes, so its digest names it. Throws past
+ * `maxBytes`, before reading more: GIPKIT_BUNDLE_INVALID.
  */
 export async function packBundle(bundle: ComponentBundle, maxBytes: number, signal: AbortSignal): Promise<PackedBundle> {
   const bodies: Uint8Array[] = [];
@@ -33,7 +33,7 @@ export async function packBundle(bundle: ComponentBundle, maxBytes: number, sign
     const add = (chunk: Uint8Array): void => {
       size += chunk.byteLength;
       total += chunk.byteLength;
-      if (total > maxBytes) throw new RangeError(`bundle ${bundle.name}@${bundle.version} is larger than the ${maxBytes}-byte limit for publishing to agents (raise maxBundleBytes)`);
+      if (total > maxBytes) throw tooLarge(bundle, maxBytes);
       chunks.push(chunk);
     };
     if (file.contents instanceof Uint8Array) add(file.contents);
@@ -45,8 +45,12 @@ export async function packBundle(bundle: ComponentBundle, maxBytes: number, sign
   const length = Buffer.alloc(4);
   length.writeUInt32BE(header.byteLength);
   const bytes = Buffer.concat([length, header, ...bodies]);
-  if (bytes.byteLength > maxBytes) throw new RangeError(`bundle ${bundle.name}@${bundle.version} is larger than the ${maxBytes}-byte limit for publishing to agents (raise maxBundleBytes)`);
+  if (bytes.byteLength > maxBytes) throw tooLarge(bundle, maxBytes);
   return { digest: sha256(bytes), bytes };
+}
+
+function tooLarge(bundle: ComponentBundle, maxBytes: number): GipkitError {
+  return new GipkitError(ErrorCode.BundleInvalid, `bundle ${bundle.name}@${bundle.version} is larger than the ${maxBytes}-byte limit for publishing to agents (raise it with maxBundleBytes, --max-bundle-bytes)`);
 }
 
 export function sha256(bytes: Uint8Array): string {
