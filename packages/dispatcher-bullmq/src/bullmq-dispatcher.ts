@@ -7,7 +7,7 @@ import {
 import { listAgents, type LiveAgent } from './agent-directory.js';
 import { DEFAULT_MAX_BUNDLE_BYTES, packBundle, type PackedBundle } from './bundle-transfer.js';
 import { describeConnection, type QueueConnection } from './queue-connection.js';
-import { createRedis } from './redis-client.js';
+import { createRedis, whenReady } from './redis-client.js';
 import { AGENT_ID, QueueKeys } from './queue-keys.js';
 import { ShapeProblem } from './message-shape.js';
 import { readReportEntry, type TaskMessage } from './task-message.js';
@@ -116,7 +116,11 @@ export class BullmqDispatcher implements Dispatcher {
       redis.on('close', () => void (this.#unreachableSince ??= performance.now()));
     }
     try {
-      await this.#withinQueueTimeout(Promise.all([client.connect(), reader.connect()]), 'connecting');
+      try {
+        await Promise.all([whenReady(client, this.#queueTimeoutMs), whenReady(reader, this.#queueTimeoutMs)]);
+      } catch (error) {
+        throw new QueueUnavailableError(`the queue at ${describeConnection(this.#connection)} cannot be reached: ${messageOf(error)}`);
+      }
       this.#bundle = await packBundle(this.#run.bundle, this.#maxBundleBytes, new AbortController().signal);
       await this.#withinQueueTimeout(this.#publish(), 'publishing the bundle');
       // The run's beat before its first task: agents drop tasks of runs that do not beat.

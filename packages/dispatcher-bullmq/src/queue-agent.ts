@@ -8,7 +8,7 @@ import { BundleCache, DEFAULT_MAX_BUNDLE_BYTES, unpackBundle } from './bundle-tr
 import { DEFAULT_HEARTBEAT_MS } from './bullmq-dispatcher.js';
 import { ShapeProblem } from './message-shape.js';
 import { describeConnection, type QueueConnection } from './queue-connection.js';
-import { createRedis } from './redis-client.js';
+import { createRedis, whenReady } from './redis-client.js';
 import { AGENT_ID, QueueKeys, TASK_ID } from './queue-keys.js';
 import { readTaskMessage, type ReportEntry, type TaskMessage } from './task-message.js';
 
@@ -84,6 +84,8 @@ export class QueueAgent {
   #timer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
   #ticking = false;
+  /** Aborted by `stop`: a start still waiting for the queue gives up. */
+  readonly #starting = new AbortController();
 
   constructor(options: QueueAgentOptions) {
     if (options.servers.length === 0) throw new TypeError('an agent needs at least one server to serve');
@@ -105,7 +107,13 @@ export class QueueAgent {
     this.#client = client;
     this.#subscriber = subscriber;
     for (const redis of [client, subscriber]) redis.on('error', (error: Error) => this.#logger.debug('redis connection error', { error: error.message }));
-    await Promise.all([client.connect(), subscriber.connect()]);
+    // An agent waits for its queue as long as it takes (it is a service): each failed attempt is logged.
+    let told = false;
+    const retrying = (error: Error): void => {
+      if (!told) this.#logger.warn('waiting for the queue', { queue: describeConnection(this.#options.connection), error: error.message });
+      told = true;
+    };
+    await Promise.all([whenReady(client, undefined, retrying, this.#starting.signal), whenReady(subscriber, undefined, undefined, this.#starting.signal)]);
     subscriber.on('message', (_channel: string, message: string) => this.#onCancel(message));
     await subscriber.subscribe(this.#keys.cancellations);
     await this.#beat();
@@ -138,12 +146,17 @@ export class QueueAgent {
   /** Stops taking work, lets what it holds finish, leaves the directory, disconnects. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#starting.abort();
       await Promise.all(this.#workers.map((worker) => worker.close().catch(() => undefined)));
       clearInterval(this.#timer);
       const client = this.#client;
       if (client !== undefined) {
-        await leave(client, this.#keys, this.id).catch(() => undefined);
-        await client.quit().catch(() => client.disconnect());
+        // Leaves the directory when Redis answers; never waits on one that is gone (the directory forgets silent agents).
+        if (client.status === 'ready') {
+          await leave(client, this.#keys, this.id).catch(() => undefined);
+          await client.quit().catch(() => undefined);
+        }
+        client.disconnect();
       }
       this.#subscriber?.disconnect();
       this.#logger.info('agent stopped');

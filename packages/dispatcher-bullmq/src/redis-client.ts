@@ -32,3 +32,41 @@ export function redisOptions(connection: QueueConnection, name: string): RedisCl
 export function createRedis(connection: QueueConnection, name: string): Redis {
   return new Redis(redisOptions(connection, name));
 }
+
+/**
+ * Connects and resolves once the client is ready, however many reconnects
+ * that takes (with the client's backoff); rejects after `timeoutMs` when
+ * given, saying why the last attempt failed. `onRetry` is told of each failure.
+ */
+export function whenReady(redis: Redis, timeoutMs: number | undefined, onRetry?: (error: Error) => void, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let last = 'no answer';
+    const onError = (error: Error): void => {
+      last = error.message;
+      onRetry?.(error);
+    };
+    const done = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      done();
+      reject(new Error('stopped before the queue answered'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const onReady = (): void => {
+      done();
+      resolve();
+    };
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      done();
+      reject(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s (${last})`));
+    }, timeoutMs);
+    redis.on('ready', onReady);
+    redis.on('error', onError);
+    if (redis.status === 'ready') onReady();
+    else if (redis.status === 'wait') redis.connect().catch((error: unknown) => void (last = error instanceof Error ? error.message : String(error)));
+  });
+}

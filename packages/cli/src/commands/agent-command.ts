@@ -63,11 +63,11 @@ export async function runAgent(values: AgentValues, io: CliIo): Promise<ExitCode
     ...(values.agentId === undefined ? {} : { agentId: values.agentId }),
     logger: gipkit.logger,
   });
+  const stopping = new AbortController();
   const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
     const onSignal = (): void => {
-      if (stopping) process.exit(130);
-      stopping = true;
+      if (stopping.signal.aborted) process.exit(130);
+      stopping.abort();
       io.stderr(`gipkit agent: stopping: finishing the tasks it holds; again exits at once\n`);
       void agent.stop().then(resolve);
     };
@@ -78,6 +78,8 @@ export async function runAgent(values: AgentValues, io: CliIo): Promise<ExitCode
   } catch (error) {
     await agent.stop();
     gipkit.dispose();
+    // Stopped (SIGTERM) while it still waited for the queue: a clean exit.
+    if (stopping.signal.aborted) return ExitCode.Ok;
     throw error;
   }
   io.stderr(`gipkit agent ${printable(agent.id)}: serving ${printable((values.server ?? []).join(', '))}\n`);
