@@ -42,6 +42,14 @@ async function agentsFor(files: Record<string, string>, specs: readonly { id: st
   return { files, agents };
 }
 
+async function until(condition: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function runArgs(files: Record<string, string>, ...more: string[]): string[] {
   return ['--simulate', '--inventory', files['inventory.json'] ?? '', '--job', files['job.json'] ?? '', '--bundle', BUNDLE, ...more];
 }
@@ -233,6 +241,33 @@ describe('agents on the proxies, over BullMQ on a real Redis', () => {
       expect(event.agent).toBe('agent-proxies');
     }
   }, 60_000);
+  it('12. with --queue, plan and explain take each server\'s load from its live agents (the inventory\'s runningTasks stays the fallback), and explain says where it came from', async () => {
+    const files = agentEstate({ lab: JSON.stringify({ latencyMs: 1500, faults: [] }) });
+    await agentsFor(files, [{ id: 'agent-vbr', servers: ['vbr'] }, { id: 'agent-p1', servers: ['p1'], concurrency: 4 }]);
+    // A run keeps p1's agent busy with its three VMs (p2 and p3 have no agent: their VMs fail over to vbr).
+    const busy = startCoordinator(redis, runArgs(files), SECRET_ENV);
+    const client = redis.client();
+    await until(async () => {
+      const record = await client.hget('gipkit:agent-records', 'agent-p1');
+      return record !== null && (JSON.parse(record) as { running: [string, number][] }).running.some(([server, count]) => server === 'p1' && count === 3);
+    }, 20_000, 'agent-p1 reports three running tasks');
+    client.disconnect();
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/bin.js'), ...args, '--queue', redis.url, '--inventory', files['inventory.json'] ?? '', '--job', files['job.json'] ?? ''], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, GIPKIT_QUEUE_PASSWORD: redis.password }, timeout: 60_000,
+    });
+    const planned = cli('plan', '--format', 'json');
+    expect(planned.status, planned.stderr).toBe(0);
+    const decisions = (JSON.parse(planned.stdout) as { decisions: { vm: string; proxy: string; load: number }[] }).decisions;
+    // p1 counts its three live tasks: the first VMs go to p2 and p3 (load 0 from the inventory).
+    expect(decisions.slice(0, 3).map((decision) => [decision.vm, decision.proxy, decision.load])).toEqual([['w1', 'p2', 0], ['w2', 'p3', 0], ['w3', 'p2', 1]]);
+    expect(decisions.find((decision) => decision.proxy === 'p1')?.load).toBe(3);
+    const explained = cli('explain', '--vm', 'w1');
+    expect(explained.status, explained.stderr).toBe(0);
+    expect(explained.stdout).toMatch(/^p1\s+\S+\s+\S+\s+3 \(agents\)/m);
+    expect(explained.stdout).toMatch(/^p2\s+\S+\s+\S+\s+0 \(inventory\)/m);
+    busy.signal('SIGTERM');
+    await busy.exited();
+  }, 90_000);
 });
 
 describe('messages on the queue are checked before anything runs', () => {

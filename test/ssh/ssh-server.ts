@@ -30,6 +30,11 @@ export interface SshServerOptions {
   readonly authorizedKeys?: readonly string[];
   /** More `sshd_config` lines; they come first, so they override the defaults here (sshd keeps the first value). */
   readonly extraConfig?: readonly string[];
+  /**
+   * Runs sshd inside this network namespace (test/netlab/), listening on `address` there; `port` is then
+   * required (the namespace has its own ports), and readiness is read from sshd's log.
+   */
+  readonly netns?: string;
 }
 
 export interface SshServer {
@@ -83,18 +88,23 @@ export async function startSshServer(options: SshServerOptions = {}): Promise<Ss
     if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
     for (let attempt = 1; ; attempt++) {
+      if (options.netns !== undefined && options.port === undefined) throw new Error('startSshServer: a port is required with netns');
       const port = options.port ?? (await closedPort(address));
       const config = join(dir, 'sshd_config');
       await writeFile(config, sshdConfig(dir, address, port, user, options).join('\n') + '\n');
       const check = spawnSync(SSHD, ['-t', '-f', config], { encoding: 'utf8' });
       if (check.status !== 0) throw new Error(`sshd rejects its configuration ${config}: ${check.stderr}`);
-      const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // `ip netns exec` enters the namespace, then execs sshd: the child's pid is sshd's.
+      const child = options.netns === undefined
+        ? spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+        : spawn('ip', ['netns', 'exec', options.netns, SSHD, '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
         log = (log + chunk).slice(-20_000);
       });
       try {
-        await waitForPort(address, port, child, () => log);
+        if (options.netns === undefined) await waitForPort(address, port, child, () => log);
+        else await waitForLog(/Server listening on /, address, port, child, () => log);
       } catch (error) {
         kill(child);
         if (options.port === undefined && attempt < 3 && /Address already in use/.test(log)) continue;
@@ -207,6 +217,19 @@ async function waitForPort(address: string, port: number, child: ChildProcess, l
   while (Date.now() < deadline) {
     if (exited !== undefined) throw new Error(`sshd exited (${exited}) before listening on ${address}:${port}:\n${log()}`);
     if (await accepts(address, port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`sshd did not listen on ${address}:${port} within 10 s:\n${log()}`);
+}
+
+/** For a server in another network namespace, which this process cannot connect to: its own word that it listens. */
+async function waitForLog(pattern: RegExp, address: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let exited: string | undefined;
+  child.once('exit', (code, name) => (exited = name ?? String(code)));
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`sshd exited (${exited}) before listening on ${address}:${port}:\n${log()}`);
+    if (pattern.test(log())) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`sshd did not listen on ${address}:${port} within 10 s:\n${log()}`);

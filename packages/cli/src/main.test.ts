@@ -11,7 +11,7 @@ async function cli(...argv: string[]): Promise<{ code: ExitCode; stdout: string;
   return { code, stdout, stderr };
 }
 
-const COMMANDS = ['plan', 'run', 'explain', 'validate', 'schema'];
+const COMMANDS = ['plan', 'run', 'agent', 'explain', 'validate', 'schema'];
 
 /** The option lines of a help text, each with its wrapped continuation lines joined. */
 function optionEntries(help: string): string[] {
@@ -50,7 +50,8 @@ describe('the CLI on commander (issue #8)', () => {
     const flags = optionEntries(stdout).map((entry) => entry.split(' ')[0]);
     expect(flags).toEqual([
       '--inventory', '--job', '--rules', '--max-input-bytes', '--bundle', '--simulate', '--lab', '--concurrency', '--per-proxy',
-      '--step-timeout', '--known-hosts', '--trust-on-first-use', '--events', '--when-no-connector', '--log-level', '--log-file', '--plan', '--replan', '-h,',
+      '--step-timeout', '--known-hosts', '--trust-on-first-use', '--events', '--when-no-connector', '--log-level', '--log-file', '--plan', '--replan',
+      '--agent-timeout', '--queue-timeout', '--queue', '--tls', '--tls-ca', '--queue-user', '--queue-password-file', '--queue-prefix', '-h,',
     ]);
     expect(stdout).toMatch(/--concurrency <n> +tasks at once in the whole run \(default: 64\)/);
     expect(stdout).toMatch(/--per-proxy <n> +tasks at once on one server \(default: 4\)/);

@@ -1,6 +1,7 @@
-import type { QueueConnection } from './queue-connection.js';
+import { ErrorCode, GipkitError } from '@gipkit/plugin-api';
+import { describeConnection, type QueueConnection } from './queue-connection.js';
 import { AGENT_ID, QueueKeys } from './queue-keys.js';
-import { createRedis } from './redis-client.js';
+import { createRedis, whenReady } from './redis-client.js';
 import { integer, own, record, ShapeProblem, text, texts } from './message-shape.js';
 
 /** The one Redis call the directory makes: a script (any Redis client of this package is one). */
@@ -70,12 +71,16 @@ export async function leave(redis: ScriptRunner, keys: QueueKeys, agent: string)
   await redis.eval(LEAVE, 2, keys.agents, keys.agentRecords, agent);
 }
 
-/** The agents registered in a queue's directory now, with how long each has been silent: connects, reads, disconnects. */
-export async function readAgentDirectory(connection: QueueConnection): Promise<LiveAgent[]> {
+/** The agents registered in a queue's directory now, with how long each has been silent: connects (within `timeoutMs`, else GIPKIT_QUEUE_UNAVAILABLE), reads, disconnects. */
+export async function readAgentDirectory(connection: QueueConnection, timeoutMs = 10_000): Promise<LiveAgent[]> {
   const client = createRedis(connection, 'gipkit-directory');
   client.on('error', () => undefined);
   try {
-    await client.connect();
+    try {
+      await whenReady(client, timeoutMs);
+    } catch (error) {
+      throw new GipkitError(ErrorCode.QueueUnavailable, `the queue at ${describeConnection(connection)} cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
+    }
     return (await listAgents(client, new QueueKeys(connection.prefix ?? 'gipkit'))).agents;
   } finally {
     client.disconnect();

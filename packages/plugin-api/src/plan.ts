@@ -147,6 +147,8 @@ export interface CandidateExplanation {
   readonly tierRule?: string;
   /** Its load when the VM was decided (running tasks plus VMs assigned before it in job order). */
   readonly load: number;
+  /** Where `load` came from, when the explanation was asked with measured loads: the server's live agents, or the inventory's `runningTasks`. */
+  readonly loadFrom?: 'agents' | 'inventory';
 }
 
 /** One finding shared by several candidates: the same rule and the same sentence once, with every server it applies to. */

@@ -31,9 +31,10 @@ It reads each task's secret here, by reference, and verifies each bundle by
 its SHA-256 before use.`,
   usage: '--server ID [--server ID]... --queue redis://HOST:PORT[/DB] [options]',
   examples: [
-    'GIPKIT_QUEUE_PASSWORD=… gipkit agent --server proxy-a --queue redis://10.0.0.5:6379 --known-hosts /etc/gipkit/known_hosts',
+    'gipkit agent --server proxy-a --queue redis://10.0.0.5:6379 --known-hosts /etc/gipkit/known_hosts',
   ],
   notes: [
+    'The Redis password comes from GIPKIT_QUEUE_PASSWORD or --queue-password-file, never from the URL.',
     'SIGTERM or Ctrl-C: it stops taking tasks, finishes those it holds, leaves the directory and exits 0.',
     'Without --simulate it reaches Linux guests over LAN by SSH (VMware and Hyper-V), like gipkit run.',
     'docs/agents.md: the topology, a systemd unit, Redis security, sizing and failures.',
@@ -49,8 +50,8 @@ export function agentCommandLine(context: CommandContext): CommandUnknownOpts {
     .option('--bundle-cache <dir>', 'keep bundles here by digest, verified on every use (default: in memory only)')
     .option('--max-bundle-bytes <n>', 'largest bundle accepted (default: 67108864, 64 MiB)')
     .option('--simulate', 'deploy into a simulated lab made from --inventory, not real guests (default: off)')
-    .option('--inventory <file>', 'with --simulate: the inventory whose VMs the lab simulates')
-    .option('--job <file>', 'with --simulate: a job of that inventory (the inventory is validated with it)')
+    .option('--inventory <file>', 'the inventory whose VMs the simulated lab holds, with --simulate (default: none; required with --simulate)')
+    .option('--job <file>', 'a job of that inventory, to validate it with, with --simulate (default: none; required with --simulate)')
     .option('--lab <file>', 'with --simulate: latency and faults of the lab (default: none)')
     .option('--heartbeat <ms>', 'how often it tells the directory it is live, 100 to 60000 (default: 1000)')
     .option('--agent-id <id>', 'its name in the directory and in events (default: the host name and random digits)')

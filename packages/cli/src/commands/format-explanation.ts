@@ -23,7 +23,8 @@ export function formatExplanation(explanation: Explanation): string {
     '',
     ...formatTable(
       ['SERVER', 'VERDICT', 'TIER', 'LOAD', 'METHODS', 'BACKUP SERVER'],
-      explanation.candidates.map((c) => [c.server, c.verdict, c.tier === null ? '-' : String(c.tier), String(c.load), c.methods.join(', ') || '-', c.isBackupServer ? 'yes' : '']),
+      // With measured loads, each says where it came from: `2 (agents)`, `0 (inventory)`.
+      explanation.candidates.map((c) => [c.server, c.verdict, c.tier === null ? '-' : String(c.tier), c.loadFrom === undefined ? String(c.load) : `${c.load} (${c.loadFrom})`, c.methods.join(', ') || '-', c.isBackupServer ? 'yes' : '']),
     ).split('\n'),
   ];
   if (explanation.findings.length > 0) {

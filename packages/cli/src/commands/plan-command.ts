@@ -5,6 +5,7 @@ import { oneOf } from '../parse-options.js';
 import { writePrintableJson } from '../terminal-text.js';
 import { formatPlanTable } from './format-plan.js';
 import { engineAndInput, withInputOptions, type InputValues } from './input-options.js';
+import { agentTimeout, DEFAULT_AGENT_TIMEOUT_MS, liveLoad, queueConnection, withQueueOptions, type QueueValues } from './queue-options.js';
 
 export const PLAN: CommandDescription = {
   name: 'plan',
@@ -19,16 +20,24 @@ export const PLAN: CommandDescription = {
 };
 
 export function planCommand(context: CommandContext): CommandUnknownOpts {
-  return withInputOptions(defineCommand(PLAN, context))
+  const command = withInputOptions(defineCommand(PLAN, context))
     .option('--format <format>', 'table or json (default: table)')
     .option('--strict', 'exit 3 when any VM is unassigned (default: off)')
-    .action((options) => act(PLAN, context, () => plan(options, context.io)));
+    .option('--agent-timeout <ms>', 'with --queue: an agent silent this long is gone, 1000 to 3600000 (default: 15000)')
+    .action((options: PlanValues) => act(PLAN, context, () => plan(options, context.io)));
+  return withQueueOptions(command, false);
 }
 
-async function plan(options: InputValues & { readonly format?: string | undefined; readonly strict?: true | undefined }, io: CliIo): Promise<ExitCode> {
+type PlanValues = InputValues & QueueValues & { readonly format?: string | undefined; readonly strict?: true | undefined; readonly agentTimeout?: string | undefined };
+
+async function plan(options: PlanValues, io: CliIo): Promise<ExitCode> {
   const format = oneOf('format', options.format, ['table', 'json'], 'table');
+  const connection = await queueConnection(options, io.env ?? {});
+  const timeout = agentTimeout(options.agentTimeout, connection) ?? DEFAULT_AGENT_TIMEOUT_MS;
   const { gipkit, input } = await engineAndInput(options);
-  const plan = gipkit.plan(input);
+  // With --queue, each server with a live agent is as loaded as its agents say; the others as the inventory says.
+  const measuredLoad = connection === undefined ? undefined : await liveLoad(connection, timeout);
+  const plan = gipkit.plan(input, measuredLoad === undefined ? {} : { measuredLoad });
   if (format === 'json') writePrintableJson(plan, 'decisions', io.stdout);
   else io.stdout(`${formatPlanTable(plan)}\n`);
   return options.strict === true && plan.summary.unassigned > 0 ? ExitCode.Unassigned : ExitCode.Ok;

@@ -56,3 +56,31 @@ export async function queueConnection(values: QueueValues, env: Readonly<Record<
     ...(values.queuePrefix === undefined ? {} : { prefix: values.queuePrefix }),
   };
 }
+
+/** An agent silent longer than this (ms) is gone (`--agent-timeout`). */
+export const DEFAULT_AGENT_TIMEOUT_MS = 15_000;
+
+/**
+ * Each server's load as its live agents report it (the tasks they run for it
+ * now), by server id: a server with a live agent is in the map (0 when idle);
+ * one without keeps the inventory's `runningTasks`.
+ */
+export async function liveLoad(connection: QueueConnection, agentTimeoutMs: number): Promise<Map<string, number>> {
+  const { readAgentDirectory } = await import('@gipkit/dispatcher-bullmq');
+  const load = new Map<string, number>();
+  for (const agent of await readAgentDirectory(connection, agentTimeoutMs)) {
+    if (agent.silentMs > agentTimeoutMs) continue;
+    for (const server of agent.servers) load.set(server, load.get(server) ?? 0);
+    for (const [server, count] of agent.running) if (agent.servers.includes(server)) load.set(server, (load.get(server) ?? 0) + count);
+  }
+  return load;
+}
+
+/** `--agent-timeout MS`: 1000 to 3600000, only with --queue. */
+export function agentTimeout(value: string | undefined, connection: QueueConnection | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (connection === undefined) throw new UsageError('--agent-timeout needs --queue');
+  const number = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1000 || number > 3_600_000) throw new UsageError(`--agent-timeout must be from 1000 to 3600000 ms (got '${value}')`);
+  return number;
+}

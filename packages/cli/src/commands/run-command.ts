@@ -15,7 +15,7 @@ import { printable, printableJson } from '../terminal-text.js';
 import { useColour } from '../terminal-style.js';
 import { formatRunSummary } from './run-summary.js';
 import { loadRunInput } from './run-input.js';
-import { queueConnection } from './queue-options.js';
+import { DEFAULT_AGENT_TIMEOUT_MS, liveLoad, queueConnection } from './queue-options.js';
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -115,6 +115,16 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
     }
   }
 
+  // With --queue (and planning now), each server with a live agent is as loaded as its agents say.
+  let measuredLoad: Map<string, number> | undefined;
+  try {
+    measuredLoad = connection === undefined || plan !== undefined ? undefined : await liveLoad(connection, agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS);
+  } catch (error) {
+    gipkit.dispose();
+    if (!(error instanceof GipkitError) || error.code !== ErrorCode.QueueUnavailable) throw error;
+    io.stderr(`gipkit run: ${printable(error.message)} [${error.code}]\n`);
+    return ExitCode.Failed;
+  }
   const cancel = new AbortController();
   const cancelCleanup = new AbortController();
   // Ctrl-C (or SIGTERM, SIGHUP): stop new work, clean up; again: stop the cleanup; a third time: exit now.
@@ -147,6 +157,7 @@ export async function runJob(values: RunOptions, io: CliIo): Promise<ExitCode> {
       cleanupSignal: cancelCleanup.signal,
       whenNoConnector,
       ...(connection === undefined ? {} : { dispatcher: 'bullmq' }),
+      ...(measuredLoad === undefined ? {} : { measuredLoad }),
       concurrency: { ...(perServer === undefined ? {} : { perServer }), ...(total === undefined ? {} : { total }) },
       ...(stepTimeout === undefined ? {} : { timeouts: { connect: stepTimeout, upload: stepTimeout, install: stepTimeout, start: stepTimeout, health: stepTimeout, remove: stepTimeout } }),
     });

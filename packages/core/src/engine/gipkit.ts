@@ -236,7 +236,7 @@ export class Gipkit {
    */
   plan(input: ValidInput, options: PlanOptions = {}): Plan {
     this.#checkLive();
-    const loaded = withLoad(input, options.load);
+    const loaded = withLoad(withMeasuredLoad(input, options.measuredLoad), options.load);
     return this.#planOf(new EstateIndex(loaded.inventory, loaded.job), input, randomUUID());
   }
 
@@ -302,7 +302,9 @@ export class Gipkit {
       throw new GipkitError(ErrorCode.RunMisconfigured, `cannot start job ${input.job.id}:\n  - whenNoConnector must be 'refuse' or 'fail-vms' (found ${JSON.stringify(whenNoConnector)})`);
     }
     const runId = randomUUID();
-    const plan = options.plan ?? this.#planOf(estate, input, runId);
+    // Loads measured now (live agents' heartbeats) replace the inventory's for planning only.
+    const planEstate = options.measuredLoad === undefined ? estate : new EstateIndex(withMeasuredLoad(input, options.measuredLoad).inventory, input.job);
+    const plan = options.plan ?? this.#planOf(planEstate, input, runId);
     const reach = new ConnectorReach(this.connectors);
     const unreached = findUnreachedVms(plan, estate, reach);
     if (unreached.positions.size > 0 && whenNoConnector === 'refuse') throw new NoConnectorError(input.job.id, input.job.vms.length, unreached, reach);
@@ -390,11 +392,12 @@ export class Gipkit {
   }
 
   /** Every candidate's verdict for one VM of the job, and why the winner won. */
-  explain(input: ValidInput, vm: string): Explanation {
+  explain(input: ValidInput, vm: string, options: Pick<PlanOptions, 'measuredLoad'> = {}): Explanation {
     this.#checkLive();
     const position = input.job.vms.indexOf(vm);
     if (position < 0) throw new GipkitError(ErrorCode.VmUnknown, `VM ${vm} is not in job ${input.job.id}`);
-    const session = this.#session(input);
+    const measured = options.measuredLoad;
+    const session = this.#session(withMeasuredLoad(input, measured));
     let loads: Int32Array | undefined;
     const plan = planJob(session, {
       observer: { wanted: false, emit: () => undefined },
@@ -403,7 +406,10 @@ export class Gipkit {
         if (at === position) loads = live.slice();
       },
     });
-    return explainVm({ session, plan, vm, position, loads: loads ?? session.loads, rules: this.rulesApplied });
+    const explanation = explainVm({ session, plan, vm, position, loads: loads ?? session.loads, rules: this.rulesApplied });
+    if (measured === undefined) return explanation;
+    // Where each candidate's load came from: its live agents, or the inventory.
+    return { ...explanation, candidates: explanation.candidates.map((candidate) => ({ ...candidate, loadFrom: measured.has(candidate.server) ? 'agents' : 'inventory' })) };
   }
 
   /**
@@ -504,6 +510,12 @@ export interface RunHandle {
 
 export interface PlanOptions {
   readonly load?: ServerLoad;
+  /**
+   * Loads measured now, by server id (what live agents report in their
+   * heartbeats): each replaces that server's inventory `runningTasks`; servers
+   * not in it keep theirs. `load` is added on top.
+   */
+  readonly measuredLoad?: ReadonlyMap<string, number>;
 }
 
 const GIPKIT = 'gipkit';
@@ -568,6 +580,18 @@ function followSignal(outer: AbortSignal | undefined): { readonly signal: AbortS
   else outer?.addEventListener('abort', follow, { once: true });
   // The caller's signal may outlive many runs: each run takes its listener away when it ends.
   return { signal: controller.signal, release: () => outer?.removeEventListener('abort', follow) };
+}
+
+function withMeasuredLoad(input: ValidInput, measured: ReadonlyMap<string, number> | undefined): ValidInput {
+  if (measured === undefined || measured.size === 0) return input;
+  for (const [server, count] of measured) {
+    if (!Number.isSafeInteger(count) || count < 0) throw new GipkitError(ErrorCode.RunMisconfigured, `the measured load of ${server} must be a whole number of at least 0 (found ${String(count)})`);
+  }
+  const servers = input.inventory.servers.map((server) => {
+    const count = measured.get(server.id);
+    return count === undefined ? server : { ...server, runningTasks: count };
+  });
+  return { inventory: { ...input.inventory, servers }, job: input.job };
 }
 
 function withLoad(input: ValidInput, load: ServerLoad | undefined): ValidInput {

@@ -7,6 +7,8 @@ export interface RunOptions {
   readonly bundle: ComponentBundle;
   /** A plan made before for the same input; planned now when absent. */
   readonly plan?: Plan;
+  /** When planning now: loads measured by server id (live agents), replacing the inventory's `runningTasks` (see `PlanOptions`). */
+  readonly measuredLoad?: ReadonlyMap<string, number>;
   /** Cancels the run: no new work starts, running steps are aborted, cleanup still runs. */
   readonly signal?: AbortSignal;
   /** Cancels cleanup itself (a second Ctrl-C); its undone removals are reported as failures. */
