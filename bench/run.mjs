@@ -118,3 +118,6 @@ if (input.status !== 0) process.exit(input.status ?? 1);
 // Third part: the deployment orchestrator on the simulated lab (same flags).
 const deploy = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench/deploy.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
 if (deploy.status !== 0) process.exit(deploy.status ?? 1);
+
+const agents = spawnSync(process.execPath, [join(root, 'bench/agents.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+if (agents.status !== 0) process.exit(agents.status ?? 1);
