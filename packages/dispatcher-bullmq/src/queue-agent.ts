@@ -10,6 +10,7 @@ import { ShapeProblem } from './message-shape.js';
 import { describeConnection, type QueueConnection } from './queue-connection.js';
 import { createRedis, whenReady } from './redis-client.js';
 import { AGENT_ID, QueueKeys, TASK_ID } from './queue-keys.js';
+import { ReportWriter } from './report-writer.js';
 import { readTaskMessage, type ReportEntry, type TaskMessage } from './task-message.js';
 
 export interface QueueAgentOptions {
@@ -78,8 +79,11 @@ export class QueueAgent {
   readonly #deployed = new Map<string, Deployed[]>();
   /** Runs whose coordinator stopped beating: nothing more is written for them, and their work here is undone. */
   readonly #gone = new Set<string>();
+  /** Run id → when it was last seen beating (performance.now) and whether it was: read at most once a heartbeat per run. */
+  readonly #liveRuns = new Map<string, { readonly at: number; readonly live: Promise<boolean> }>();
   readonly #workers: Worker[] = [];
   #client: Redis | undefined;
+  #reports: ReportWriter | undefined;
   #subscriber: Redis | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
@@ -105,6 +109,7 @@ export class QueueAgent {
     const client = createRedis(this.#options.connection, `gipkit-agent-${this.id}`);
     const subscriber = client.duplicate({ connectionName: `gipkit-agent-cancel-${this.id}` });
     this.#client = client;
+    this.#reports = new ReportWriter(client, REPORTS_TTL_MS);
     this.#subscriber = subscriber;
     for (const redis of [client, subscriber]) redis.on('error', (error: Error) => this.#logger.debug('redis connection error', { error: error.message }));
     // An agent waits for its queue as long as it takes (it is a service): each failed attempt is logged.
@@ -186,10 +191,14 @@ export class QueueAgent {
   async #checkRuns(): Promise<void> {
     const client = this.#client;
     if (client === undefined || this.#stopping !== undefined) return;
+    const heartbeatMs = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    for (const [runId, known] of this.#liveRuns) if (performance.now() - known.at > 10 * heartbeatMs) this.#liveRuns.delete(runId);
     const runs = new Set<string>([...this.#deployed.keys()]);
     for (const running of this.#running.values()) runs.add(running.runId);
     for (const runId of runs) {
-      if (this.#gone.has(runId) || await client.exists(this.#keys.runBeat(runId)) === 1) continue;
+      if (this.#gone.has(runId)) continue;
+      this.#liveRuns.delete(runId);
+      if (await this.#isLive(runId)) continue;
       this.#gone.add(runId);
       this.#logger.warn('the run stopped beating: undoing its work here', { run: runId });
       for (const running of this.#running.values()) if (running.runId === runId) running.controller.abort();
@@ -270,7 +279,7 @@ export class QueueAgent {
     }
     const { task } = message;
     // A run whose coordinator is gone: nothing will read the outcome, so nothing starts.
-    if (await client.exists(this.#keys.runBeat(task.runId)) === 0) {
+    if (!await this.#isLive(task.runId)) {
       this.#logger.info('task of a run that ended: dropped', { job: jobId, run: task.runId });
       return { dropped: 'the run is not live' };
     }
@@ -312,11 +321,26 @@ export class QueueAgent {
   }
 
   #write(runId: string, taskId: string, entry: ReportEntry): Promise<unknown> {
-    const client = this.#client as Redis;
     const body = entry.kind === 'accepted' ? '' : JSON.stringify(entry.kind === 'report' ? entry.report : entry.kind === 'outcome' ? entry.outcome : entry.kind === 'located' ? { location: entry.location } : { reason: entry.reason });
-    const stream = this.#keys.runReports(runId);
-    // The stream expires even when its coordinator is gone before it could set that (a write queued while Redis was away).
-    return client.multi().xadd(stream, '*', 't', taskId, 'a', this.id, 'k', entry.kind, 'b', body).pexpire(stream, REPORTS_TTL_MS).exec();
+    return (this.#reports as ReportWriter).write(this.#keys.runReports(runId), ['t', taskId, 'a', this.id, 'k', entry.kind, 'b', body]);
+  }
+
+  /**
+   * Whether a run's coordinator beats: read from Redis at most once per
+   * heartbeat per run (tasks arriving together share one read). A run seen
+   * beating a moment ago that has since stopped is caught by the next tick,
+   * which aborts its tasks and undoes their work.
+   */
+  #isLive(runId: string): Promise<boolean> {
+    if (this.#gone.has(runId)) return Promise.resolve(false);
+    const now = performance.now();
+    const known = this.#liveRuns.get(runId);
+    if (known !== undefined && now - known.at < (this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)) return known.live;
+    const live = (this.#client as Redis).exists(this.#keys.runBeat(runId)).then((count) => count === 1);
+    this.#liveRuns.set(runId, { at: now, live });
+    // A failed read is not remembered: the next task asks again.
+    live.catch(() => this.#liveRuns.get(runId)?.live === live && this.#liveRuns.delete(runId));
+    return live;
   }
 
   /** The performer for the message's bundle: from memory, this agent's cache, or Redis; its digest checked every time it is read. */
@@ -359,6 +383,7 @@ export class QueueAgent {
     // The run ended with its own cleanup (which removed what it could, or was stopped by its user): nothing to undo here.
     if (Object.prototype.hasOwnProperty.call(parsed, 'ended') && (parsed as { ended: unknown }).ended === true) {
       this.#deployed.delete(runId);
+      this.#liveRuns.delete(runId);
       return;
     }
     for (const [id, running] of this.#running) {
