@@ -136,6 +136,16 @@ async function scenario(latencyMs) {
   if (code !== 0) throw new Error(`gipkit run --queue exited ${code}: ${coordinator.output.slice(-3000)}`);
   const agentCpu = agents.reduce((sum, agent) => sum + cpuSeconds(agent.pid) - agent.startCpu, 0);
   const redisCpu = cpuSeconds(redis.pid) - redisStartCpu;
+  if (process.argv.includes('--redis-stats')) {
+    // Which commands Redis ran and what they cost it (the password through REDISCLI_AUTH, not the command line).
+    const stats = spawnSync('redis-cli', ['-h', address, '-p', String(port), 'INFO', 'commandstats'], { encoding: 'utf8', env: { ...process.env, REDISCLI_AUTH: password } });
+    const rows = stats.stdout.split('\n').filter((line) => line.startsWith('cmdstat_')).map((line) => {
+      const [name, rest] = line.slice('cmdstat_'.length).split(':');
+      const fields = Object.fromEntries(rest.split(',').map((pair) => pair.split('=')));
+      return { name, calls: Number(fields.calls), usec: Number(fields.usec) };
+    }).sort((a, b) => b.usec - a.usec);
+    console.log(`Redis at ${latencyMs} ms per step, per VM: ` + rows.slice(0, 15).map((row) => `${row.name} ${fmt(row.calls / VMS, 2)} calls ${fmt(row.usec / VMS, 0)} µs`).join('; '));
+  }
   for (const agent of agents) agent.kill('SIGTERM');
   await Promise.all(agents.map((agent) => new Promise((resolve) => (agent.exitCode === null ? agent.once('exit', resolve) : resolve()))));
   redis.kill('SIGKILL');
@@ -165,6 +175,10 @@ async function scenario(latencyMs) {
 
 try {
   const zero = await scenario(0);
+  if (process.argv.includes('--zero-only')) {
+    console.log(JSON.stringify(zero));
+    process.exit(0);
+  }
   const slow = await scenario(20);
   // The bound at 20 ms per step: one VM's whole run (deployment and cleanup) in process, on the same lab, times the
   // waves the run's limit allows (TOTAL at once; the agents allow 4 × 200 = 800).

@@ -6,6 +6,8 @@ import { watchOutput } from './watch-output.js';
 // must not kill a run mid-deployment: stop writing to that stream and cancel
 // as Ctrl-C does, so that cleanup still removes what was deployed.
 const output = watchOutput(process.stdout, process.stderr);
+// stdout holds the text of one turn; what it holds goes out before any exit (writes to a pipe or a file are synchronous on Linux).
+process.once('exit', output.flush);
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: output.stdout,
@@ -19,3 +21,4 @@ process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   outputClosed: output.closed,
 });
+output.flush();

@@ -25,11 +25,36 @@ describe('hardening 5: watchOutput', () => {
     // A write already queued fails later; Node also reports a destroyed stream's writes.
     expect(() => stderr.emit('error', Object.assign(new Error('write after destroy'), { code: 'ERR_STREAM_DESTROYED' }))).not.toThrow();
     output.stdout('{"type":"job.completed"}\n');
+    output.flush();
     stdout.emit('error', epipe());
     output.stdout('late\n');
     expect(stderr.written).toEqual(['progress\n']);
     expect(stdout.written).toEqual(['{"type":"job.completed"}\n']);
     expect(output.closed.aborted).toBe(true);
     expect(aborts).toBe(1);
+  });
+
+  it('stdout text of one turn goes out in one write at its end, before any stderr text, and at 64 KiB', async () => {
+    const stdout = new FakeStream();
+    const stderr = new FakeStream();
+    const output = watchOutput(stdout, stderr);
+    output.stdout('a\n');
+    output.stdout('b\n');
+    expect(stdout.written).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stdout.written).toEqual(['a\nb\n']);
+    output.stdout('c\n');
+    output.stderr('warning\n');
+    expect(stdout.written).toEqual(['a\nb\n', 'c\n']);
+    expect(stderr.written).toEqual(['warning\n']);
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let index = 0; index < 64; index++) output.stdout(line);
+    expect(stdout.written).toHaveLength(3);
+    expect(stdout.written[2]).toBe(line.repeat(64));
+    output.stdout('last\n');
+    output.flush();
+    expect(stdout.written.at(-1)).toBe('last\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stdout.written).toHaveLength(4);
   });
 });

@@ -10,13 +10,23 @@ export interface WatchedOutput {
   readonly stderr: (text: string) => void;
   /** Aborts once, when the first of the two goes away. */
   readonly closed: AbortSignal;
+  /** Writes what stdout still holds now (before the process exits). */
+  readonly flush: () => void;
 }
+
+/** stdout text held before one write: a run's ndjson events of one turn go out together, not one write each. */
+const HELD_CHARACTERS = 64 * 1024;
 
 /**
  * Watches stdout and stderr for a reader that went away (EPIPE, or any other
  * write error): that stream is never written again (no error escapes as an
  * uncaught exception), and `closed` aborts once, however many streams close,
  * so that `gipkit run` cancels once and still cleans up.
+ *
+ * stdout text written in one turn of the event loop goes out in one write (a
+ * run writes an ndjson line per event: thousands a second), at the end of the
+ * turn, when 64 KiB are held, before anything is written to stderr (the two
+ * stay in order on a terminal) and on `flush`.
  */
 export function watchOutput(stdout: OutputStream, stderr: OutputStream): WatchedOutput {
   const closed = new AbortController();
@@ -39,5 +49,32 @@ export function watchOutput(stdout: OutputStream, stderr: OutputStream): Watched
       }
     };
   };
-  return { stdout: writer(stdout, 'stdout'), stderr: writer(stderr, 'stderr'), closed: closed.signal };
+  const writeStdout = writer(stdout, 'stdout');
+  const writeStderr = writer(stderr, 'stderr');
+  let held: string[] = [];
+  let heldCharacters = 0;
+  let scheduled: NodeJS.Immediate | undefined;
+  const flush = (): void => {
+    if (scheduled !== undefined) clearImmediate(scheduled);
+    scheduled = undefined;
+    if (held.length === 0) return;
+    const text = held.join('');
+    held = [];
+    heldCharacters = 0;
+    writeStdout(text);
+  };
+  return {
+    stdout: (text) => {
+      held.push(text);
+      heldCharacters += text.length;
+      if (heldCharacters >= HELD_CHARACTERS) flush();
+      else scheduled ??= setImmediate(flush);
+    },
+    stderr: (text) => {
+      flush();
+      writeStderr(text);
+    },
+    closed: closed.signal,
+    flush,
+  };
 }

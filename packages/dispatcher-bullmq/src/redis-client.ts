@@ -26,6 +26,8 @@ export function redisOptions(connection: QueueConnection, name: string): RedisCl
     enableReadyCheck: true,
     retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     lazyConnect: true,
+    enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: ['bzpopmin', 'bzpopmax', 'blpop', 'brpop', 'brpoplpush', 'blmove', 'xread', 'xreadgroup'],
   };
 }
 
