@@ -89,7 +89,9 @@ function peakPerServer(events: readonly GipkitEvent[]): Map<string, number> {
 
 describe('agents on the proxies, over BullMQ on a real Redis', () => {
   it('1. a task goes only to its server\'s agents; agents of one server share its queue; their concurrency limits the server', async () => {
-    const files = agentEstate({ vms: 12, lab: JSON.stringify({ latencyMs: 40, faults: [] }) });
+    // Steps slow enough (a task ≈ 0.6 s) that p1's two agents both hold one even on a loaded machine: an idle worker
+    // looks at its queue at least every second.
+    const files = agentEstate({ vms: 12, lab: JSON.stringify({ latencyMs: 150, faults: [] }) });
     await agentsFor(files, [
       { id: 'agent-vbr', servers: ['vbr'] },
       { id: 'agent-p1-a', servers: ['p1'], concurrency: 1 },

@@ -18,8 +18,8 @@ export interface LabHost {
 export interface Netlab {
   readonly prefix: string;
   host(name: string): LabHost;
-  /** Runs a command in a host's namespace and returns its output; throws with stderr when it fails. */
-  exec(host: string, command: readonly string[], input?: string): string;
+  /** Runs a command in a host's namespace and returns its output; throws with stderr when it fails (unless `mayFail`). */
+  exec(host: string, command: readonly string[], input?: string, mayFail?: boolean): string;
   /** Starts a long-running process in a host's namespace (killed by `teardown`). */
   spawn(host: string, command: readonly string[], options?: SpawnOptions): ChildProcess;
   teardown(): Promise<void>;
@@ -101,9 +101,9 @@ export function buildNetlab(sites: readonly SiteSpec[]): Netlab {
   return {
     prefix,
     host,
-    exec(name, command, input) {
+    exec(name, command, input, mayFail = false) {
       const result = spawnSync('ip', ['netns', 'exec', host(name).netns, ...command], { encoding: 'utf8', ...(input === undefined ? {} : { input }) });
-      if (result.status !== 0) throw new Error(`${command.join(' ')} in ${name} failed (${String(result.status)}): ${result.stderr}`);
+      if (result.status !== 0 && !mayFail) throw new Error(`${command.join(' ')} in ${name} failed (${String(result.status)}): ${result.stderr}`);
       return result.stdout;
     },
     spawn(name, command, options = {}) {

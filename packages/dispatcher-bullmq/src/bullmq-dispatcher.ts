@@ -7,7 +7,7 @@ import {
 import { listAgents, type LiveAgent } from './agent-directory.js';
 import { DEFAULT_MAX_BUNDLE_BYTES, packBundle, type PackedBundle } from './bundle-transfer.js';
 import { describeConnection, type QueueConnection } from './queue-connection.js';
-import { createRedis, whenReady } from './redis-client.js';
+import { bounded, createRedis, whenReady } from './redis-client.js';
 import { AGENT_ID, QueueKeys } from './queue-keys.js';
 import { ShapeProblem } from './message-shape.js';
 import { readReportEntry, type TaskMessage } from './task-message.js';
@@ -87,7 +87,8 @@ export class BullmqDispatcher implements Dispatcher {
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
   #closed = false;
-  #ticking = false;
+  /** When the heartbeat's calls in flight were made (performance.now), or undefined between beats. */
+  #tickStartedAt: number | undefined;
   /** Since when Redis has not answered (performance.now), or undefined while it does. */
   #unreachableSince: number | undefined;
   /** Set once Redis stayed unreachable past the limit: every task fails with it. */
@@ -188,7 +189,7 @@ export class BullmqDispatcher implements Dispatcher {
     this.#closed = true;
     clearInterval(this.#timer);
     for (const [taskId, pending] of [...this.#pending]) {
-      await pending.queue.remove(taskId).catch(() => 0);
+      if (this.#broken === undefined) await bounded(pending.queue.remove(taskId).catch(() => 0));
       this.#settle(taskId, failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run ended before the task did' }));
     }
     const client = this.#client;
@@ -244,13 +245,15 @@ export class BullmqDispatcher implements Dispatcher {
   async #tick(): Promise<void> {
     const client = this.#client;
     if (client === undefined || this.#closed) return;
-    // Redis unreachable is judged on every beat, even while the last beat's calls still wait for it.
-    if (this.#unreachableSince !== undefined && performance.now() - this.#unreachableSince > this.#queueTimeoutMs) {
+    // Redis unreachable is judged on every beat, even while the last beat's calls still wait for it: a connection
+    // that closed, or one that stays open with no answer (packets dropped on the way: nothing ever closes it).
+    const silentSince = this.#unreachableSince ?? this.#tickStartedAt;
+    if (silentSince !== undefined && performance.now() - silentSince > this.#queueTimeoutMs) {
       this.#breakDown();
       return;
     }
-    if (client.status !== 'ready' || this.#ticking) return;
-    this.#ticking = true;
+    if (client.status !== 'ready' || this.#tickStartedAt !== undefined) return;
+    this.#tickStartedAt = performance.now();
     try {
       await this.#beatRun();
       await this.#refresh();
@@ -258,7 +261,7 @@ export class BullmqDispatcher implements Dispatcher {
     } catch (error) {
       this.#logger.debug('heartbeat failed', { error: messageOf(error) });
     } finally {
-      this.#ticking = false;
+      this.#tickStartedAt = undefined;
     }
   }
 
@@ -423,12 +426,6 @@ export class QueueUnavailableError extends GipkitError {
   }
 }
 
-/** At most `ms` of waiting on a Redis call while closing. */
-async function bounded(work: Promise<unknown>, ms = 2_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
 
 function noAgent(task: GuestTask): TaskOutcome {
   return { status: 'unreachable', failures: [{ server: task.server, method: task.methods[0] ?? 'none', cause: { code: ErrorCode.AgentUnavailable, message: `no agent for ${task.server}` } }] };

@@ -8,7 +8,7 @@ import { BundleCache, DEFAULT_MAX_BUNDLE_BYTES, unpackBundle } from './bundle-tr
 import { DEFAULT_HEARTBEAT_MS } from './bullmq-dispatcher.js';
 import { ShapeProblem } from './message-shape.js';
 import { describeConnection, type QueueConnection } from './queue-connection.js';
-import { createRedis, whenReady } from './redis-client.js';
+import { bounded, createRedis, whenReady } from './redis-client.js';
 import { AGENT_ID, QueueKeys, TASK_ID } from './queue-keys.js';
 import { ReportWriter } from './report-writer.js';
 import { readTaskMessage, type ReportEntry, type TaskMessage } from './task-message.js';
@@ -55,6 +55,8 @@ interface Deployed {
 /** What a removal is performed with when no bundle was fetched yet: removing needs a location, not files. */
 /** As the coordinator sets it: a run's report stream outlives its last write by this long. */
 const REPORTS_TTL_MS = 10 * 60 * 1000;
+/** A stopping agent whose own tasks are done gives the queue this long to take their results, then lets go. */
+const STOP_GRACE_MS = 5_000;
 
 const EMPTY_BUNDLE: ComponentBundle = Object.freeze({ name: 'removal', version: '0', files: [], start: {}, health: {} });
 
@@ -152,14 +154,26 @@ export class QueueAgent {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#starting.abort();
-      await Promise.all(this.#workers.map((worker) => worker.close().catch(() => undefined)));
+      // The workers take no more tasks and wait for those they hold. A queue that does not answer (cut off: its
+      // connection hangs) must not hold the agent for ever: once its own tasks are done, it waits a grace, then goes.
+      const closing = Promise.all(this.#workers.map((worker) => worker.close().catch(() => undefined))).then(() => true);
+      const grace = (async (): Promise<boolean> => {
+        while (this.#running.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+        return false;
+      })();
+      const answered = await Promise.race([closing, grace]);
+      if (!answered) {
+        this.#logger.warn('the queue did not answer while stopping: leaving without its answer', { queue: describeConnection(this.#options.connection) });
+        await bounded(Promise.all(this.#workers.map((worker) => worker.close(true).catch(() => undefined))), 1_000);
+      }
       clearInterval(this.#timer);
       const client = this.#client;
       if (client !== undefined) {
         // Leaves the directory when Redis answers; never waits on one that is gone (the directory forgets silent agents).
-        if (client.status === 'ready') {
-          await leave(client, this.#keys, this.id).catch(() => undefined);
-          await client.quit().catch(() => undefined);
+        if (answered && client.status === 'ready') {
+          await bounded(leave(client, this.#keys, this.id).catch(() => undefined));
+          await bounded(client.quit().catch(() => undefined));
         }
         client.disconnect();
       }
@@ -210,6 +224,8 @@ export class QueueAgent {
   async #undo(runId: string): Promise<void> {
     // Tasks still running finish first (aborted): their partial deployments join the list.
     while ([...this.#running.values()].some((running) => running.runId === runId)) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Nobody reads the run's reports any more (this agent writes none now): its stream goes rather than waiting to expire.
+    await this.#client?.del(this.#keys.runReports(runId)).catch(() => 0);
     const deployed = this.#deployed.get(runId) ?? [];
     this.#deployed.delete(runId);
     let removed = 0;

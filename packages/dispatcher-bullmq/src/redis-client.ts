@@ -72,3 +72,10 @@ export function whenReady(redis: Redis, timeoutMs: number | undefined, onRetry?:
     else if (redis.status === 'wait') redis.connect().catch((error: unknown) => void (last = error instanceof Error ? error.message : String(error)));
   });
 }
+
+/** At most `ms` of waiting on a Redis call while closing or stopping (a Redis cut off never answers). */
+export async function bounded(work: Promise<unknown>, ms = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
