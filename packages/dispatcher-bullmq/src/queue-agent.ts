@@ -43,21 +43,19 @@ interface Running {
   readonly controller: AbortController;
 }
 
-type DeployTask = Extract<GuestTask, { kind: 'deploy' }>;
+/**
+ * A non-persistent deployment this agent made for a run, until the run's cleanup removes it (or this agent
+ * does): kept as the removal itself (what it needs, not the whole deploy task), by VM and location.
+ */
+type Removal = Extract<GuestTask, { kind: 'remove' }>;
+const deployedKey = (vm: string, location: string): string => `${vm}\n${location}`;
 
-/** A non-persistent deployment this agent made for a run, until the run's cleanup removes it (or this agent does). */
-interface Deployed {
-  readonly task: DeployTask;
-  readonly method: string;
-  readonly location: string;
-}
-
-/** What a removal is performed with when no bundle was fetched yet: removing needs a location, not files. */
 /** As the coordinator sets it: a run's report stream outlives its last write by this long. */
 const REPORTS_TTL_MS = 10 * 60 * 1000;
 /** A stopping agent whose own tasks are done gives the queue this long to take their results, then lets go. */
 const STOP_GRACE_MS = 5_000;
 
+/** What a removal is performed with when no bundle was fetched yet: removing needs a location, not files. */
 const EMPTY_BUNDLE: ComponentBundle = Object.freeze({ name: 'removal', version: '0', files: [], start: {}, health: {} });
 
 /**
@@ -78,7 +76,7 @@ export class QueueAgent {
   readonly #bundles = new Map<string, { readonly bundle: ComponentBundle; readonly performer: GuestAgent }>();
   readonly #running = new Map<string, Running>();
   /** Run id → the deployments made for it here that its cleanup has not removed yet. */
-  readonly #deployed = new Map<string, Deployed[]>();
+  readonly #deployed = new Map<string, Map<string, Removal>>();
   /** Runs whose coordinator stopped beating: nothing more is written for them, and their work here is undone. */
   readonly #gone = new Set<string>();
   /** Run id → when it was last seen beating (performance.now) and whether it was: read at most once a heartbeat per run. */
@@ -226,15 +224,14 @@ export class QueueAgent {
     while ([...this.#running.values()].some((running) => running.runId === runId)) await new Promise((resolve) => setTimeout(resolve, 50));
     // Nobody reads the run's reports any more (this agent writes none now): its stream goes rather than waiting to expire.
     await this.#client?.del(this.#keys.runReports(runId)).catch(() => 0);
-    const deployed = this.#deployed.get(runId) ?? [];
+    const deployed = [...(this.#deployed.get(runId)?.values() ?? [])];
     this.#deployed.delete(runId);
     let removed = 0;
-    for (const { task, method, location } of deployed) {
+    for (const removal of deployed) {
       const performer = this.#bundles.values().next().value?.performer ?? this.#options.performer(EMPTY_BUNDLE);
-      const removal: GuestTask = { kind: 'remove', runId, server: task.server, target: task.target, methods: [method, ...task.methods.filter((other) => other !== method)], location, timeouts: task.timeouts };
       const outcome = await performer.perform(removal, { signal: new AbortController().signal, report: () => undefined }).catch(() => undefined);
       if (outcome?.status === 'succeeded') removed++;
-      else this.#logger.error('could not remove a deployment of a run that stopped', { run: runId, vm: task.target.vm, location });
+      else this.#logger.error('could not remove a deployment of a run that stopped', { run: runId, vm: removal.target.vm, location: removal.location });
     }
     this.#logger.info('removed the deployments of a run that stopped', { run: runId, removed, of: deployed.length });
   }
@@ -243,18 +240,20 @@ export class QueueAgent {
   #remember(task: GuestTask, outcome: TaskOutcome): void {
     if (task.kind === 'remove') {
       if (outcome.status !== 'succeeded') return;
-      const list = this.#deployed.get(task.runId);
-      const index = list?.findIndex((deployed) => deployed.location === task.location && deployed.task.target.vm === task.target.vm) ?? -1;
-      if (list !== undefined && index >= 0) list.splice(index, 1);
-      if (list?.length === 0) this.#deployed.delete(task.runId);
+      const made = this.#deployed.get(task.runId);
+      made?.delete(deployedKey(task.target.vm, task.location));
+      if (made?.size === 0) this.#deployed.delete(task.runId);
       return;
     }
     if (task.mode !== 'non-persistent') return;
     const location = outcome.status === 'succeeded' ? outcome.deployment?.location : outcome.status === 'failed' ? outcome.location : undefined;
     if (location === undefined || outcome.status === 'unreachable') return;
-    const list = this.#deployed.get(task.runId) ?? [];
-    list.push({ task, method: outcome.method, location });
-    this.#deployed.set(task.runId, list);
+    let made = this.#deployed.get(task.runId);
+    if (made === undefined) this.#deployed.set(task.runId, (made = new Map()));
+    const method = outcome.method;
+    made.set(deployedKey(task.target.vm, location), {
+      kind: 'remove', runId: task.runId, server: task.server, target: task.target, methods: [method, ...task.methods.filter((other) => other !== method)], location, timeouts: task.timeouts,
+    });
   }
 
   async #beat(): Promise<void> {
