@@ -137,4 +137,24 @@ describe('a run that stops early, with its agents elsewhere', () => {
     expect(await again.exited(), again.stderr()).toBe(0);
     expect(again.stderr()).toContain('9 done');
   }, 90_000);
+
+  it('7. an agent told to stop while Redis does not answer (frozen: no connection closes) finishes its guest work, waits a grace, and exits by itself', async () => {
+    const files = agentEstate({ lab: JSON.stringify({ latencyMs: 200, faults: [] }) });
+    await startAgent(redis, { id: 'agent-vbr', servers: ['vbr'], inventory: files['inventory.json'] ?? '', job: files['job.json'] ?? '', lab: files['lab.json'] ?? '', concurrency: 1, env: SECRET_ENV });
+    const proxies = await startAgent(redis, { id: 'agent-proxies', servers: ['p1', 'p2', 'p3'], inventory: files['inventory.json'] ?? '', job: files['job.json'] ?? '', lab: files['lab.json'] ?? '', concurrency: 1, env: SECRET_ENV });
+    const run = startCoordinator(redis, runArgs(files, '--queue-timeout', '2000'), SECRET_ENV);
+    await run.waitFor((event) => event.type === 'deployment.step' && event.agent === 'agent-proxies');
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      const asked = Date.now();
+      proxies.signal('SIGTERM');
+      // Its tasks' guest work (a few 200 ms steps), then 5 s of grace for the queue, then it lets go and exits 0.
+      expect(await proxies.exited()).toBe(0);
+      expect(Date.now() - asked).toBeLessThan(15_000);
+      expect(proxies.output()).toContain('the queue did not answer while stopping');
+      expect(await run.exited(), run.stderr()).toBe(1);
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+  }, 90_000);
 });

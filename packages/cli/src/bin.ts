@@ -8,6 +8,8 @@ import { watchOutput } from './watch-output.js';
 const output = watchOutput(process.stdout, process.stderr);
 // stdout holds the text of one turn; what it holds goes out before any exit (writes to a pipe or a file are synchronous on Linux).
 process.once('exit', output.flush);
+// An error that ends the process prints its stack to stderr: what stdout holds goes first.
+process.on('uncaughtExceptionMonitor', output.flush);
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: output.stdout,

@@ -87,8 +87,11 @@ export class BullmqDispatcher implements Dispatcher {
   #timer: NodeJS.Timeout | undefined;
   #reading: Promise<void> | undefined;
   #closed = false;
-  /** When the heartbeat's calls in flight were made (performance.now), or undefined between beats. */
-  #tickStartedAt: number | undefined;
+  /** When the beat in flight was sent (performance.now), or undefined once it was answered. */
+  #beatSentAt: number | undefined;
+  /** When the last heartbeat tick ran (performance.now). */
+  #lastTickAt: number | undefined;
+  #ticking = false;
   /** Since when Redis has not answered (performance.now), or undefined while it does. */
   #unreachableSince: number | undefined;
   /** Set once Redis stayed unreachable past the limit: every task fails with it. */
@@ -188,8 +191,8 @@ export class BullmqDispatcher implements Dispatcher {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    if (this.#broken === undefined) await bounded(Promise.all([...this.#pending].map(([taskId, pending]) => pending.queue.remove(taskId).catch(() => 0))));
     for (const [taskId, pending] of [...this.#pending]) {
-      if (this.#broken === undefined) await bounded(pending.queue.remove(taskId).catch(() => 0));
       this.#settle(taskId, failed(pending.task, { code: ErrorCode.RunCancelled, message: 'the run ended before the task did' }));
     }
     const client = this.#client;
@@ -247,21 +250,29 @@ export class BullmqDispatcher implements Dispatcher {
     if (client === undefined || this.#closed) return;
     // Redis unreachable is judged on every beat, even while the last beat's calls still wait for it: a connection
     // that closed, or one that stays open with no answer (packets dropped on the way: nothing ever closes it).
-    const silentSince = this.#unreachableSince ?? this.#tickStartedAt;
-    if (silentSince !== undefined && performance.now() - silentSince > this.#queueTimeoutMs) {
+    // Not judged on a beat that comes late (this process was busy or stopped: replies may be read but not handled).
+    const now = performance.now();
+    const late = this.#lastTickAt !== undefined && now - this.#lastTickAt > 2 * this.#heartbeatMs;
+    this.#lastTickAt = now;
+    const silentSince = this.#unreachableSince ?? this.#beatSentAt;
+    if (!late && silentSince !== undefined && now - silentSince > this.#queueTimeoutMs) {
       this.#breakDown();
       return;
     }
-    if (client.status !== 'ready' || this.#tickStartedAt !== undefined) return;
-    this.#tickStartedAt = performance.now();
+    if (client.status !== 'ready' || this.#ticking) return;
+    this.#ticking = true;
     try {
+      // Only the beat's own call is timed: the sweep may take many round trips on a healthy Redis.
+      this.#beatSentAt = now;
       await this.#beatRun();
+      this.#beatSentAt = undefined;
       await this.#refresh();
       await this.#sweep();
     } catch (error) {
+      this.#beatSentAt = undefined;
       this.#logger.debug('heartbeat failed', { error: messageOf(error) });
     } finally {
-      this.#tickStartedAt = undefined;
+      this.#ticking = false;
     }
   }
 
@@ -392,15 +403,19 @@ export class BullmqDispatcher implements Dispatcher {
       if (kind === 'outcome') this.#settle(taskId, failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} sent an outcome that cannot be read: ${reason}` }));
       return;
     }
+    // The first agent heard from holds the task (its `accepted` is written first, but a write can fail alone).
+    pending.agent ??= agent;
     switch (entry.kind) {
       case 'accepted':
-        pending.agent = agent;
         return;
       case 'located':
         pending.location = entry.location;
         return;
       case 'report':
         pending.dispatch.report({ ...entry.report, agent });
+        return;
+      case 'reports':
+        for (const report of entry.reports) pending.dispatch.report({ ...report, agent });
         return;
       case 'rejected':
         this.#settle(taskId, failed(pending.task, { code: ErrorCode.AgentRejected, message: `agent ${agent} rejected the task: ${entry.reason}` }));

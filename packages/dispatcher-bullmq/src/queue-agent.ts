@@ -11,7 +11,7 @@ import { describeConnection, type QueueConnection } from './queue-connection.js'
 import { bounded, createRedis, whenReady } from './redis-client.js';
 import { AGENT_ID, QueueKeys, TASK_ID } from './queue-keys.js';
 import { ReportWriter } from './report-writer.js';
-import { readTaskMessage, type ReportEntry, type TaskMessage } from './task-message.js';
+import { MAX_REPORTS_PER_ENTRY, readTaskMessage, type ReportEntry, type TaskMessage } from './task-message.js';
 
 export interface QueueAgentOptions {
   readonly connection: QueueConnection;
@@ -41,6 +41,8 @@ interface Running {
   readonly runId: string;
   readonly server: string;
   readonly controller: AbortController;
+  /** The guest work is over (its reports may still be on their way to Redis). */
+  performed: boolean;
 }
 
 /**
@@ -52,6 +54,12 @@ const deployedKey = (vm: string, location: string): string => `${vm}\n${location
 
 /** As the coordinator sets it: a run's report stream outlives its last write by this long. */
 const REPORTS_TTL_MS = 10 * 60 * 1000;
+/** How long the answer "this run beats" is trusted before Redis is asked again. */
+const LIVE_RUN_CACHE_MS = 1_000;
+/** A dead run is remembered this long (its late tasks dropped, nothing written for it), then forgotten. */
+const GONE_RUN_MEMORY_MS = 60 * 60 * 1000;
+/** A task's reports wait at most this long to be written together (the events of a step come at most this late). */
+const REPORT_HOLD_MS = 20;
 /** A stopping agent whose own tasks are done gives the queue this long to take their results, then lets go. */
 const STOP_GRACE_MS = 5_000;
 
@@ -78,7 +86,7 @@ export class QueueAgent {
   /** Run id → the deployments made for it here that its cleanup has not removed yet. */
   readonly #deployed = new Map<string, Map<string, Removal>>();
   /** Runs whose coordinator stopped beating: nothing more is written for them, and their work here is undone. */
-  readonly #gone = new Set<string>();
+  readonly #gone = new Map<string, number>();
   /** Run id → when it was last seen beating (performance.now) and whether it was: read at most once a heartbeat per run. */
   readonly #liveRuns = new Map<string, { readonly at: number; readonly live: Promise<boolean> }>();
   readonly #workers: Worker[] = [];
@@ -156,14 +164,17 @@ export class QueueAgent {
       // connection hangs) must not hold the agent for ever: once its own tasks are done, it waits a grace, then goes.
       const closing = Promise.all(this.#workers.map((worker) => worker.close().catch(() => undefined))).then(() => true);
       const grace = (async (): Promise<boolean> => {
-        while (this.#running.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        // The guest work, not the writes of its results (they wait for a queue that may never answer).
+        while ([...this.#running.values()].some((running) => !running.performed)) await new Promise((resolve) => setTimeout(resolve, 50));
         await new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
         return false;
       })();
       const answered = await Promise.race([closing, grace]);
       if (!answered) {
         this.#logger.warn('the queue did not answer while stopping: leaving without its answer', { queue: describeConnection(this.#options.connection) });
-        await bounded(Promise.all(this.#workers.map((worker) => worker.close(true).catch(() => undefined))), 1_000);
+        // The workers' close is under way and waits on the queue: their blocking connections are cut instead (the
+        // shared one below), so that nothing keeps the process alive.
+        await bounded(Promise.all(this.#workers.map((worker) => worker.backend.disconnectBlocking(false).catch(() => undefined))), 1_000);
       }
       clearInterval(this.#timer);
       const client = this.#client;
@@ -205,13 +216,14 @@ export class QueueAgent {
     if (client === undefined || this.#stopping !== undefined) return;
     const heartbeatMs = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     for (const [runId, known] of this.#liveRuns) if (performance.now() - known.at > 10 * heartbeatMs) this.#liveRuns.delete(runId);
+    for (const [runId, at] of this.#gone) if (performance.now() - at > GONE_RUN_MEMORY_MS) this.#gone.delete(runId);
     const runs = new Set<string>([...this.#deployed.keys()]);
     for (const running of this.#running.values()) runs.add(running.runId);
     for (const runId of runs) {
       if (this.#gone.has(runId)) continue;
       this.#liveRuns.delete(runId);
       if (await this.#isLive(runId)) continue;
-      this.#gone.add(runId);
+      this.#gone.set(runId, performance.now());
       this.#logger.warn('the run stopped beating: undoing its work here', { run: runId });
       for (const running of this.#running.values()) if (running.runId === runId) running.controller.abort();
       void this.#undo(runId);
@@ -222,8 +234,6 @@ export class QueueAgent {
   async #undo(runId: string): Promise<void> {
     // Tasks still running finish first (aborted): their partial deployments join the list.
     while ([...this.#running.values()].some((running) => running.runId === runId)) await new Promise((resolve) => setTimeout(resolve, 50));
-    // Nobody reads the run's reports any more (this agent writes none now): its stream goes rather than waiting to expire.
-    await this.#client?.del(this.#keys.runReports(runId)).catch(() => 0);
     const deployed = [...(this.#deployed.get(runId)?.values() ?? [])];
     this.#deployed.delete(runId);
     let removed = 0;
@@ -234,6 +244,9 @@ export class QueueAgent {
       else this.#logger.error('could not remove a deployment of a run that stopped', { run: runId, vm: removal.target.vm, location: removal.location });
     }
     this.#logger.info('removed the deployments of a run that stopped', { run: runId, removed, of: deployed.length });
+    // Nobody reads the run's reports any more (this agent writes none now): its stream goes rather than waiting to
+    // expire. Last, and not waited for: removing from the guests needs no Redis.
+    void bounded(this.#client?.del(this.#keys.runReports(runId)).catch(() => 0) ?? Promise.resolve());
   }
 
   /** What a finished task leaves for the run's cleanup (or for this agent, if the run goes away). */
@@ -301,9 +314,22 @@ export class QueueAgent {
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     signal?.addEventListener('abort', abort, { once: true });
-    this.#running.set(jobId, { runId: task.runId, server, controller });
+    const running: Running = { runId: task.runId, server, controller, performed: false };
+    this.#running.set(jobId, running);
+    let held: TaskReport[] = [];
+    let holdTimer: NodeJS.Timeout | undefined;
     try {
-      await write({ kind: 'accepted' });
+      // Not waited for: the entries of one task go out on one connection, in the order they are written, so the
+      // coordinator reads `accepted` first whatever comes next (and every entry still settles before the outcome).
+      const writes: Promise<unknown>[] = [write({ kind: 'accepted' }).catch(() => undefined)];
+      const release = (): void => {
+        clearTimeout(holdTimer);
+        holdTimer = undefined;
+        if (held.length === 0) return;
+        const reports = held;
+        held = [];
+        writes.push(write(reports.length === 1 ? { kind: 'report', report: reports[0] as TaskReport } : { kind: 'reports', reports }).catch(() => undefined));
+      };
       let performer: GuestAgent;
       try {
         performer = await this.#performerFor(message);
@@ -318,25 +344,29 @@ export class QueueAgent {
       const location = performer.locate?.(task);
       const work: GuestTask = task.kind === 'deploy' && location !== undefined ? { ...task, location } : task;
       if (task.kind === 'deploy' && location !== undefined) await write({ kind: 'located', location });
-      // Reports are written in the order they are made, each before the outcome.
-      let written: Promise<unknown> = Promise.resolve();
+      // Reports are held a moment (REPORT_HOLD_MS, or until MAX_REPORTS_PER_ENTRY) and written together, in the
+      // order they were made (the writer keeps it: one connection, batches in order), all before the outcome.
       const report = (progress: TaskReport): void => {
-        written = written.then(() => write({ kind: 'report', report: progress })).catch(() => undefined);
+        held.push(progress);
+        if (held.length >= MAX_REPORTS_PER_ENTRY) release();
+        else holdTimer ??= setTimeout(release, REPORT_HOLD_MS);
       };
-      const outcome: TaskOutcome = await performer.perform(work, { signal: controller.signal, report });
+      const outcome: TaskOutcome = await performer.perform(work, { signal: controller.signal, report }).finally(() => void (running.performed = true));
+      release();
       this.#remember(work, outcome);
-      await written;
+      await Promise.all(writes);
       if (this.#gone.has(task.runId)) return { status: outcome.status, run: 'gone' };
       await write({ kind: 'outcome', outcome });
       return { status: outcome.status };
     } finally {
+      clearTimeout(holdTimer);
       signal?.removeEventListener('abort', abort);
       this.#running.delete(jobId);
     }
   }
 
   #write(runId: string, taskId: string, entry: ReportEntry): Promise<unknown> {
-    const body = entry.kind === 'accepted' ? '' : JSON.stringify(entry.kind === 'report' ? entry.report : entry.kind === 'outcome' ? entry.outcome : entry.kind === 'located' ? { location: entry.location } : { reason: entry.reason });
+    const body = entry.kind === 'accepted' ? '' : JSON.stringify(bodyOf(entry));
     return (this.#reports as ReportWriter).write(this.#keys.runReports(runId), ['t', taskId, 'a', this.id, 'k', entry.kind, 'b', body]);
   }
 
@@ -350,7 +380,8 @@ export class QueueAgent {
     if (this.#gone.has(runId)) return Promise.resolve(false);
     const now = performance.now();
     const known = this.#liveRuns.get(runId);
-    if (known !== undefined && now - known.at < (this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)) return known.live;
+    // At most a second old, whatever the agent's own beat: a run that died must not keep starting tasks for long.
+    if (known !== undefined && now - known.at < Math.min(this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, LIVE_RUN_CACHE_MS)) return known.live;
     const live = (this.#client as Redis).exists(this.#keys.runBeat(runId)).then((count) => count === 1);
     this.#liveRuns.set(runId, { at: now, live });
     // A failed read is not remembered: the next task asks again.
@@ -404,5 +435,21 @@ export class QueueAgent {
     for (const [id, running] of this.#running) {
       if (running.runId === runId && (taskId === undefined || taskId === id)) running.controller.abort();
     }
+  }
+}
+
+/** What a report entry carries in its `b` field (`accepted` carries nothing). */
+function bodyOf(entry: Exclude<ReportEntry, { kind: 'accepted' }>): unknown {
+  switch (entry.kind) {
+    case 'report':
+      return entry.report;
+    case 'reports':
+      return entry.reports;
+    case 'outcome':
+      return entry.outcome;
+    case 'located':
+      return { location: entry.location };
+    case 'rejected':
+      return { reason: entry.reason };
   }
 }

@@ -128,11 +128,16 @@ export type ReportEntry =
   /** A non-persistent deployment's folder, known before anything is written there: who takes over a stalled task removes it. */
   | { readonly kind: 'located'; readonly location: string }
   | { readonly kind: 'report'; readonly report: TaskReport }
+  /** Several reports of one task, in the order made: an agent holds a task's reports a moment, to write them together. */
+  | { readonly kind: 'reports'; readonly reports: readonly TaskReport[] }
   | { readonly kind: 'outcome'; readonly outcome: TaskOutcome }
   /** The agent refused the message; it ran nothing. */
   | { readonly kind: 'rejected'; readonly reason: string };
 
-export const REPORT_KINDS = ['accepted', 'located', 'report', 'outcome', 'rejected'] as const;
+export const REPORT_KINDS = ['accepted', 'located', 'report', 'reports', 'outcome', 'rejected'] as const;
+
+/** At most this many reports in one `reports` entry. */
+export const MAX_REPORTS_PER_ENTRY = 64;
 
 /** Reads a report entry's body as the coordinator receives it; throws a `ShapeProblem`. */
 export function readReportEntry(kind: string, body: unknown): ReportEntry {
@@ -145,6 +150,9 @@ export function readReportEntry(kind: string, body: unknown): ReportEntry {
       return { kind, reason: text(record(body, 'rejected', ['reason']), 'reason', 'rejected', { max: 4096 }) };
     case 'report':
       return { kind, report: readReport(body) };
+    case 'reports':
+      if (!Array.isArray(body) || body.length === 0 || body.length > MAX_REPORTS_PER_ENTRY) throw new ShapeProblem(`reports must be a list of 1 to ${MAX_REPORTS_PER_ENTRY} reports`);
+      return { kind, reports: body.map((report: unknown) => readReport(report)) };
     case 'outcome':
       return { kind, outcome: readOutcome(body) };
     default:
