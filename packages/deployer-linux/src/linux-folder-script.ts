@@ -60,6 +60,28 @@ stop_component() {
   /bin/sh "$FOLDER/$CONTROL" stop >&2
   [ $? -ne 1 ] || exit 1
 }
+# Ends what still runs from the folder once its component is stopped: a health check or a start that a cancelled
+# run cut short, and their children: the processes whose working directory is the folder (or inside it), found with
+# shell builtins only (no process per candidate), and those running its control script (one pgrep). Only processes
+# this account may signal are ended; no other account can work in the 0700 folder, and one that names the control
+# script in its own command line can only have itself ended.
+end_leftovers() {
+  [ -d /proc ] || return 0
+  here=$PWD
+  for proc in /proc/[0-9]*; do
+    pid=\${proc#/proc/}
+    [ "$pid" = "$$" ] && continue
+    cd -P "$proc/cwd" 2>/dev/null || continue
+    case $PWD in
+      "$FOLDER" | "$FOLDER"/*) kill -KILL "$pid" 2>/dev/null ;;
+    esac
+  done
+  cd "$here" 2>/dev/null || cd /
+  command -v pgrep >/dev/null 2>&1 || return 0
+  for pid in $(pgrep -f -- "$FOLDER/$CONTROL"); do
+    [ "$pid" = "$$" ] || kill -KILL "$pid" 2>/dev/null
+  done
+}
 case $VERB in
   check)
     if [ -e "$ROOT" ] || [ -L "$ROOT" ]; then root_ok; fi
@@ -73,6 +95,7 @@ case $VERB in
     fi
     folder_ok
     stop_component
+    end_leftovers
     for entry in "$FOLDER"/* "$FOLDER"/.[!.]* "$FOLDER"/..?*; do
       [ -e "$entry" ] || [ -L "$entry" ] || continue
       [ "$entry" = "$FOLDER/$MARKER" ] && continue
@@ -84,6 +107,7 @@ case $VERB in
     root_ok
     folder_ok
     stop_component
+    end_leftovers
     rm -rf -- "$FOLDER" || exit 4
     ;;
   stale)
