@@ -164,8 +164,7 @@ export class QueueAgent {
       // connection hangs) must not hold the agent for ever: once its own tasks are done, it waits a grace, then goes.
       const closing = Promise.all(this.#workers.map((worker) => worker.close().catch(() => undefined))).then(() => true);
       const grace = (async (): Promise<boolean> => {
-        // The guest work, not the writes of its results (they wait for a queue that may never answer).
-        while ([...this.#running.values()].some((running) => !running.performed)) await new Promise((resolve) => setTimeout(resolve, 50));
+        await this.#guestWorkDone(() => true);
         await new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
         return false;
       })();
@@ -230,10 +229,18 @@ export class QueueAgent {
     }
   }
 
+  /**
+   * Resolves once the guest work of every running task that `which` picks is over: the work, not the writes of its
+   * results, which wait for a queue that may never answer. A task's deployment is remembered by then.
+   */
+  async #guestWorkDone(which: (running: Running) => boolean): Promise<void> {
+    while ([...this.#running.values()].some((running) => which(running) && !running.performed)) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
   /** Removes what this agent deployed for a run that ended without its cleanup. */
   async #undo(runId: string): Promise<void> {
     // Tasks still running finish first (aborted): their partial deployments join the list.
-    while ([...this.#running.values()].some((running) => running.runId === runId)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await this.#guestWorkDone((running) => running.runId === runId);
     const deployed = [...(this.#deployed.get(runId)?.values() ?? [])];
     this.#deployed.delete(runId);
     let removed = 0;
@@ -351,9 +358,14 @@ export class QueueAgent {
         if (held.length >= MAX_REPORTS_PER_ENTRY) release();
         else holdTimer ??= setTimeout(release, REPORT_HOLD_MS);
       };
-      const outcome: TaskOutcome = await performer.perform(work, { signal: controller.signal, report }).finally(() => void (running.performed = true));
+      let outcome: TaskOutcome;
+      try {
+        outcome = await performer.perform(work, { signal: controller.signal, report });
+        this.#remember(work, outcome);
+      } finally {
+        running.performed = true;
+      }
       release();
-      this.#remember(work, outcome);
       await Promise.all(writes);
       if (this.#gone.has(task.runId)) return { status: outcome.status, run: 'gone' };
       await write({ kind: 'outcome', outcome });
