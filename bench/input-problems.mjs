@@ -46,7 +46,7 @@ if (valid.some((run) => run.code !== 0)) throw new Error(`the valid estate did n
 if (problem.some((run) => run.code !== 2 || !run.stderr.includes(`vms[${vm}].addresses[0]`))) throw new Error(`the broken estate was not reported: ${problem[0].stderr}`);
 
 // The check for keys given twice, on the valid file, in this process.
-const { countJsonKeys, countDataKeys } = await import(join(root, 'packages/core/dist/input/json-scan.js'));
+const { countJsonKeys, countDataKeys } = await import(join(root, 'packages/core/dist/lib/input/json-scan.js'));
 const timed = (work) => {
   const times = [];
   for (let run = 0; run < RUNS; run++) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Package boundaries, checked on the sources (STYLE.md, "Packages"):
 // - an import of another package is declared in package.json (dependencies for shipped code, devDependencies
-//   are enough for tests) and names one of its `exports` (no deep imports into src/ or dist/);
+//   are enough for tests, and for shipped code when the build inlines it: `gipkit.bundle.inline`, which then
+//   is a devDependency and never a dependency) and names one of its `exports` (no deep imports into src/ or dist/);
 // - a relative import stays inside its package;
 // - plugins and kits never import @gipkit/core (only the CLI composes it);
 // - tsyringe, reflect-metadata and json-rules-engine are imported by core only;
@@ -39,6 +40,7 @@ function workspacePackages(ROOT) {
         dir,
         dependencies: new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]),
         devDependencies: new Set(Object.keys(manifest.devDependencies ?? {})),
+        inlined: new Set(manifest.gipkit?.bundle?.inline ?? []),
         exports: new Set(Object.keys(typeof manifest.exports === 'object' && manifest.exports !== null ? manifest.exports : { '.': '' })),
         excluded: excluded.map(globToRegExp),
       });
@@ -187,8 +189,11 @@ export function checkBoundaries(ROOT = REPOSITORY) {
           continue;
         }
         if (CORE_ONLY.has(name) && pkg.name !== '@gipkit/core') problems.push(`${at}: '${specifier}' is for @gipkit/core only (STYLE.md): use the contracts of @gipkit/plugin-api`);
-        const declared = pkg.dependencies.has(name) || (!shipped && (pkg.devDependencies.has(name) || workspaceDevTools.has(name)));
-        if (!declared) {
+        const inlined = pkg.inlined.has(name) && pkg.devDependencies.has(name) && !pkg.dependencies.has(name);
+        const declared = inlined || pkg.dependencies.has(name) || (!shipped && (pkg.devDependencies.has(name) || workspaceDevTools.has(name)));
+        if (pkg.inlined.has(name) && !inlined) {
+          problems.push(`${at}: '${specifier}' is inlined by the build of ${pkg.name} (gipkit.bundle.inline): list it in devDependencies only`);
+        } else if (!declared) {
           problems.push(shipped && pkg.devDependencies.has(name)
             ? `${at}: '${specifier}' is a devDependency of ${pkg.name} but shipped code imports it: make it a dependency, or keep it to tests`
             : `${at}: '${specifier}' is not a dependency of ${pkg.name}`);

@@ -83,6 +83,20 @@ describe('package boundaries', () => {
     ]);
   });
 
+  it('shipped code may import a devDependency the build inlines (gipkit.bundle.inline), never one that is also a dependency', () => {
+    const inlining = (dependencies: Record<string, string>) => ({ ...manifest('@gipkit/cli', dependencies, { commander: '14' }), gipkit: { bundle: { inline: ['commander'] } } });
+    const files = (dependencies: Record<string, string>) => ({
+      'package.json': {},
+      'packages/cli/package.json': inlining(dependencies),
+      'packages/cli/tsconfig.json': tsconfig,
+      'packages/cli/src/main.ts': "import { Command } from 'commander';\nexport { Command };\n",
+    });
+    expect(check(workspace(files({}))).problems).toEqual([]);
+    expect(check(workspace(files({ commander: '14' }))).problems).toEqual([
+      "packages/cli/src/main.ts:1: 'commander' is inlined by the build of @gipkit/cli (gipkit.bundle.inline): list it in devDependencies only",
+    ]);
+  });
+
   it('a cycle between packages and a cycle between the modules of a package are refused, naming the loop', () => {
     const root = workspace({
       'package.json': {},

@@ -26,7 +26,7 @@ interface PublicPackage {
   readonly manifest: Manifest;
 }
 
-const PREPACK = "node -e \"fs.rmSync('dist',{recursive:true,force:true})\" && tsc -b";
+const PREPACK = "node -e \"fs.rmSync('dist',{recursive:true,force:true})\" && tsc -b && node ../../scripts/bundle-package.mjs";
 
 function publicPackages(): PublicPackage[] {
   const found: PublicPackage[] = [];
@@ -58,7 +58,7 @@ function problemsOf({ dir, manifest }: PublicPackage): string[] {
   expectField(manifest.repository?.directory === `packages/${dir}`, 'repository.directory', manifest.repository?.directory);
   expectField(typeof manifest.homepage === 'string' && manifest.homepage.startsWith('https://') && manifest.homepage.includes(`packages/${dir}`), 'homepage', manifest.homepage);
   expectField(typeof manifest.bugs?.url === 'string' && manifest.bugs.url.startsWith('https://'), 'bugs.url', manifest.bugs?.url);
-  // A clean build: tsc -b alone keeps the outputs of a file since renamed or deleted, and they would ship.
+  // A clean build: tsc -b alone keeps the outputs of a file since renamed or deleted, and they would ship; then the bundle.
   expectField(manifest.scripts?.['prepack'] === PREPACK, 'scripts.prepack', manifest.scripts?.['prepack']);
   expectField(manifest.publishConfig?.access === 'public', 'publishConfig.access', manifest.publishConfig?.access);
   const files = manifest.files ?? [];

@@ -11,6 +11,11 @@ const BIN = join(ROOT, 'packages/cli/dist/bin.js');
 
 /** The packages (`zod`, `@gipkit/core`, …) whose modules a `gipkit` call loaded. */
 function packagesLoaded(args: readonly string[], expectedCode = 0): Set<string> {
+  return modulesLoaded(args, expectedCode).packages;
+}
+
+/** The files a `gipkit` call loaded, and the packages behind them. */
+function modulesLoaded(args: readonly string[], expectedCode = 0): { readonly packages: Set<string>; readonly files: string[] } {
   const files = tempFiles({
     'hooks.mjs': "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(process.env.GIPKIT_LOADED, url + '\\n'); return next(url, context); }\n",
     'register.mjs': "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n",
@@ -22,13 +27,14 @@ function packagesLoaded(args: readonly string[], expectedCode = 0): Set<string> 
   });
   expect(result.status, result.stderr).toBe(expectedCode);
   const packages = new Set<string>();
-  for (const url of readFileSync(files['loaded.txt'] ?? '', 'utf8').split('\n')) {
+  const loaded = readFileSync(files['loaded.txt'] ?? '', 'utf8').split('\n').filter(Boolean);
+  for (const url of loaded) {
     const dependency = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//.exec(url);
     const workspace = /\/packages\/([^/]+)\/(?:dist|bin)\//.exec(url);
     if (dependency?.[1] !== undefined) packages.add(dependency[1]);
     else if (workspace?.[1] !== undefined) packages.add(`@gipkit/${workspace[1]}`);
   }
-  return packages;
+  return { packages, files: loaded };
 }
 
 describe('what a command loads', () => {
@@ -46,6 +52,17 @@ describe('what a command loads', () => {
       expect(loaded, command).toContain('@gipkit/core');
       for (const lazy of ['zod', 'rxjs', 'yaml', 'pino', 'ssh2']) expect(loaded, `${command}: ${lazy}`).not.toContain(lazy);
     }
+  });
+
+  it('each package loads as one module (its build bundles its files), and the CLI inlines commander, core tsyringe', () => {
+    const inventory = join(ROOT, 'test/fixtures/startup/inventory.json');
+    const job = join(ROOT, 'test/fixtures/startup/job.json');
+    const { packages, files } = modulesLoaded(['validate', '--inventory', inventory, '--job', job]);
+    const ours = files.filter((url) => url.includes('/packages/'));
+    // bin/gipkit.js, then one module per package and the CLI's chunks: some 110 files before the bundles.
+    expect(ours.length, ours.join('\n')).toBeLessThanOrEqual(8);
+    expect(ours.filter((url) => url.includes('/dist/lib/')), 'tsc output is the bundles\' input, never loaded').toEqual([]);
+    for (const inlined of ['commander', 'tsyringe', 'reflect-metadata']) expect(packages, inlined).not.toContain(inlined);
   });
 
   it('an invalid file takes the slow path: zod is loaded, and every problem is reported with its place', () => {

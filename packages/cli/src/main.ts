@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { packageFile } from '@gipkit/plugin-api';
 import { ExitCode, type CliIo } from './cli-io.js';
 import { configure, type CommandContext } from './command-line.js';
 import { agentCommandLine } from './commands/agent-command-line.js';
@@ -9,9 +10,9 @@ import { runCommandLine } from './commands/run-command-line.js';
 import { schemaCommand } from './commands/schema-command.js';
 import { validateCommand } from './commands/validate-command.js';
 
-/** The @gipkit/cli version: read beside the built file (dist/ or src/), no JSON import needed. */
+/** The @gipkit/cli version: read from the package's manifest (found from src/, dist/ or a bundle chunk), no JSON import needed. */
 function version(): string {
-  const manifest: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const manifest: unknown = JSON.parse(readFileSync(packageFile(import.meta.url, '@gipkit/cli', 'package.json'), 'utf8'));
   const value = typeof manifest === 'object' && manifest !== null ? (manifest as { version?: unknown }).version : undefined;
   return typeof value === 'string' ? value : 'unknown';
 }

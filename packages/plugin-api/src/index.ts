@@ -40,6 +40,7 @@ export type {
 } from './deployment.js';
 export { DEPLOYMENT_STEPS } from './deployment.js';
 export { escapeUnprintable, hasUnprintable } from './display-text.js';
+export { packageFile } from './package-file.js';
 export { settleWithin } from './settle-within.js';
 export { callWithin } from './call-within.js';
 export { pause } from './pause.js';

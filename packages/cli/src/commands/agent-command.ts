@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LOG_LEVELS, type Plugin } from '@gipkit/plugin-api';
+import { LOG_LEVELS, packageFile, type Plugin } from '@gipkit/plugin-api';
 import { createGipkit } from '@gipkit/core';
 import { QueueAgent } from '@gipkit/dispatcher-bullmq';
 import { linuxDeployerPlugin } from '@gipkit/deployer-linux';
@@ -22,7 +22,7 @@ function wholeNumber(name: string, value: string | undefined, min: number, max: 
 }
 
 function version(): string {
-  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const manifest: unknown = JSON.parse(readFileSync(packageFile(import.meta.url, '@gipkit/cli', 'package.json'), 'utf8'));
   const value = typeof manifest === 'object' && manifest !== null ? (manifest as { version?: unknown }).version : undefined;
   return typeof value === 'string' ? value : 'unknown';
 }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Observable } from 'rxjs';
 import {
   builtInSecretResolver, CLOCK, CONNECTOR, createToken, DEPLOYER, ErrorCode, GipkitError, GUEST_AGENT, inject, isProvider, LOGGER, PluginError,
-  RUN_BUNDLE, RUN_ID, RUN_SIGNAL, RuleError, SECRET_RESOLVER, silentLogger,
+  packageFile, RUN_BUNDLE, RUN_ID, RUN_SIGNAL, RuleError, SECRET_RESOLVER, silentLogger,
   type Clock, type Diagnostic, type Dispatcher, type DispatcherDefinition, type DispatchOptions, type Explanation, type FactDefinition, type GipkitEvent,
   type ComponentBundle, type GuestAgent, type GuestConnector, type GuestDeployer, type GuestTask, type Logger, type OperatorDefinition, type OperatorFunction, type Plan,
   type Plugin, type RuleChanges, type RuleDocument, type RulePack, type RulesApplied, type EffectiveRules, type SecretResolver, type ServiceOverride, type TaskOutcome,
@@ -40,7 +39,7 @@ import { effectiveRulesOf, madeFromOf } from '../plan-record/made-from.js';
 import { loadPlanFile } from '../plan-record/load-plan.js';
 import { explainVm } from '../planner/explain-vm.js';
 
-export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../rules/default.rules.json', import.meta.url));
+export const DEFAULT_RULES_FILE = packageFile(import.meta.url, '@gipkit/core', 'rules/default.rules.json');
 export const BUILT_IN_PLATFORMS = ['vmware', 'hyperv'] as const;
 
 let defaultPack: LocatedPack | undefined;
