@@ -28,7 +28,7 @@ function reachable(entry: string): Map<string, string[]> {
 }
 
 describe('public type surfaces', () => {
-  const packages = readdirSync(join(ROOT, 'packages')).filter((name) => existsSync(join(ROOT, 'packages', name, 'dist', 'index.d.ts')));
+  const packages = readdirSync(join(ROOT, 'packages')).filter((name) => existsSync(join(ROOT, 'packages', name, 'dist', 'lib', 'index.d.ts')));
 
   it('finds the packages to check', () => {
     expect(packages.length).toBeGreaterThanOrEqual(13);
@@ -36,7 +36,7 @@ describe('public type surfaces', () => {
 
   for (const name of packages) {
     it(`${name}: its entry's declarations name no third-party type (rxjs aside)`, () => {
-      const foreign = [...reachable(join(ROOT, 'packages', name, 'dist', 'index.d.ts'))].flatMap(([file, specifiers]) =>
+      const foreign = [...reachable(join(ROOT, 'packages', name, 'dist', 'lib', 'index.d.ts'))].flatMap(([file, specifiers]) =>
         specifiers.filter((specifier) => !ALLOWED.test(specifier)).map((specifier) => `${file.slice(ROOT.length + 1)} imports ${specifier}`),
       );
       expect(foreign).toEqual([]);

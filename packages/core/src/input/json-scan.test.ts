@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JsonSyntaxError, countDataKeys, countJsonKeys, findDuplicateJsonKeys, scanJson } from './json-scan.js';
+import fc from 'fast-check';
+import { JsonSyntaxError, countDataKeys, countJsonKeys, findDuplicateJsonKeys, mayRepeatKeys, scanJson } from './json-scan.js';
 import { locateJsonPaths } from './json-positions.js';
 
 const offsetOf = (text: string): number | undefined => {
@@ -60,6 +61,36 @@ describe('keys given twice', () => {
     for (const text of texts) expect(countJsonKeys(text), text).toBe(countDataKeys(JSON.parse(text)));
     expect(countJsonKeys('{"a": 1, "a": 2}')).toBe(2);
     expect(countDataKeys(JSON.parse('{"a": 1, "a": 2}'))).toBe(1);
+  });
+
+  it('the quick count of `":` never hides a repeated key: not with a key written `"a" : 1`, nor with `\\":` inside a string', () => {
+    const repeats = (text: string): boolean => mayRepeatKeys(text, countDataKeys(JSON.parse(text)));
+    expect(repeats('{"a":1,"b":{"c":[2]}}')).toBe(false);
+    expect(repeats('{"a":1,"a":2}')).toBe(true);
+    // One key repeated and one written with a space before its colon: `":` occurs as often as the data has keys.
+    expect(repeats('{"a":1,"a":2,"b" :3}')).toBe(true);
+    expect(repeats('{"a" :1,"b":2}')).toBe(false);
+    // An escaped quote and a colon inside a string value: one `":` more than keys, the slow count decides.
+    expect(repeats('{"a":"x\\":y","b":1}')).toBe(false);
+    expect(repeats('{"a":"x\\":y","a":1}')).toBe(true);
+  });
+
+  it('says a key may repeat exactly when one does, on generated JSON with any spacing and escaped quotes', () => {
+    const key = fc.constantFrom('a', 'b', '\\":', 'x y', '__proto__');
+    const space = fc.constantFrom('', ' ', '\n  ', '\t');
+    // JSON texts of strings holding an escaped quote and a colon: `"\":"` and `"\":\""`.
+    const leaf = fc.oneof(fc.constantFrom('1', 'null', '"v"', '"\\":"', '"\\":\\""'), fc.integer().map(String));
+    const value: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+        fc.array(fc.tuple(key, space, space, tie('value')), { maxLength: 4 }).map((entries) => `{${entries.map(([k, before, after, v]) => `"${k}"${before}:${after}${v}`).join(',')}}`),
+      ),
+    })).value;
+    fc.assert(fc.property(value, (text) => {
+      expect(mayRepeatKeys(text, countDataKeys(JSON.parse(text))), text).toBe(findDuplicateJsonKeys(text).length > 0);
+    }), { numRuns: 2000 });
   });
 
   it('finds every key repeated within one mapping, with both offsets; the same key in sibling mappings is no repeat', () => {

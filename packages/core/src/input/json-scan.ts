@@ -155,6 +155,27 @@ export function scanJson(text: string, visitor: JsonVisitor = {}): void {
   }
 }
 
+/** A string's closing quote, then white space, then a colon: a key written `"key" : value`. */
+const SPACE_BEFORE_COLON = /"[\t\n\r ]+:/;
+
+/**
+ * Whether a valid JSON text may write a key twice in one mapping, given the
+ * number of own keys of its parsed data (`countDataKeys`): JSON.parse keeps
+ * the last of repeated keys, so the data holds fewer keys than the text writes
+ * exactly when one repeats.
+ *
+ * First a quick count of `":` (a key's closing quote and its colon, once per
+ * key when no key has white space before its colon; an escaped quote in a
+ * string adds more, never fewer): when it equals the data's keys, no key
+ * repeats. Only otherwise are the strings of the text walked (`countJsonKeys`).
+ */
+export function mayRepeatKeys(text: string, dataKeys: number): boolean {
+  let quick = 0;
+  for (let at = text.indexOf('":'); at !== -1; at = text.indexOf('":', at + 2)) quick++;
+  if (quick === dataKeys && !SPACE_BEFORE_COLON.test(text)) return false;
+  return countJsonKeys(text) !== dataKeys;
+}
+
 /**
  * Counts the keys written in a valid JSON text, without parsing it: a string
  * followed by a colon is a key. With the keys of the parsed data, this tells

@@ -2,7 +2,7 @@ import type { Diagnostic, InputDigest } from '@gipkit/plugin-api';
 import { PendingPositions, linesAndColumns, type PositionRequest } from './document-positions.js';
 import { formatPath, type DocumentPath } from './document-path.js';
 import { locateJsonPaths } from './json-positions.js';
-import { JsonSyntaxError, countDataKeys, countJsonKeys, findDuplicateJsonKeys, scanJson } from './json-scan.js';
+import { JsonSyntaxError, countDataKeys, findDuplicateJsonKeys, mayRepeatKeys, scanJson } from './json-scan.js';
 import { readInputFile, type ReadInputOptions } from './read-input-file.js';
 import { parseYamlText } from './yaml-document.js';
 
@@ -92,7 +92,7 @@ function parseJsonText(file: string, text: string): SourceDocument {
     return documentWithProblems(file, [{ file, path: '', ...positionAt(text, offset), message: `invalid JSON: unexpected ${found}` }]);
   }
   // JSON.parse keeps the last of repeated keys: counting keys tells cheaply whether any repeats.
-  if (countJsonKeys(text) !== countDataKeys(data)) {
+  if (mayRepeatKeys(text, countDataKeys(data))) {
     const duplicates = findDuplicateJsonKeys(text);
     const positions = linesAndColumns(text, duplicates.flatMap(({ first, again }) => [first, again]));
     return documentWithProblems(
