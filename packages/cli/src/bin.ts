@@ -13,6 +13,7 @@ process.on('uncaughtExceptionMonitor', output.flush);
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: output.stdout,
+  stdoutDrained: output.drained,
   stderr: output.stderr,
   isTty: process.stdout.isTTY,
   stderrIsTty: process.stderr.isTTY,

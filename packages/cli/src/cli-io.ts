@@ -2,6 +2,8 @@
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Resolves once stdout took what it was given (its reader may be slower than we write); at once if absent. */
+  readonly stdoutDrained?: () => Promise<void>;
   /** stdout is a terminal: live progress instead of plain lines. */
   readonly isTty?: boolean;
   /** stderr is a terminal: under `run --events ndjson` the live progress goes there. */

@@ -30,17 +30,17 @@ describe('terminal text', () => {
     expect(JSON.parse(printableJson(value, 2))).toEqual(value);
   });
 
-  it('a plan written in pieces is the same text, byte for byte, as one JSON.stringify of it, and each piece is escaped', () => {
+  it('a plan written in pieces is the same text, byte for byte, as one JSON.stringify of it, and each piece is escaped', async () => {
     const decisions = Array.from({ length: 10_000 }, (_, i) => ({ vm: i === 9_000 ? 'vm\u202e\u2028x' : `vm-${i}`, methods: ['lan'], failover: null, skipped: undefined }));
     const plan = { job: 'j\u0085', decisions, summary: { vms: 10_000 }, nothing: undefined, rules: { packs: ['default'] } };
     const pieces: string[] = [];
-    writePrintableJson(plan, 'decisions', (text) => void pieces.push(text));
+    await writePrintableJson(plan, 'decisions', (text) => void pieces.push(text));
     expect(pieces.length).toBeGreaterThan(3);
     expect(pieces.join('')).toBe(`${printableJson(plan)}\n`);
     expect(pieces.join('')).not.toMatch(RAW_CONTROL);
     expect(JSON.parse(pieces.join(''))).toEqual(JSON.parse(JSON.stringify(plan)));
     const empty: string[] = [];
-    writePrintableJson({ decisions: [], job: 'j' }, 'decisions', (text) => void empty.push(text));
+    await writePrintableJson({ decisions: [], job: 'j' }, 'decisions', (text) => void empty.push(text));
     expect(empty.join('')).toBe('{"decisions":[],"job":"j"}\n');
   });
 });

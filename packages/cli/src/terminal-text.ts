@@ -45,10 +45,12 @@ const ITEMS_PER_WRITE = 512;
 
 /**
  * `printableJson(value)` followed by a newline, written in pieces: the array
- * under `key` a few thousand items at a time. The text is the same, byte for
- * byte; the process never holds all of it, nor its encoding, at once.
+ * under `key` a few hundred items at a time. The text is the same, byte for
+ * byte; the process never holds all of it, nor its encoding, at once. After
+ * each piece it waits for `drained` (stdout took it): a reader slower than the
+ * planner (a pipe into another program) does not make the rest queue in memory.
  */
-export function writePrintableJson<T extends object>(value: T, key: keyof T & string, write: (text: string) => void): void {
+export async function writePrintableJson<T extends object>(value: T, key: keyof T & string, write: (text: string) => void, drained: () => Promise<void> = async () => undefined): Promise<void> {
   const fields = value as Readonly<Record<string, unknown>>;
   const list = fields[key];
   if (!Array.isArray(list)) {
@@ -66,6 +68,7 @@ export function writePrintableJson<T extends object>(value: T, key: keyof T & st
         const chunk = escapeJson(JSON.stringify(list.slice(start, start + ITEMS_PER_WRITE)));
         if (start > 0) write(',');
         write(chunk.slice(1, -1));
+        await drained();
       }
       text = ']';
     } else {

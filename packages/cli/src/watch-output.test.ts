@@ -58,3 +58,45 @@ describe('hardening 5: watchOutput', () => {
     expect(stdout.written).toHaveLength(4);
   });
 });
+
+/** A stream whose reader lags: write says false until the test drains it. */
+class LaggingStream extends EventEmitter implements OutputStream {
+  readonly written: string[] = [];
+  write(text: string): boolean {
+    this.written.push(text);
+    return false;
+  }
+}
+
+describe('watchOutput: a reader slower than the writer', () => {
+  it('drained waits for the stream to take what it was given, and resolves at once when nothing lags', async () => {
+    const quick = watchOutput(new FakeStream(), new FakeStream());
+    quick.stdout('a\n');
+    await quick.drained();
+
+    const stdout = new LaggingStream();
+    const output = watchOutput(stdout, new FakeStream());
+    output.stdout('piece 1\n');
+    let drained = false;
+    const waiting = output.drained().then(() => (drained = true));
+    expect(stdout.written).toEqual(['piece 1\n']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(drained).toBe(false);
+    stdout.emit('drain');
+    await waiting;
+    expect(drained).toBe(true);
+  });
+
+  it('a stream that goes away while it lags ends the wait: nothing hangs', async () => {
+    const stdout = new LaggingStream();
+    const output = watchOutput(stdout, new FakeStream());
+    output.stdout('piece\n');
+    const waiting = output.drained();
+    stdout.emit('error', epipe());
+    await waiting;
+    expect(output.closed.aborted).toBe(true);
+    output.stdout('late\n');
+    await output.drained();
+    expect(stdout.written).toEqual(['piece\n']);
+  });
+});

@@ -1,7 +1,9 @@
 /** A stream the CLI writes to: process.stdout or process.stderr. */
 export interface OutputStream {
+  /** false: the stream holds more than it wants (its reader is slower than we write); 'drain' follows. */
   write(text: string): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
 }
 
 export interface WatchedOutput {
@@ -12,6 +14,12 @@ export interface WatchedOutput {
   readonly closed: AbortSignal;
   /** Writes what stdout still holds now (before the process exits). */
   readonly flush: () => void;
+  /**
+   * Writes what stdout holds, then resolves once the stream has taken what it was given (at once, unless a
+   * write said its reader lags): a large output waits here between pieces instead of queueing in memory.
+   * Resolves too when stdout went away.
+   */
+  readonly drained: () => Promise<void>;
 }
 
 /** stdout text held before one write: a run's ndjson events of one turn go out together, not one write each. */
@@ -30,25 +38,42 @@ const HELD_CHARACTERS = 64 * 1024;
  */
 export function watchOutput(stdout: OutputStream, stderr: OutputStream): WatchedOutput {
   const closed = new AbortController();
+  // Set while stdout's last write asked us to wait for 'drain'; resolved by it, or by stdout going away.
+  let backlog: { readonly done: Promise<void>; readonly end: () => void } | undefined;
+  const endBacklog = (): void => {
+    const ending = backlog;
+    backlog = undefined;
+    ending?.end();
+  };
   const writer = (stream: OutputStream, name: string): ((text: string) => void) => {
     let open = true;
     // Every later error of a stream that went away (a write already queued) is expected: ignore it too.
     stream.on('error', (error: Error) => {
       if (!open) return;
       open = false;
+      if (stream === stdout) endBacklog();
       if (!closed.signal.aborted) closed.abort(new Error(`${name} went away: ${error.message}`));
     });
     return (text) => {
       if (!open) return;
       try {
-        stream.write(text);
+        const taken = stream.write(text);
+        if (taken === false && stream === stdout && backlog === undefined && stream.once !== undefined) {
+          let end = (): void => undefined;
+          const done = new Promise<void>((resolve) => (end = resolve));
+          backlog = { done, end };
+          stream.once('drain', endBacklog);
+        }
       } catch {
         // A write that throws (a stream already destroyed) is the same as one that fails later.
         open = false;
+        if (stream === stdout) endBacklog();
         if (!closed.signal.aborted) closed.abort(new Error(`${name} went away`));
       }
     };
   };
+  // A stream that went away without saying so to us (stderr's error, a destroyed stdout) never drains either.
+  closed.signal.addEventListener('abort', endBacklog, { once: true });
   const writeStdout = writer(stdout, 'stdout');
   const writeStderr = writer(stderr, 'stderr');
   let held: string[] = [];
@@ -76,5 +101,9 @@ export function watchOutput(stdout: OutputStream, stderr: OutputStream): Watched
     },
     closed: closed.signal,
     flush,
+    drained: () => {
+      flush();
+      return backlog?.done ?? Promise.resolve();
+    },
   };
 }

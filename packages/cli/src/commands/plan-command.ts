@@ -38,7 +38,7 @@ async function plan(options: PlanValues, io: CliIo): Promise<ExitCode> {
   // With --queue, each server with a live agent is as loaded as its agents say; the others as the inventory says.
   const measuredLoad = connection === undefined ? undefined : await liveLoad(connection, timeout);
   const plan = gipkit.plan(input, measuredLoad === undefined ? {} : { measuredLoad });
-  if (format === 'json') writePrintableJson(plan, 'decisions', io.stdout);
+  if (format === 'json') await writePrintableJson(plan, 'decisions', io.stdout, io.stdoutDrained);
   else io.stdout(`${formatPlanTable(plan)}\n`);
   return options.strict === true && plan.summary.unassigned > 0 ? ExitCode.Unassigned : ExitCode.Ok;
 }
